@@ -1,0 +1,123 @@
+"""Builds the python-telegram-bot Application and runs it (long polling, or webhooks behind aiohttp)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from telegram import BotCommand, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.commands import general, host, language, start
+from bot.commands.general import commands_for
+from bot.config import Settings
+from bot.context import Ctx
+from bot.handlers import SERVICES, Action, Clock, Services, handler, on_error, system_clock
+from bot.i18n import all_translators
+from conversations import engine
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def registered(action: Action) -> Action:
+    """Only for users who accepted the privacy notice."""
+
+    async def guarded(ctx: Ctx) -> list:  # type: ignore[type-arg]
+        return await (action(ctx) if ctx.user is not None else start.not_registered(ctx))
+
+    guarded.__name__ = action.__name__
+    return guarded
+
+
+def exclusive(action: Action) -> Action:
+    """Registered users only, and not while another question series is open (its answers would be lost)."""
+
+    async def guarded(ctx: Ctx) -> list:  # type: ignore[type-arg]
+        if await engine.in_progress(ctx):
+            return await general.busy_elsewhere(ctx)
+        return await action(ctx)
+
+    guarded.__name__ = action.__name__
+    return registered(guarded)
+
+
+def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
+    on = application.add_handler
+    on(CommandHandler("start", handler(start.start)))
+    on(CallbackQueryHandler(handler(start.on_privacy_button), pattern=r"^privacy:"))
+    on(CommandHandler("help", handler(general.show_help)))
+    on(CommandHandler("language", handler(registered(language.choose))))
+    on(CallbackQueryHandler(handler(registered(language.on_button)), pattern=r"^lang:"))
+    on(CommandHandler("cancel", handler(registered(general.cancel))))
+    on(CommandHandler("myoffers", handler(exclusive(host.my_offers))))
+    on(CallbackQueryHandler(handler(exclusive(host.on_offer_button)), pattern=r"^offer:"))
+    on(CallbackQueryHandler(handler(exclusive(host.on_still_available_answer)), pattern=r"^fresh:"))
+    on(CommandHandler("mydata", handler(registered(host.my_data))))
+    on(CallbackQueryHandler(handler(registered(host.on_erase_button)), pattern=r"^erase:"))
+    on(CallbackQueryHandler(handler(registered(start.on_menu_button)), pattern=r"^menu:"))
+    # Everything else: the answer to the dialogue in progress, or a helpful reply.
+    on(MessageHandler(filters.ALL, handler(registered(general.anything_else))))
+    on(CallbackQueryHandler(handler(registered(general.anything_else))))
+    application.add_error_handler(on_error)
+
+
+async def register_command_menus(application: Application) -> None:  # type: ignore[type-arg]
+    everyone = commands_for(set())
+    for t in all_translators():
+        commands = [BotCommand(name, t._(description)) for name, description in everyone]
+        await application.bot.set_my_commands(commands, language_code=t.language)
+        if t.language == "en":
+            await application.bot.set_my_commands(commands)  # users of any other language
+
+
+def build_application(settings: Settings, database: Database, clock: Clock = system_clock) -> Application:  # type: ignore[type-arg]
+    builder = Application.builder().token(settings.token)
+    if settings.api_base_url:
+        builder.base_url(settings.api_base_url)
+    if settings.api_file_base_url:
+        builder.base_file_url(settings.api_file_base_url)
+    if settings.webhook_url:
+        builder.updater(None)
+
+    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+        await database.upgrade()
+        await register_command_menus(application)
+
+    application = builder.post_init(post_init).build()
+    application.bot_data[SERVICES] = Services(database=database, clock=clock)
+    add_handlers(application)
+    return application
+
+
+def run(settings: Settings) -> None:
+    database = Database(settings.database_url)
+    application = build_application(settings, database)
+    if settings.webhook_url:
+        from bot.webhook import serve_webhook
+
+        asyncio.run(serve_webhook(application, settings))
+    else:
+        log.info("starting long polling")
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    asyncio.run(database.close())
+
+
+@asynccontextmanager
+async def polling(application: Application) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    """Run the application with long polling inside a running event loop (the sandbox and the tests)."""
+    async with application:
+        if application.post_init is not None:
+            await application.post_init(application)
+        assert application.updater is not None
+        await application.updater.start_polling(
+            poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
+        )
+        await application.start()
+        try:
+            yield application
+        finally:
+            await application.updater.stop()
+            await application.stop()

@@ -1,0 +1,88 @@
+"""What a user did and what the bot answers, without Telegram types.
+
+Conversations and commands work with these; `bot.telegram_io` translates them to and from Telegram.
+Reply texts are HTML: anything a user typed must go through `esc()` before it is put in one.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Literal
+
+CALLBACK_DATA_MAX_BYTES = 64
+
+
+def esc(text: object) -> str:
+    """Escape user-provided text for an HTML reply."""
+    return html.escape(str(text), quote=False)
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str = ""
+    url: str = ""
+
+    def __post_init__(self) -> None:
+        if len(self.data.encode()) > CALLBACK_DATA_MAX_BYTES:
+            raise ValueError(f"callback data over {CALLBACK_DATA_MAX_BYTES} bytes: {self.data!r}")
+
+
+@dataclass(frozen=True)
+class AskFor:
+    """A reply-keyboard button: shares the contact or location, or just sends its label as text."""
+
+    label: str
+    what: Literal["contact", "location", "text"]
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    kind: Literal["document", "photo"] = "document"
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    ask_for: list[AskFor] = field(default_factory=list)
+    photo_id: str | None = None  # a photo Telegram already has (sent by a user)
+    attachment: Attachment | None = None
+    # Take away a contact/location keyboard shown by an earlier question.
+    remove_keyboard: bool = False
+    # Replace the message whose button was pressed instead of sending a new one.
+    edit: bool = False
+    # Another user to send this to (e.g. a host told that their place is reserved); None: the current chat.
+    to_user: int | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    file_id: str
+    filename: str
+    size: int
+    mime_type: str
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a user did: typed text, a command, pressed a button, shared a location, contact or file."""
+
+    user_id: int
+    language_code: str | None = None
+    text: str | None = None
+    command: str | None = None
+    args: tuple[str, ...] = ()
+    callback: str | None = None
+    location: tuple[float, float] | None = None
+    contact_phone: str | None = None
+    contact_is_own: bool = True
+    photo_id: str | None = None
+    document: Document | None = None
+
+    @property
+    def is_button(self) -> bool:
+        return self.callback is not None

@@ -1,0 +1,113 @@
+"""`logement-bot` command line: run, sandbox, db, admin."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, load_settings, normalise_database_url, read_environment
+from bot.domain.validation import normalise_departement
+
+
+def _database_url(args: argparse.Namespace) -> str:
+    url = args.database_url or read_environment().get("DATABASE_URL") or ""
+    return normalise_database_url(url) if url else load_settings(require_token=False).database_url
+
+
+def cmd_run(_args: argparse.Namespace) -> None:
+    from bot.app import run
+
+    run(load_settings())
+
+
+def cmd_sandbox(args: argparse.Namespace) -> None:
+    from bot.sandbox.run import run_sandbox
+
+    asyncio.run(
+        run_sandbox(database_url=_database_url(args), web_port=args.port, use_terminal=not args.web_only)
+    )
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> None:
+    from storage.db import upgrade_database
+
+    url = _database_url(args)
+    upgrade_database(url)
+    print(f"Database is up to date ({url.split('://')[0]}).")
+
+
+def cmd_db_revision(args: argparse.Namespace) -> None:
+    from storage.db import autogenerate_revision
+
+    autogenerate_revision(args.message)
+
+
+def cmd_add_coordinator(args: argparse.Namespace) -> None:
+    from storage.admin import grant_coordinator
+
+    departements = []
+    for text in args.departement:
+        code = normalise_departement(text)
+        if code is None:
+            raise ConfigError(f"{text!r} is not a French département code (01…95, 2A, 2B, 971…976).")
+        departements.append(code)
+    granted = asyncio.run(grant_coordinator(_database_url(args), args.telegram_id, departements))
+    print(f"User {args.telegram_id} is coordinator for: {', '.join(granted)}.")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="logement-bot", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("run", help="run the bot (long polling, or webhook when WEBHOOK_URL is set)").set_defaults(
+        func=cmd_run
+    )
+
+    sandbox = sub.add_parser("sandbox", help="chat with the bot offline, against a local Telegram stand-in")
+    sandbox.add_argument("--database-url", help="default: a sandbox SQLite file in the working directory")
+    sandbox.add_argument(
+        "--port", type=int, default=8088, help="port of the local chat web page (default 8088)"
+    )
+    sandbox.add_argument("--web-only", action="store_true", help="no terminal chat, only the web page")
+    sandbox.set_defaults(func=cmd_sandbox)
+
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
+    upgrade = db.add_parser("upgrade", help="apply the migrations (production runs this on deploy)")
+    upgrade.add_argument("--database-url")
+    upgrade.set_defaults(func=cmd_db_upgrade)
+    revision = db.add_parser("revision", help="(developers) write a migration for model changes")
+    revision.add_argument("-m", "--message", required=True)
+    revision.set_defaults(func=cmd_db_revision)
+
+    admin = sub.add_parser("admin", help="administration").add_subparsers(dest="admin_command", required=True)
+    coordinator = admin.add_parser("add-coordinator", help="grant the coordinator role on départements")
+    coordinator.add_argument("--telegram-id", type=int, required=True)
+    coordinator.add_argument("--departement", action="append", required=True, help="repeat for several")
+    coordinator.add_argument("--database-url")
+    coordinator.set_defaults(func=cmd_add_coordinator)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for chatty in ("httpx", "alembic", "aiohttp.access", "apscheduler"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    try:
+        args.func(args)
+    except ConfigError as error:
+        print(f"logement-bot: {error}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

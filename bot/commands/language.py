@@ -1,0 +1,28 @@
+"""/language: switch between French, Ukrainian and English at any time."""
+
+from __future__ import annotations
+
+from bot.chat import Button, Reply
+from bot.context import Ctx
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, translator
+from conversations import engine
+from storage import users
+
+
+async def choose(ctx: Ctx) -> list[Reply]:
+    buttons = [
+        [Button(("✓ " if code == ctx.t.language else "") + LANGUAGE_NAMES[code], f"lang:{code}")]
+        for code in LANGUAGES
+    ]
+    return [Reply(ctx.t._("Choose your language:"), buttons)]
+
+
+async def on_button(ctx: Ctx) -> list[Reply]:
+    code = (ctx.incoming.callback or "").partition(":")[2]
+    if code not in LANGUAGES or ctx.user is None:
+        return await choose(ctx)
+    await users.set_language(ctx.session, ctx.user, code)
+    ctx.t = translator(code)
+    done = Reply(ctx.t._("Language changed: English."), edit=True)
+    # In the middle of a dialogue, ask the current question again in the new language.
+    return [done, *await engine.current_prompt(ctx)]

@@ -1,0 +1,122 @@
+"""/start: greeting, privacy notice to accept before anything is stored, then the menu by role."""
+
+from __future__ import annotations
+
+import re
+
+from bot.chat import Button, Reply
+from bot.context import Ctx
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, language_from_telegram, supported, translator
+from conversations import engine
+from storage import users
+
+PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+def _payload(ctx: Ctx) -> str:
+    """A deep-link payload (`t.me/<bot>?start=<payload>`), kept through the privacy step."""
+    args = ctx.incoming.args
+    return args[0] if args and PAYLOAD.match(args[0]) else ""
+
+
+def privacy_notice(language: str, payload: str, *, guessed: bool) -> Reply:
+    t = translator(language)
+    text = "\n\n".join(
+        [
+            t._(
+                "Hello! I help people displaced by a crisis find a place to stay, with hosts and associations."
+            ),
+            t._("<b>Before we start: your data</b>"),
+            t._(
+                "I store your Telegram account number, your language and what you tell me (for hosts: your "
+                "offers, and your phone number only if you share it). It is used only to match housing offers "
+                "with the people who need them."
+            ),
+            t._(
+                "Your phone number and address are shown only to authorised social workers of the same "
+                "département, and each time this is recorded. You can see and erase everything with /mydata."
+            ),
+            t._("Do you accept? Nothing is stored until you do."),
+        ]
+    )
+    buttons = [
+        [
+            Button(t._("I accept"), f"privacy:accept:{language}:{payload}"),
+            Button(t._("No, thanks"), f"privacy:decline:{language}"),
+        ]
+    ]
+    others = [code for code in LANGUAGES if code != language]
+    if guessed or others:
+        buttons.append([Button(LANGUAGE_NAMES[code], f"privacy:lang:{code}:{payload}") for code in others])
+    return Reply(text, buttons)
+
+
+def main_menu(ctx: Ctx) -> Reply:
+    t = ctx.t
+    buttons = [
+        [Button(t._("I offer a place"), "menu:host")],
+        [Button(t._("I work for an association or the prefecture"), "menu:pro")],
+    ]
+    return Reply(t._("What would you like to do?"), buttons)
+
+
+async def start(ctx: Ctx) -> list[Reply]:
+    if ctx.user is None:
+        language, guessed = language_from_telegram(ctx.incoming.language_code)
+        return [privacy_notice(language, _payload(ctx), guessed=guessed)]
+    resumed = await engine.current_prompt(ctx)
+    if resumed:
+        return [Reply(ctx.t._("Welcome back! Let's continue where you left off.")), *resumed]
+    return [Reply(ctx.t._("Welcome back!")), main_menu(ctx)]
+
+
+async def on_privacy_button(ctx: Ctx) -> list[Reply]:
+    _, choice, language, *rest = [*(ctx.incoming.callback or "").split(":"), "", ""][:4]
+    language = supported(language)
+    payload = rest[0] if rest and PAYLOAD.match(rest[0]) else ""
+    t = translator(language)
+    if choice == "lang":
+        notice = privacy_notice(language, payload, guessed=False)
+        notice.edit = True
+        return [notice]
+    if choice == "decline":
+        return [
+            Reply(
+                t._("Understood: nothing was stored. Send /start whenever you change your mind."), edit=True
+            )
+        ]
+    ctx.user = await users.register(ctx.session, ctx.user_id, language, ctx.now)
+    ctx.t = t
+    accepted = Reply(t._("Thank you. You can change the language at any time with /language."), edit=True)
+    return [accepted, main_menu(ctx)]
+
+
+async def not_registered(ctx: Ctx) -> list[Reply]:
+    """Anyone who has not accepted the privacy notice is shown it again; nothing they send is stored."""
+    language, guessed = language_from_telegram(ctx.incoming.language_code)
+    return [privacy_notice(language, "", guessed=guessed)]
+
+
+async def on_menu_button(ctx: Ctx) -> list[Reply]:
+    from conversations import host_offer
+
+    choice = (ctx.incoming.callback or "").partition(":")[2]
+    if await engine.in_progress(ctx):
+        return [
+            Reply(
+                ctx.t._(
+                    "You are in the middle of a question: answer it to continue, or /cancel to stop it first."
+                )
+            ),
+            *await engine.current_prompt(ctx),
+        ]
+    if choice == "host":
+        return await host_offer.begin(ctx)
+    return [
+        Reply(
+            ctx.t._(
+                "Caseworkers and coordinators join with an invitation from their coordinator (DDETS). "
+                "Open the invitation link you received, or send /start followed by your invitation code."
+            )
+        )
+    ]

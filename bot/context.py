@@ -1,0 +1,34 @@
+"""What a command or dialogue step gets to work with for one update."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.chat import Incoming
+from bot.i18n import Translator
+from storage.models import User
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@dataclass
+class Ctx:
+    session: AsyncSession
+    incoming: Incoming
+    t: Translator
+    now: datetime
+    user: User | None = None
+    roles: set[str] = field(default_factory=set)
+
+    @property
+    def today(self) -> date:
+        """Dates of hosting periods are French calendar days."""
+        return self.now.astimezone(PARIS).date()
+
+    @property
+    def user_id(self) -> int:
+        return self.incoming.user_id

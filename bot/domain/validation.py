@@ -1,0 +1,474 @@
+"""Validators for free-text answers (counts, amounts, text, phone numbers, yes/no, départements).
+
+Everything here is pure: no I/O, no exception on user input. Each validator returns the clean
+value or a typed error (an enum member); turning it into a sentence in the user's language is the
+caller's job. Nothing is HTML-escaped here: the display code escapes.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal
+from enum import Enum
+from typing import Final
+
+MAX_NUMBER_INPUT_LENGTH: Final = 100
+"""Number, phone and yes/no answers longer than this are refused without further analysis."""
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+_DASHES: Final = "‐‑‒–—―−﹣－"
+_APOSTROPHES: Final = "'’‘ʼ`´′ʹ"
+
+
+def _fold(text: str) -> str:
+    """NFKC, case-fold, drop accents and apostrophes, turn every dash into ``-``."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    out: list[str] = []
+    for char in unicodedata.normalize("NFD", folded):
+        if unicodedata.combining(char) or char in _APOSTROPHES:
+            continue
+        out.append("-" if char in _DASHES else char)
+    return "".join(out)
+
+
+def _fold_all(words: str) -> frozenset[str]:
+    return frozenset(" ".join(_fold(word).split()) for word in words.split("|"))
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+class NumberError(Enum):
+    """Why a numeric answer was refused.
+
+    NOT_A_NUMBER
+        No number, several numbers, other characters, non-ASCII digits (after NFKC), an amount
+        with more than two decimals.
+    NEGATIVE
+        A minus sign: ``-3``.
+    NOT_WHOLE
+        A count with a fractional part or an exponent: ``3.5``, ``3,5``, ``1e9``.
+    TOO_SMALL
+        Below the minimum: ``0`` when at least 1 is required.
+    TOO_LARGE
+        Above the maximum.
+    """
+
+    NOT_A_NUMBER = "not_a_number"
+    NEGATIVE = "negative"
+    NOT_WHOLE = "not_whole"
+    TOO_SMALL = "too_small"
+    TOO_LARGE = "too_large"
+
+
+_COUNT_RE: Final = re.compile(
+    r"(?P<before>[^\W\d_]+(?:\s+[^\W\d_]+){0,3}\s+)?"
+    r"(?P<sign>[+-]\s*)?"
+    r"(?P<int>[0-9]+)"
+    r"(?P<fraction>[.,][0-9]+|e[+-]?[0-9]+)?"
+    r"(?P<after>\s*[^\W\d_]+(?:\s+[^\W\d_]+){0,3})?"
+)
+
+
+def parse_count(text: str, minimum: int, maximum: int) -> int | NumberError:
+    """Read a whole number of people, rooms, beds…, between ``minimum`` and ``maximum``.
+
+    Accepts ``3``, `` 3 ``, ``3.`` and the number surrounded by up to four words: ``3 personnes``,
+    ``3 people``, ``3 особи``, ``environ 3``. Digits are compared after NFKC normalisation and
+    must then be ASCII: full-width ``３`` is accepted as 3, Arabic-Indic ``٣`` or Devanagari
+    digits are NOT_A_NUMBER. Number words (``trois``) are not understood (NOT_A_NUMBER).
+
+    Errors: NEGATIVE (``-3``), NOT_WHOLE (``3.5``, ``3,5``, ``1e9``), TOO_SMALL, TOO_LARGE,
+    NOT_A_NUMBER (empty, emoji, garbage, ``3 ou 4``). Never raises on user input; raises
+    ValueError if the bounds themselves are wrong (``minimum < 0`` or ``minimum > maximum``).
+    """
+    if minimum < 0 or minimum > maximum:
+        raise ValueError(f"invalid bounds [{minimum}, {maximum}]")
+    if len(text) > MAX_NUMBER_INPUT_LENGTH:
+        return NumberError.NOT_A_NUMBER
+    cleaned = " ".join(_fold(text).split()).rstrip(".!").strip()
+    match = _COUNT_RE.fullmatch(cleaned)
+    if match is None:
+        return NumberError.NOT_A_NUMBER
+    if (match.group("sign") or "").startswith("-"):
+        return NumberError.NEGATIVE
+    if match.group("fraction") is not None:
+        return NumberError.NOT_WHOLE
+    digits = match.group("int").lstrip("0") or "0"
+    if len(digits) > len(str(maximum)):
+        return NumberError.TOO_LARGE
+    value = int(digits)
+    if value < minimum:
+        return NumberError.TOO_SMALL
+    if value > maximum:
+        return NumberError.TOO_LARGE
+    return value
+
+
+MAX_AMOUNT_EUR: Final = Decimal(100_000)
+"""Largest accepted amount, in euros."""
+
+_CENT: Final = Decimal("0.01")
+_FREE_WORDS: Final = _fold_all("gratuit|gratuite|gratis|free|free of charge|безкоштовно|бесплатно")
+# Currency and period words accepted around an amount, longest first so that "par mois" is
+# removed before "mois".
+_AMOUNT_WORDS: Final = sorted(
+    _fold_all(
+        "€|eur|euro|euros|e|євро|евро"
+        "|par mois|/mois|mois|mensuel|par nuit|/nuit|par semaine|/semaine"
+        "|per month|a month|/month|month|monthly|per night|/night|per week|/week"
+        "|на місяць|в місяць|за місяць|/міс|місяць|на тиждень|за ніч"
+        "|environ|about|around|approx|approximately|близько|max|maximum|максимум|~|≈|cc|charges comprises"
+    ),
+    key=len,
+    reverse=True,
+)
+_AMOUNT_RE: Final = re.compile(r"(?P<sign>[+-]?)\s*(?P<number>[0-9][0-9 .,']*)")
+_GROUPED_RE: Final = re.compile(r"[0-9]{1,3}(?:[ .,'][0-9]{3})+")
+
+
+def _amount_number(number: str) -> Decimal | None:
+    """Interpret digits with French/English separators; None if it is not a clean amount."""
+    number = number.rstrip(" .,'")
+    # A decimal part is 1 or 2 digits after the last "." or ",".
+    decimal_part = ""
+    last_separator = max(number.rfind("."), number.rfind(","))
+    if last_separator >= 0:
+        tail = number[last_separator + 1 :]
+        if 1 <= len(tail) <= 2 and tail.isdigit():
+            decimal_part = tail
+            number = number[:last_separator]
+        elif len(tail) != 3:  # a 3-digit tail is a thousands group: "1,500", "1.500.000"
+            return None
+    if not number.isdigit():
+        if _GROUPED_RE.fullmatch(number) is None:
+            return None
+        number = "".join(c for c in number if c.isdigit())
+    if len(number.lstrip("0")) > len(str(MAX_AMOUNT_EUR)) + 1:
+        return Decimal(MAX_AMOUNT_EUR) * 10  # clearly too large, no need to be precise
+    return Decimal(f"{number}.{decimal_part or '0'}")
+
+
+def parse_amount_eur(text: str) -> Decimal | NumberError:
+    """Read an amount in euros: ``350``, ``350 €``, ``350€``, ``€350``, ``350,50``,
+    ``350.50 EUR``, ``1 500 €``, ``1.500,50``, ``1,500.50``, ``350 € par mois``, ``gratuit``/
+    ``free``/``безкоштовно`` (0).
+
+    Separators: the last ``.`` or ``,`` followed by one or two digits is the decimal point; groups
+    of three digits separated by spaces, ``.``, ``,`` or ``'`` are thousands (so ``1,500`` and
+    ``1.500`` are 1500: nobody writes a rent to a thousandth of a euro).
+
+    Returns a Decimal with two decimals (``Decimal("350.50")``) between 0 and
+    :data:`MAX_AMOUNT_EUR`, or NEGATIVE, TOO_LARGE, NOT_A_NUMBER (garbage, several numbers, more
+    than two decimals, ``1e9``). Never raises.
+    """
+    if len(text) > MAX_NUMBER_INPUT_LENGTH:
+        return NumberError.NOT_A_NUMBER
+    cleaned = " ".join(_fold(text).split()).rstrip("!").strip()
+    if cleaned in _FREE_WORDS:
+        return Decimal(0).quantize(_CENT)
+    padded = f" {cleaned} "
+    for word in _AMOUNT_WORDS:
+        if word[0].isalnum():
+            # a word: remove it where it stands alone or sticks to the number ("350eur", "350e")
+            padded = re.sub(rf"(?<=[\s0-9]){re.escape(word)}(?=[\s/.])", " ", padded)
+        else:  # a symbol ("€", "~") or "/mois": remove it anywhere
+            padded = padded.replace(word, " ")
+    cleaned = " ".join(padded.split()).strip(" .")
+    match = _AMOUNT_RE.fullmatch(cleaned)
+    if match is None:
+        return NumberError.NOT_A_NUMBER
+    value = _amount_number(match.group("number"))
+    if value is None:
+        return NumberError.NOT_A_NUMBER
+    if match.group("sign") == "-" and value != 0:
+        return NumberError.NEGATIVE
+    if value > MAX_AMOUNT_EUR:
+        return NumberError.TOO_LARGE
+    return value.quantize(_CENT)
+
+
+# --------------------------------------------------------------------------- free text
+
+
+class TextError(Enum):
+    """Why a free-text answer was refused.
+
+    EMPTY
+        Nothing left after cleaning (only spaces, control or invisible characters).
+    NO_WORDS
+        No letter and no digit: emoji-only, punctuation-only, symbols-only.
+    TOO_SHORT
+        Fewer characters than ``min_length`` after cleaning.
+    TOO_LONG
+        More characters than ``max_length`` after cleaning.
+    """
+
+    EMPTY = "empty"
+    NO_WORDS = "no_words"
+    TOO_SHORT = "too_short"
+    TOO_LONG = "too_long"
+
+
+# Zero-width characters, bidi controls and the BOM, removed from free text.
+_INVISIBLE: Final = frozenset(
+    [chr(c) for c in range(0x200B, 0x2010)]
+    + [chr(c) for c in range(0x202A, 0x202F)]
+    + [chr(c) for c in range(0x2060, 0x2065)]
+    + [chr(c) for c in range(0x2066, 0x206A)]
+    + ["\ufeff", "\u00ad", "\u180e"]
+)
+_LINE_BREAKS: Final = str.maketrans(
+    {"\r": "\n", "\x0b": "\n", "\x0c": "\n", "\x85": "\n", "\u2028": "\n", "\u2029": "\n", "\t": " "}
+)
+_MANY_NEWLINES: Final = re.compile(r"\n{3,}")
+
+
+def _has_letter_or_digit(text: str) -> bool:
+    return any(unicodedata.category(c)[0] in "LN" for c in text)
+
+
+def clean_free_text(text: str, max_length: int, min_length: int = 1) -> str | TextError:
+    """Clean a free-text answer (description, remark, name…).
+
+    Cleaning, in order: ``\\r\\n``, ``\\r``, U+2028/2029 become newlines, tabs become spaces;
+    control characters (category Cc, except newline), lone surrogates, zero-width and bidi
+    characters (U+200B–U+200F, U+202A–U+202E, U+2060–U+2069, U+FEFF, soft hyphen) are removed;
+    trailing spaces of each line are removed; more than two consecutive newlines become two;
+    leading/trailing whitespace is stripped; the result is NFC-normalised. Markup such as
+    ``<b>`` is kept as literal text (escaping is the display code's job).
+
+    Lengths are counted in code points of the cleaned text. Errors, checked in this order:
+    EMPTY, NO_WORDS (no letter or digit in any script), TOO_SHORT (``< min_length``), TOO_LONG
+    (``> max_length``). Never raises.
+    """
+    text = text.replace("\r\n", "\n").translate(_LINE_BREAKS)
+    kept = [
+        c for c in text if c not in _INVISIBLE and (c == "\n" or unicodedata.category(c) not in ("Cc", "Cs"))
+    ]
+    lines = "".join(kept).split("\n")
+    joined = "\n".join(line.rstrip() for line in lines)
+    cleaned = unicodedata.normalize("NFC", _MANY_NEWLINES.sub("\n\n", joined).strip())
+    if not cleaned:
+        return TextError.EMPTY
+    if not _has_letter_or_digit(cleaned):
+        return TextError.NO_WORDS
+    if len(cleaned) < min_length:
+        return TextError.TOO_SHORT
+    if len(cleaned) > max_length:
+        return TextError.TOO_LONG
+    return cleaned
+
+
+# --------------------------------------------------------------------------- phone numbers
+
+
+class PhoneError(Enum):
+    """Why a phone number was refused.
+
+    NOT_A_PHONE
+        Letters or other characters that have no place in a phone number, a misplaced ``+``,
+        a country code starting with 0, a French number whose first digit is 0.
+    TOO_SHORT
+        Too few digits (French numbers need exactly 10 digits nationally, 9 after +33;
+        Ukrainian numbers 9 after +380; other countries at least 8 digits in all).
+    TOO_LONG
+        Too many digits (more than 15 in all, E.164's maximum, or too many for +33 / +380).
+    """
+
+    NOT_A_PHONE = "not_a_phone"
+    TOO_SHORT = "too_short"
+    TOO_LONG = "too_long"
+
+
+_PHONE_PREFIXES: Final = sorted(
+    _fold_all("tel|tél|tel.|tél.|telephone|téléphone|phone|mobile|portable|port|тел|тел.|телефон|моб|моб."),
+    key=len,
+    reverse=True,
+)
+_PHONE_CHARS_RE: Final = re.compile(r"\+?[0-9 .\-/()]+")
+# National digit counts (after the country code) for the countries we know precisely.
+_NATIONAL_LENGTHS: Final[dict[str, int]] = {"33": 9, "380": 9}
+_E164_MIN_DIGITS: Final = 8
+_E164_MAX_DIGITS: Final = 15
+
+
+def _check_national(country: str, national: str) -> str | PhoneError:
+    if country == "33" and national.startswith("0"):  # "+33 06 12 34 56 78": drop the trunk 0
+        national = national[1:]
+    expected = _NATIONAL_LENGTHS[country]
+    if len(national) < expected:
+        return PhoneError.TOO_SHORT
+    if len(national) > expected:
+        return PhoneError.TOO_LONG
+    if national.startswith("0"):
+        return PhoneError.NOT_A_PHONE
+    return f"+{country}{national}"
+
+
+def parse_phone(text: str) -> str | PhoneError:
+    """Normalise a phone number to E.164 (``+33612345678``).
+
+    Accepts spaces, dots, dashes, slashes and parentheses between digits, an optional
+    "tel:"/"тел." prefix, and ``+33 (0)6…``. Understood forms:
+
+    * ``+<country><number>`` or ``00<country><number>``;
+    * a French national number: 10 digits starting with 0 (``06 12 34 56 78``). A national
+      number is always taken as French: Ukrainian numbers must be typed with +380 / 00380 /
+      380 (``+380 67 123 4567``), since ``067 123 45 67`` is also a valid French layout;
+    * ``33…`` (11 digits) and ``380…`` (12 digits) without the ``+``.
+
+    +33 and +380 numbers must have exactly 9 national digits; other countries 8–15 digits in
+    all. Errors: NOT_A_PHONE, TOO_SHORT, TOO_LONG. Never raises.
+    """
+    if len(text) > MAX_NUMBER_INPUT_LENGTH:
+        return PhoneError.TOO_LONG
+    cleaned = " ".join(_fold(text).split())
+    for prefix in _PHONE_PREFIXES:
+        if cleaned.startswith(prefix):
+            cleaned = cleaned[len(prefix) :].lstrip(" :.")
+            break
+    cleaned = cleaned.replace("(0)", "")
+    if not cleaned or _PHONE_CHARS_RE.fullmatch(cleaned) is None:
+        return PhoneError.NOT_A_PHONE
+    digits = "".join(c for c in cleaned if c.isdigit())
+    if not digits:
+        return PhoneError.NOT_A_PHONE
+
+    if cleaned.startswith("+"):
+        international = digits
+    elif digits.startswith("00"):
+        international = digits[2:]
+    elif digits.startswith("0"):
+        return _check_national("33", digits[1:]) if len(digits) >= 2 else PhoneError.TOO_SHORT
+    elif (digits.startswith("380") and len(digits) == 12) or (digits.startswith("33") and len(digits) == 11):
+        international = digits
+    elif len(digits) < 10:
+        return PhoneError.TOO_SHORT
+    else:
+        return PhoneError.NOT_A_PHONE  # neither national nor clearly international
+
+    if not international or international.startswith("0"):
+        return PhoneError.NOT_A_PHONE
+    for country in sorted(_NATIONAL_LENGTHS, key=len, reverse=True):
+        if international.startswith(country):
+            return _check_national(country, international[len(country) :])
+    if len(international) < _E164_MIN_DIGITS:
+        return PhoneError.TOO_SHORT
+    if len(international) > _E164_MAX_DIGITS:
+        return PhoneError.TOO_LONG
+    return f"+{international}"
+
+
+# --------------------------------------------------------------------------- yes / no
+
+_YES_WORDS: Final = _fold_all(
+    "oui|o|ouais|ouai|ouep|ouaip|si|bien sûr|bien sur|évidemment|absolument|certainement|volontiers"
+    "|d'accord|dac|ok|okay|oki|daccord|exact|exactement|tout à fait|carrément|yes|y|yeah|yep|yup|sure"
+    "|of course|certainly|absolutely|definitely|indeed|так|ага|звісно|звичайно|авжеж|безумовно"
+    "|добре|гаразд|да|конечно|ок"
+)
+_NO_WORDS: Final = _fold_all(
+    "non|n|nan|nope|nah|no|pas du tout|absolument pas|jamais|aucun|aucune|not at all|never|none"
+    "|ні|нi|нє|не треба|ніколи|немає|нема|нет|не надо"
+)
+_YES_EMOJI: Final = frozenset("👍✅✔☑🆗👌")
+_NO_EMOJI: Final = frozenset("👎❌✖❎🚫⛔")
+# Answers containing one of these mean yes even though they contain "no"/"pas".
+_YES_CONTAINED: Final = _fold_all(
+    "pas de problème|pas de probleme|pas de souci|pas de soucis|sans problème|sans souci|no problem"
+    "|no problems|no worries|без проблем|не проблема"
+)
+# Too ambiguous to decide from the first word of a longer answer ("si possible", "y a…").
+_WHOLE_ANSWER_ONLY: Final = _fold_all("o|n|y|si|e")
+_POLITE_WORDS: Final = _fold_all(
+    "merci|please|thanks|thank you|svp|s'il vous plaît|s'il te plaît|stp|дякую|будь ласка|спасибо"
+)
+_WORD_RE: Final = re.compile(r"[^\W_]+")
+
+
+def _yes_no_phrase(phrase: str) -> bool | None:
+    if phrase in _YES_WORDS:
+        return True
+    if phrase in _NO_WORDS:
+        return False
+    return None
+
+
+def parse_yes_no(text: str) -> bool | None:
+    """True for yes, False for no, None when unclear (fr/uk/en, plus 👍/👎, ✅/❌).
+
+    Understood: ``oui``, ``o``, ``ouais``, ``bien sûr``, ``non``, ``n``, ``так``, ``ага``,
+    ``звісно``, ``ні``, ``yes``, ``y``, ``of course``, ``no``, ``nope``… An answer may add polite
+    words or repeat itself (``oui merci``, ``non, merci``, ``yes please``, ``ні, дякую``,
+    ``oui oui``) or start with yes/no followed by anything that does not contain the opposite
+    word (``oui c'est possible``). Mixed or other answers (``oui et non``, ``peut-être``,
+    ``je ne sais pas``) give None. Never raises.
+    """
+    if len(text) > MAX_NUMBER_INPUT_LENGTH:
+        return None
+    folded = _fold(text)
+    symbols = {c for c in folded if c not in "\ufe0f\u200d" and not ("\U0001f3fb" <= c <= "\U0001f3ff")}
+    symbols -= set(" .!,;")
+    if symbols and symbols <= _YES_EMOJI:
+        return True
+    if symbols and symbols <= _NO_EMOJI:
+        return False
+    words = _WORD_RE.findall(folded)
+    if not words:
+        return None
+    whole = _yes_no_phrase(" ".join(words))
+    if whole is not None:
+        return whole
+    meaningful = [w for w in words if w not in _POLITE_WORDS]
+    phrase = _yes_no_phrase(" ".join(meaningful))
+    if phrase is not None:
+        return phrase
+    padded = f" {' '.join(words)} "
+    if any(f" {phrase} " in padded for phrase in _YES_CONTAINED):
+        return True
+    if words[0] in _WHOLE_ANSWER_ONLY:
+        return None
+    first = _yes_no_phrase(words[0])
+    if first is None:
+        return None
+    opposite = _NO_WORDS if first else _YES_WORDS
+    if any(w in opposite for w in words[1:]):
+        return None
+    return first
+
+
+# --------------------------------------------------------------------------- départements
+
+DEPARTEMENTS: Final = frozenset(
+    [f"{n:02d}" for n in range(1, 96) if n != 20] + ["2A", "2B", "971", "972", "973", "974", "976"]
+)
+"""The 101 département codes, in canonical form: ``01``–``95`` without ``20``, ``2A``, ``2B``,
+``971`` Guadeloupe, ``972`` Martinique, ``973`` Guyane, ``974`` La Réunion, ``976`` Mayotte.
+975 (Saint-Pierre-et-Miquelon) and 977/978 are collectivités, not départements."""
+
+
+def is_valid_departement(code: str) -> bool:
+    """True if ``code`` is a département code in canonical form (``01``, ``2A``, ``971``).
+
+    Non-canonical spellings (``1``, ``2a``, `` 44 ``) are False: use :func:`normalise_departement`
+    on user input.
+    """
+    return code in DEPARTEMENTS
+
+
+def normalise_departement(text: str) -> str | None:
+    """The canonical département code for what a user typed, or None.
+
+    ``44``, `` 44 ``, ``1`` → ``01``, ``2a`` / ``2 A`` → ``2A``, ``971``. ``20``, ``96``, ``99``,
+    ``975``, ``977``, postcodes and names give None. Never raises.
+    """
+    if len(text) > 20:
+        return None
+    compact = "".join(unicodedata.normalize("NFKC", text).split()).upper()
+    if compact.isascii() and compact.isdigit() and len(compact) == 1:
+        compact = "0" + compact
+    return compact if compact in DEPARTEMENTS else None

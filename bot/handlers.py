@@ -1,0 +1,105 @@
+"""Glue between python-telegram-bot handlers and our telegram-free actions.
+
+Each update is handled in one database transaction: it is claimed (so a redelivered update is ignored), the
+user and their language are loaded, the action runs, and only after the commit are the replies sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from telegram import Message, Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.chat import Reply
+from bot.context import Ctx
+from bot.i18n import language_from_telegram, translator
+from bot.telegram_io import deliver, incoming_from
+from storage import roles, updates, users
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+Action = Callable[[Ctx], Awaitable[list[Reply]]]
+Clock = Callable[[], datetime]
+SERVICES = "services"
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    database: Database
+    clock: Clock = system_clock
+
+
+def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    services = context.bot_data[SERVICES]
+    assert isinstance(services, Services)
+    return services
+
+
+async def _run(action: Action, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    incoming = incoming_from(update)
+    if incoming is None:
+        return
+    services = services_of(context)
+    now = services.clock()
+    async with services.database.transaction() as session:
+        if not await updates.claim(session, update.update_id, now):
+            log.info("update %s already handled, ignored", update.update_id)
+            return
+        user = await users.find(session, incoming.user_id)
+        language = user.language if user else language_from_telegram(incoming.language_code)[0]
+        ctx = Ctx(
+            session=session,
+            incoming=incoming,
+            t=translator(language),
+            now=now,
+            user=user,
+            roles=await roles.roles_of(session, incoming.user_id) if user else set(),
+        )
+        replies = await action(ctx)
+
+    query = update.callback_query
+    if query is not None:
+        try:
+            await query.answer()  # stops the button's spinner; harmless if it fails (e.g. a query too old)
+        except TelegramError as error:
+            log.info("could not answer callback query: %s", error)
+    pressed = query.message if query is not None and isinstance(query.message, Message) else None
+    await deliver(context.bot, incoming.user_id, replies, pressed)
+
+
+def handler(action: Action) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+    async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await _run(action, update, context)
+
+    callback.__name__ = getattr(action, "__name__", "action")
+    return callback
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure and tell the user, in their language, that nothing they entered was lost."""
+    log.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_user is None:
+        return
+    t = translator(language_from_telegram(update.effective_user.language_code)[0])
+    try:
+        async with services_of(context).database.transaction() as session:
+            user = await users.find(session, update.effective_user.id)
+        if user is not None:
+            t = translator(user.language)
+        await context.bot.send_message(
+            update.effective_user.id,
+            t._("Sorry, something went wrong on our side. Your previous answers are kept: please try again."),
+        )
+    except Exception:  # the error handler must never raise itself
+        log.exception("could not tell the user about the error")

@@ -1,0 +1,84 @@
+"""Translations from the Babel catalogs in `locales/`, compiled in memory at start-up (no .mo files needed).
+
+Source strings are English; `en` therefore needs no translation and is the fallback.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from datetime import date
+from importlib import resources
+
+from babel import Locale
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import NullTranslations, Translations
+
+LANGUAGES = ("fr", "uk", "en")
+DEFAULT_LANGUAGE = "fr"
+DOMAIN = "messages"
+LANGUAGE_NAMES = {"fr": "Français", "uk": "Українська", "en": "English"}
+
+
+def language_from_telegram(language_code: str | None) -> tuple[str, bool]:
+    """The language to greet a new user in, and whether it was a guess (then a one-tap switch is offered)."""
+    code = (language_code or "").split("-")[0].lower()
+    if code in ("fr", "uk"):
+        return code, False
+    return DEFAULT_LANGUAGE, True
+
+
+def supported(language: str | None) -> str:
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+class Translator:
+    """Everything language-dependent for one user: messages, plurals, dates."""
+
+    def __init__(self, language: str, translations: NullTranslations) -> None:
+        self.language = language
+        self._translations = translations
+        self.locale = Locale.parse(language)
+
+    def _(self, message: str) -> str:
+        return self._translations.gettext(message)
+
+    def n_(self, singular: str, plural: str, n: int) -> str:
+        return self._translations.ngettext(singular, plural, n)
+
+    def date(self, day: date, format: str = "long") -> str:
+        text = format_date(day, format, locale=self.locale)
+        return str(text)
+
+    def number(self, value: float) -> str:
+        return str(format_decimal(value, locale=self.locale))
+
+
+def _compile(language: str) -> NullTranslations:
+    po_file = resources.files("locales") / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_file.is_file():
+        return NullTranslations()
+    with po_file.open("rb") as source:
+        catalog = read_po(source, locale=language)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled, domain=DOMAIN)
+
+
+@functools.cache
+def translator(language: str | None) -> Translator:
+    code = supported(language)
+    return Translator(code, _compile(code))
+
+
+def all_translators() -> list[Translator]:
+    return [translator(code) for code in LANGUAGES]
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction where it is translated later, at display time."""
+    return message

@@ -1,0 +1,101 @@
+"""Engine, sessions and migrations. SQLite (embedded default) and PostgreSQL behave the same to callers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(database_url: str) -> AsyncEngine:
+    if database_url.startswith("sqlite"):
+        engine = create_async_engine(database_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine.sync_engine, "connect", _tune_sqlite)
+        return engine
+    return create_async_engine(database_url, pool_pre_ping=True)
+
+
+class Database:
+    def __init__(self, database_url: str) -> None:
+        self.url = database_url
+        self.engine = make_engine(database_url)
+        self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: committed when the block ends, rolled back if it raises."""
+        async with self._sessions() as session, session.begin():
+            yield session
+
+    async def upgrade(self) -> None:
+        """Bring the schema to the newest migration (safe to run on every start)."""
+        async with self.engine.begin() as connection:
+            await connection.run_sync(_upgrade_with)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("storage") / "migrations"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade_with(connection: Connection) -> None:
+    command.upgrade(alembic_config(connection), "head")
+
+
+def upgrade_database(database_url: str) -> None:
+    """Synchronous entry point for the command line."""
+
+    async def run() -> None:
+        database = Database(database_url)
+        try:
+            await database.upgrade()
+        finally:
+            await database.close()
+
+    asyncio.run(run())
+
+
+def autogenerate_revision(message: str) -> None:
+    """Compare the models with a scratch database at head and write the difference as a new migration."""
+    import tempfile
+    from pathlib import Path
+
+    async def run() -> None:
+        with tempfile.TemporaryDirectory() as scratch:
+            database = Database(f"sqlite+aiosqlite:///{Path(scratch) / 'scratch.sqlite3'}")
+            try:
+                await database.upgrade()
+                async with database.engine.begin() as connection:
+                    await connection.run_sync(
+                        lambda sync: command.revision(
+                            alembic_config(sync), message=message, autogenerate=True
+                        )
+                    )
+            finally:
+                await database.close()
+
+    asyncio.run(run())

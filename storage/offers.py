@@ -1,0 +1,130 @@
+"""Offers, their photos and their history. Every change goes with an event saying who did what, when."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from storage.models import Offer, OfferEvent, OfferPhoto
+
+EDITABLE = frozenset(
+    {
+        "kind", "commune_insee", "commune_name", "departement", "latitude", "longitude", "address", "people",
+        "beds", "bedrooms", "welcome", "available_from", "available_until", "min_stay_days", "step_free", "pets",
+        "children", "smoking", "equipment", "transport", "languages", "cost", "cost_eur", "notes", "phone",
+    }
+)  # fmt: skip
+
+
+def _json_safe(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+async def record(
+    session: AsyncSession, offer_id: int, actor_id: int | None, action: str, now: datetime, **detail: Any
+) -> None:
+    detail = {key: _json_safe(value) for key, value in detail.items()}
+    session.add(OfferEvent(offer_id=offer_id, actor_id=actor_id, action=action, detail=detail, at=now))
+    await session.flush()
+
+
+async def create(
+    session: AsyncSession, host_id: int, fields: dict[str, Any], photo_ids: Sequence[str], now: datetime
+) -> Offer:
+    offer = Offer(
+        host_id=host_id,
+        status="available",
+        created_at=now,
+        updated_at=now,
+        last_confirmed_at=now,
+        **{key: value for key, value in fields.items() if key in EDITABLE},
+    )
+    session.add(offer)
+    await session.flush()
+    assert offer.id is not None
+    await replace_photos(session, offer.id, photo_ids)
+    await record(session, offer.id, host_id, "created", now)
+    return offer
+
+
+async def update(
+    session: AsyncSession, offer: Offer, actor_id: int | None, fields: dict[str, Any], now: datetime
+) -> list[str]:
+    """Apply the changed fields; returns their names (recorded in the history)."""
+    changed = [key for key, value in fields.items() if key in EDITABLE and getattr(offer, key) != value]
+    for key in changed:
+        setattr(offer, key, fields[key])
+    if changed:
+        offer.updated_at = now
+        session.add(offer)
+        assert offer.id is not None
+        await record(session, offer.id, actor_id, "updated", now, fields=sorted(changed))
+    return changed
+
+
+async def set_status(
+    session: AsyncSession, offer: Offer, actor_id: int | None, status: str, now: datetime
+) -> None:
+    previous, offer.status, offer.updated_at = offer.status, status, now
+    session.add(offer)
+    assert offer.id is not None
+    await record(session, offer.id, actor_id, "status", now, previous=previous, status=status)
+
+
+async def confirm_still_available(
+    session: AsyncSession, offer: Offer, actor_id: int | None, now: datetime
+) -> None:
+    offer.last_confirmed_at = now
+    session.add(offer)
+    assert offer.id is not None
+    await record(session, offer.id, actor_id, "confirmed", now)
+
+
+async def of_host(session: AsyncSession, host_id: int, *, include_withdrawn: bool = False) -> list[Offer]:
+    query = select(Offer).where(Offer.host_id == host_id)
+    if not include_withdrawn:
+        query = query.where(Offer.status != "withdrawn")
+    return list(await session.scalars(query.order_by(col(Offer.id))))
+
+
+async def of_host_by_id(session: AsyncSession, host_id: int, offer_id: int) -> Offer | None:
+    """The host's own offer, or None: a host never reaches another host's offer."""
+    offer = await session.get(Offer, offer_id, with_for_update=True)
+    return offer if offer is not None and offer.host_id == host_id else None
+
+
+async def photos(session: AsyncSession, offer_id: int) -> list[str]:
+    rows = await session.scalars(
+        select(OfferPhoto.file_id).where(OfferPhoto.offer_id == offer_id).order_by(col(OfferPhoto.position))
+    )
+    return list(rows)
+
+
+async def replace_photos(session: AsyncSession, offer_id: int, photo_ids: Sequence[str]) -> None:
+    await session.execute(delete(OfferPhoto).where(col(OfferPhoto.offer_id) == offer_id))
+    for position, file_id in enumerate(photo_ids):
+        session.add(OfferPhoto(offer_id=offer_id, file_id=file_id, position=position))
+    await session.flush()
+
+
+async def history(session: AsyncSession, offer_id: int) -> list[OfferEvent]:
+    rows = await session.scalars(
+        select(OfferEvent).where(OfferEvent.offer_id == offer_id).order_by(col(OfferEvent.id))
+    )
+    return list(rows)
+
+
+async def delete_offer(session: AsyncSession, offer: Offer) -> None:
+    await session.delete(offer)
+    await session.flush()
+
+
+async def count_of_host(session: AsyncSession, host_id: int) -> int:
+    return int(
+        await session.scalar(select(func.count()).select_from(Offer).where(Offer.host_id == host_id)) or 0
+    )

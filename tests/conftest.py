@@ -1,0 +1,60 @@
+"""Fixtures: a real bot (python-telegram-bot Application) over real HTTP against the local Bot API stand-in,
+on a real SQLite file, and on PostgreSQL too when TEST_DATABASE_URL points at one (CI does)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+
+from bot.config import Settings
+from bot.sandbox.botapi import FakeBotApi
+from storage.db import Database
+from tests.harness import BotUnderTest, Clock
+
+TOKEN = "123456789:TEST-token-for-the-local-stand-in-0000"
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: object) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path}/bot.sqlite3"  # type: ignore[operator]
+        return
+    url = os.environ["TEST_DATABASE_URL"]
+    database = Database(url)
+    async with database.engine.begin() as connection:  # every test starts from an empty schema
+        await connection.execute(text("DROP SCHEMA public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await database.close()
+    yield url
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi(token=TOKEN) as server:
+        yield server
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 11, 22, 10, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+async def bot(api: FakeBotApi, database_url: str, clock: Clock) -> AsyncIterator[BotUnderTest]:
+    settings = Settings(
+        token=TOKEN,
+        database_url=database_url,
+        api_base_url=api.bot_base_url,
+        api_file_base_url=api.file_base_url,
+    )
+    database = Database(database_url)
+    under_test = BotUnderTest(api, settings, database, clock)
+    await under_test.start()
+    yield under_test
+    await under_test.stop()
+    await database.close()

@@ -1,0 +1,139 @@
+"""Talking to the real bot as simulated Telegram users, and knowing when it has finished answering."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bot.app import build_application, polling
+from bot.config import Settings
+from bot.sandbox.botapi import FakeBotApi
+from storage.db import Database
+
+Message = dict[str, Any]
+
+
+@dataclass
+class Clock:
+    """The bot's clock, moved by the tests."""
+
+    current: datetime
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+class BotUnderTest:
+    """The real Application, polling the stand-in over HTTP, on a real database."""
+
+    def __init__(self, api: FakeBotApi, settings: Settings, database: Database, clock: Clock) -> None:
+        self.api, self.settings, self.database, self.clock = api, settings, database, clock
+        self._handled: dict[int, asyncio.Event] = {}
+        self.application = self._build()
+        self._running: AbstractAsyncContextManager[Any] | None = None
+
+    def _build(self) -> Application:  # type: ignore[type-arg]
+        application = build_application(self.settings, self.database, clock=self.clock)
+        # Runs after every other handler group: the update is fully handled once this has seen it.
+        application.add_handler(TypeHandler(Update, self._mark_handled), group=99)
+        return application
+
+    async def start(self) -> None:
+        self._running = polling(self.application)
+        await self._running.__aenter__()
+
+    async def stop(self) -> None:
+        if self._running is not None:
+            await self._running.__aexit__(None, None, None)
+            self._running = None
+
+    async def restart(self) -> None:
+        """Stop the bot and start a new Application on the same database, as after a crash or a deploy."""
+        await self.stop()
+        self.application = self._build()
+        await self.start()
+
+    async def _mark_handled(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        self._handled.setdefault(update.update_id, asyncio.Event()).set()
+
+    async def handled(self, update_id: int, timeout: float = 10.0) -> None:
+        event = self._handled.setdefault(update_id, asyncio.Event())
+        await asyncio.wait_for(event.wait(), timeout)
+
+    def user(self, user_id: int = 1001, language: str = "fr", name: str = "Camille") -> User:
+        self.api.add_user(user_id, name, language_code=language)
+        return User(self, user_id)
+
+
+@dataclass
+class User:
+    bot: BotUnderTest
+    user_id: int
+    seen: int = field(default=0)
+
+    @property
+    def api(self) -> FakeBotApi:
+        return self.bot.api
+
+    async def _after(self, update_id: int) -> list[Message]:
+        await self.bot.handled(update_id)
+        messages = [m for m in self.api.bot_messages(self.user_id)]
+        new = messages[self.seen :]
+        self.seen = len(messages)
+        return new
+
+    async def send(self, text: str) -> list[Message]:
+        return await self._after(self.api.send_text(self.user_id, text))
+
+    async def location(self, lat: float, lon: float) -> list[Message]:
+        return await self._after(self.api.send_location(self.user_id, lat, lon))
+
+    async def contact(self, phone: str) -> list[Message]:
+        return await self._after(self.api.send_contact(self.user_id, phone))
+
+    async def photo(self, data: bytes) -> list[Message]:
+        return await self._after(self.api.send_photo(self.user_id, data))
+
+    def last(self) -> Message:
+        message = self.api.last_bot_message(self.user_id)
+        assert message is not None, "the bot has not said anything"
+        return message
+
+    def buttons(self, message: Message | None = None) -> list[tuple[str, str]]:
+        """(label, callback data) of the inline buttons of a message (the last one with buttons by default)."""
+        if message is None:
+            with_buttons = [
+                m for m in self.api.bot_messages(self.user_id) if _inline(m) and not m.get("deleted")
+            ]
+            assert with_buttons, "no message with buttons"
+            message = with_buttons[-1]
+        return [(b["text"], b.get("callback_data", "")) for b in _inline(message)]
+
+    async def press(self, label: str, message: Message | None = None) -> list[Message]:
+        """Press the button whose label contains `label` (the newest message offering it by default)."""
+        candidates = [message] if message else list(reversed(self.api.bot_messages(self.user_id)))
+        for candidate in candidates:
+            for text, data in [(b["text"], b.get("callback_data", "")) for b in _inline(candidate)]:
+                if label in text and data:
+                    return await self._after(
+                        self.api.press_button(self.user_id, candidate["message_id"], data)
+                    )
+        raise AssertionError(f"no button {label!r}; last buttons: {self.buttons() if candidates else []}")
+
+
+def _inline(message: Message) -> list[dict[str, Any]]:
+    markup = message.get("reply_markup") or {}
+    return [button for row in markup.get("inline_keyboard", []) for button in row]
+
+
+def texts(messages: list[Message]) -> str:
+    return "\n".join(m.get("text") or m.get("caption") or "" for m in messages)

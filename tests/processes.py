@@ -1,0 +1,57 @@
+"""Running the bot as separate processes (`python -m bot.cli run`), as production does."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.sandbox.botapi import FakeBotApi
+
+TOKEN = "123456789:TEST-token-for-the-local-stand-in-0000"
+
+
+async def start_bot(api: FakeBotApi, database_url: str, workdir: Path, **env: str) -> asyncio.subprocess.Process:
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", str(workdir)),
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": api.bot_base_url,
+        "DATABASE_URL": database_url,
+        **env,
+    }
+    log = (workdir / f"bot-{len(list(workdir.glob('bot-*.log')))}.log").open("wb")
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", env=environment, cwd=workdir, stdout=log, stderr=log
+    )
+
+
+async def stop(process: asyncio.subprocess.Process, *, hard: bool = False) -> None:
+    if process.returncode is None:
+        process.send_signal(signal.SIGKILL if hard else signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 20)
+
+
+async def wait_until(condition: Callable[[], Any], timeout: float = 15.0) -> Any:
+    """Poll until `condition()` is truthy (a separate process gives no other signal that it has answered)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError("the bot did not answer in time")
+        await asyncio.sleep(0.05)
+
+
+def bot_texts(api: FakeBotApi, user_id: int) -> list[str]:
+    return [m.get("text") or m.get("caption") or "" for m in api.bot_messages(user_id)]
+
+
+def said(api: FakeBotApi, user_id: int, fragment: str, after: int = 0) -> bool:
+    return any(fragment in text for text in bot_texts(api, user_id)[after:])

@@ -1,0 +1,93 @@
+"""Configuration and the `logement-bot` command line, run as a real process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+from storage import roles
+from storage.db import Database
+
+TOKEN = "123456789:TEST-token-for-the-local-stand-in-0000"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), **env}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], cwd=cwd, env=environment, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("env", "complaint"),
+    [
+        ({}, "TELEGRAM_BOT_TOKEN is not set"),
+        ({"TELEGRAM_BOT_TOKEN": "hello"}, "does not look like a token"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://x.org/hook"}, "WEBHOOK_SECRET must be set"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "http://x.org/hook", "WEBHOOK_SECRET": "a"}, "https://"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://x.org/h", "WEBHOOK_SECRET": "a b"}, "may only contain"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_PORT": "99999"}, "WEBHOOK_PORT"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": "localhost:8081"}, "TELEGRAM_API_BASE_URL"),
+    ],
+)
+def test_bad_settings_are_refused_with_one_sentence(env: dict[str, str], complaint: str) -> None:
+    with pytest.raises(ConfigError, match=complaint):
+        load_settings(env)
+
+
+def test_settings_defaults_and_conversions() -> None:
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "DATABASE_URL": "postgres://u:p@db/bot",
+                              "TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081/bot"})  # fmt: skip
+    assert settings.database_url == "postgresql+asyncpg://u:p@db/bot"
+    assert settings.api_file_base_url == "http://127.0.0.1:8081/file/bot"
+    assert load_settings({"TELEGRAM_BOT_TOKEN": TOKEN}).database_url.startswith("sqlite+aiosqlite:///")
+
+
+def test_run_without_token_says_so_without_a_traceback(tmp_path: Path) -> None:
+    result = cli("run", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN is not set" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_dot_env_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("TELEGRAM_BOT_TOKEN=nonsense\n")
+    result = cli("run", cwd=tmp_path)
+    assert result.returncode == 2 and "does not look like a token" in result.stderr
+
+
+def test_db_upgrade_and_add_coordinator(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/admin.sqlite3"
+    upgraded = cli("db", "upgrade", cwd=tmp_path, DATABASE_URL=url)
+    assert upgraded.returncode == 0, upgraded.stderr
+    granted = cli("admin", "add-coordinator", "--telegram-id", "42", "--departement", "44", "--departement", "2a",
+                  cwd=tmp_path, DATABASE_URL=url)  # fmt: skip
+    assert granted.returncode == 0, granted.stderr
+    assert "2A, 44" in granted.stdout
+    refused = cli("admin", "add-coordinator", "--telegram-id", "42", "--departement", "20", cwd=tmp_path,
+                  DATABASE_URL=url)  # fmt: skip
+    assert refused.returncode == 2 and "not a French département" in refused.stderr
+
+    async def granted_departements() -> set[str]:
+        database = Database(url)
+        async with database.transaction() as session:
+            found = await roles.departements_of(session, 42, roles.COORDINATOR)
+        await database.close()
+        return found
+
+    assert asyncio.run(granted_departements()) == {"44", "2A"}
+
+
+def test_sqlite_database_is_created_in_the_working_directory_by_default(tmp_path: Path) -> None:
+    result = cli("db", "upgrade", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "logement.sqlite3").exists()

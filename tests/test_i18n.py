@@ -1,0 +1,69 @@
+"""Catalogs: complete in fr and uk, in sync with the code, with correct plurals and dates."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from importlib import resources
+
+import pytest
+from babel.messages.pofile import read_po
+
+from bot.i18n import translator
+from locales.update import extract
+
+PLACEHOLDER = re.compile(r"\{\w*\}")
+TAG = re.compile(r"</?\w+>")
+
+
+def catalog(language: str):  # type: ignore[no-untyped-def]
+    with (resources.files("locales") / language / "LC_MESSAGES" / "messages.po").open("rb") as source:
+        return read_po(source, locale=language)
+
+
+def test_catalogs_are_in_sync_with_the_code() -> None:
+    in_code = {message.id for message in extract() if message.id}
+    for language in ("fr", "uk", "en"):
+        in_catalog = {message.id for message in catalog(language) if message.id}
+        assert in_code == in_catalog, f"run `python -m locales.update` ({language}: {in_code ^ in_catalog})"
+
+
+@pytest.mark.parametrize("language", ["fr", "uk"])
+def test_every_string_is_translated_and_not_fuzzy(language: str) -> None:
+    problems = []
+    for message in catalog(language):
+        if not message.id:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if message.fuzzy or not all(strings):
+            problems.append(message.id)
+            continue
+        source = message.id if isinstance(message.id, tuple) else (message.id,)
+        for translated in strings:
+            if set(PLACEHOLDER.findall(" ".join(source))) != set(PLACEHOLDER.findall(translated)):
+                problems.append(f"placeholders differ: {message.id!r}")
+            if sorted(TAG.findall(source[0])) != sorted(TAG.findall(translated)):
+                problems.append(f"HTML tags differ: {message.id!r}")
+    assert not problems, problems
+
+
+def test_ukrainian_plurals_follow_cldr() -> None:
+    uk = translator("uk")
+    forms = [uk.n_("{n} person", "{n} people", n).format(n=n) for n in (1, 2, 5, 21, 22, 25, 11)]
+    one, few, many = forms[0].split()[1], forms[1].split()[1], forms[2].split()[1]
+    assert len({one, few, many}) == 3, forms
+    assert forms[3].split()[1] == one and forms[4].split()[1] == few and forms[5].split()[1] == many
+    assert forms[6].split()[1] == many  # 11 is "many", not "one"
+
+
+def test_french_plural_of_zero_is_singular() -> None:
+    fr = translator("fr")
+    assert fr.n_("{n} bed", "{n} beds", 0) == fr.n_("{n} bed", "{n} beds", 1)
+    assert fr.n_("{n} bed", "{n} beds", 2) != fr.n_("{n} bed", "{n} beds", 1)
+
+
+def test_dates_in_each_language() -> None:
+    day = date(2027, 3, 1)
+    assert translator("fr").date(day) == "1 mars 2027"
+    assert translator("uk").date(day).startswith("1 березня 2027")
+    assert translator("en").date(day) == "March 1, 2027"
