@@ -80,8 +80,12 @@ def offer_card(t: Translator, fields: dict[str, Any], *, private: bool = True) -
         )
     )
     lines.append(t._("Equipment: {list}").format(list=_labels(t, domain.EQUIPMENT, fields.get("equipment"))))
-    lines.append(t._("Getting around: {list}").format(list=_labels(t, domain.TRANSPORT, fields.get("transport"))))
-    lines.append(t._("Languages spoken: {list}").format(list=_labels(t, domain.LANGUAGES, fields.get("languages"))))
+    lines.append(
+        t._("Getting around: {list}").format(list=_labels(t, domain.TRANSPORT, fields.get("transport")))
+    )
+    lines.append(
+        t._("Languages spoken: {list}").format(list=_labels(t, domain.LANGUAGES, fields.get("languages")))
+    )
     if fields.get("cost"):
         cost = _label(t, domain.COSTS, fields["cost"])
         if fields.get("cost_eur"):

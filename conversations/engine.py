@@ -28,7 +28,7 @@ def button_data(step: str, value: str) -> str:
 def parse_button(callback: str | None) -> tuple[str, str] | None:
     if not callback or not callback.startswith(BUTTON_PREFIX + ":"):
         return None
-    _, step, value = (callback.split(":", 2) + [""])[:3]
+    _, step, value = ([*callback.split(":", 2), ""])[:3]
     return step, value
 
 

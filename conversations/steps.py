@@ -228,7 +228,9 @@ class Duration(Step):
             start, end = (date.fromisoformat(answers[key]) for key in self.period)
             if days > (end - start).days:
                 available = ctx.t.n_("{n} day", "{n} days", (end - start).days).format(n=(end - start).days)
-                return Invalid(ctx.t._("This is longer than the place is available ({days}).").format(days=available))
+                return Invalid(
+                    ctx.t._("This is longer than the place is available ({days}).").format(days=available)
+                )
         return Accepted({self.name: days})
 
 

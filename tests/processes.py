@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import signal
 import sys
@@ -13,19 +14,23 @@ from typing import Any
 from bot.sandbox.botapi import FakeBotApi
 
 TOKEN = "123456789:TEST-token-for-the-local-stand-in-0000"
+_started = itertools.count()
+ROOT = str(Path(__file__).resolve().parent.parent)
 
 
-async def start_bot(api: FakeBotApi, database_url: str, workdir: Path, **env: str) -> asyncio.subprocess.Process:
+async def start_bot(
+    api: FakeBotApi, database_url: str, workdir: Path, **env: str
+) -> asyncio.subprocess.Process:
     environment = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", str(workdir)),
-        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+        "PYTHONPATH": ROOT,
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": api.bot_base_url,
         "DATABASE_URL": database_url,
         **env,
     }
-    log = (workdir / f"bot-{len(list(workdir.glob('bot-*.log')))}.log").open("wb")
+    log = (workdir / f"bot-{next(_started)}.log").open("wb")
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "run", env=environment, cwd=workdir, stdout=log, stderr=log
     )

@@ -38,7 +38,10 @@ async def test_start_in_french_stores_nothing_before_acceptance(bot: BotUnderTes
     await camille.press(FR._("I accept"))
     assert await users_stored(bot) == 1
     menu = camille.buttons()
-    assert [label for label, _ in menu] == [FR._("I offer a place"), FR._("I work for an association or the prefecture")]
+    assert [label for label, _ in menu] == [
+        FR._("I offer a place"),
+        FR._("I work for an association or the prefecture"),
+    ]
 
 
 async def test_start_in_ukrainian(bot: BotUnderTest) -> None:
@@ -55,7 +58,9 @@ async def test_declining_stores_nothing(bot: BotUnderTest) -> None:
     camille = bot.user(1001, "fr")
     await camille.send("/start")
     await camille.press(FR._("No, thanks"))
-    assert FR._("Understood: nothing was stored. Send /start whenever you change your mind.") in texts([camille.last()])
+    assert FR._("Understood: nothing was stored. Send /start whenever you change your mind.") in texts(
+        [camille.last()]
+    )
     assert await users_stored(bot) == 0
 
 
@@ -78,7 +83,9 @@ async def test_language_switch_at_any_time(bot: BotUnderTest) -> None:
     await accept(camille)
     await camille.send("/language")
     await camille.press("Українська")
-    assert "Мову змінено" in texts([camille.last()]) or UK._("Language changed: English.") in texts([camille.last()])
+    assert "Мову змінено" in texts([camille.last()]) or UK._("Language changed: English.") in texts(
+        [camille.last()]
+    )
     assert CYRILLIC.search(texts(await camille.send("/help")))
     await camille.send("/language")
     await camille.press("English")
@@ -100,7 +107,9 @@ async def test_cancel_leaves_the_dialogue_and_says_so(bot: BotUnderTest) -> None
     assert FR._("There is nothing to stop.") in texts(await camille.send("/cancel"))
     await camille.press(FR._("I offer a place"))
     await camille.press(FR._("A room in my home"))
-    assert FR._("Stopped. Your answers to this question series were discarded.") in texts(await camille.send("/cancel"))
+    assert FR._("Stopped. Your answers to this question series were discarded.") in texts(
+        await camille.send("/cancel")
+    )
     # Free text now gets the menu, not a dialogue re-prompt.
     assert FR._("I did not understand. Choose below, or send /help.") in texts(await camille.send("Nantes"))
 
@@ -132,7 +141,9 @@ async def test_command_menus_are_registered_in_each_language(bot: BotUnderTest) 
     calls = [params for method, params in bot.api.calls if method == "setMyCommands"]
     by_language = {params.get("language_code"): params["commands"] for params in calls}
     assert {"fr", "uk", "en", None} <= set(by_language)
-    descriptions = {lang: {c["command"]: c["description"] for c in cmds} for lang, cmds in by_language.items()}
+    descriptions = {
+        lang: {c["command"]: c["description"] for c in cmds} for lang, cmds in by_language.items()
+    }
     assert descriptions["fr"]["myoffers"] == FR._("See and update my offers")
     assert descriptions["uk"]["myoffers"] == UK._("See and update my offers")
     assert descriptions["fr"]["myoffers"] != descriptions["uk"]["myoffers"]

@@ -13,7 +13,9 @@ from storage.models import User as UserRow
 from tests.harness import BotUnderTest, User, texts
 
 FR, UK = translator("fr"), translator("uk")
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x02\x00\x00\x00" + b"\x00" * 32
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x02\x00\x00\x00" + b"\x00" * 32
+)
 
 
 async def registered(bot: BotUnderTest, user_id: int, t: Translator) -> User:
@@ -134,7 +136,11 @@ async def test_full_declaration_in_ukrainian_with_a_location_pin(bot: BotUnderTe
     await olena.press(t._("Confirm"))
     [offer] = await stored_offers(bot, 2002)
     today = date(2026, 11, 22)
-    assert (offer.commune_insee, offer.available_from, offer.available_until) == ("44109", today, date(2027, 2, 22))
+    assert (offer.commune_insee, offer.available_from, offer.available_until) == (
+        "44109",
+        today,
+        date(2027, 2, 22),
+    )
     assert (offer.pets, offer.phone, offer.address, offer.notes) == (False, None, None, None)
 
 
@@ -193,7 +199,12 @@ async def test_declaration_interrupted_by_a_restart_is_finished_afterwards(bot: 
     await camille.send(FR._("Skip"))
     await camille.press(FR._("Confirm"))
     [offer] = await stored_offers(bot, 1001)
-    assert (offer.kind, offer.commune_name, offer.people, offer.available_until) == ("hotel", "Lyon", 40, None)
+    assert (offer.kind, offer.commune_name, offer.people, offer.available_until) == (
+        "hotel",
+        "Lyon",
+        40,
+        None,
+    )
 
 
 async def quick_offer(bot: BotUnderTest, user: User) -> Offer:
@@ -300,9 +311,9 @@ async def test_myoffers_actions_change_the_offer_and_record_who_and_when(bot: Bo
 
 
 async def test_still_available_answers(bot: BotUnderTest) -> None:
+    from bot.chat import Incoming
     from bot.commands.host import still_available_question
     from bot.context import Ctx
-    from bot.chat import Incoming
     from bot.telegram_io import deliver
 
     camille = await registered(bot, 1001, FR)
@@ -354,7 +365,9 @@ async def test_mydata_shows_and_erases_everything(bot: BotUnderTest) -> None:
     assert "1001" in shown and t.n_("{n} offer", "{n} offers", 2).format(n=2) in shown
     await camille.press(t._("Erase my data"))
     await camille.press(t._("Yes, erase everything"))
-    assert t._("Your data is erased. Send /start if you want to use the bot again.") in texts([camille.last()])
+    assert t._("Your data is erased. Send /start if you want to use the bot again.") in texts(
+        [camille.last()]
+    )
     async with bot.database.transaction() as session:
         assert await session.get(UserRow, 1001) is None
     [kept] = await stored_offers(bot)

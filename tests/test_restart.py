@@ -43,7 +43,9 @@ async def test_kill_9_in_the_middle_of_a_declaration_loses_nothing(
         await send_and_wait(api, 1001, "/start", FR._("Do you accept? Nothing is stored until you do."))
         await press_and_wait(api, 1001, FR._("I accept"), FR._("What would you like to do?"))
         await press_and_wait(api, 1001, FR._("I offer a place"), FR._("What kind of place do you offer?"))
-        await press_and_wait(api, 1001, FR._("A room in my home"), FR._("For example: Nantes, 44000 or Saint-Denis 93."))
+        await press_and_wait(
+            api, 1001, FR._("A room in my home"), FR._("For example: Nantes, 44000 or Saint-Denis 93.")
+        )
         await send_and_wait(api, 1001, "Nantes", "Nantes (44)")
         await press_and_wait(api, 1001, FR._("Skip"), FR._("How many people can you welcome?"))
         await send_and_wait(api, 1001, "3", FR._("How many beds?"))

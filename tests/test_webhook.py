@@ -45,7 +45,9 @@ def button_update(data: str) -> dict[str, Any]:
     return {"update_id": next(update_ids), "callback_query": query}
 
 
-async def post(session: aiohttp.ClientSession, url: str, update: dict[str, Any], secret: str | None = SECRET) -> int:
+async def post(
+    session: aiohttp.ClientSession, url: str, update: dict[str, Any], secret: str | None = SECRET
+) -> int:
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
     async with session.post(url, json=update, headers=headers) as response:
         return response.status
@@ -65,7 +67,12 @@ async def test_two_webhook_processes_continue_the_same_dialogue(
     for _ in range(2):
         port = free_port()
         url = f"http://127.0.0.1:{port}/telegram/hook"  # behind the TLS proxy that Telegram calls
-        env = {"WEBHOOK_URL": "https://bot.example.org/telegram/hook", "WEBHOOK_SECRET": SECRET, "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(port)}
+        env = {
+            "WEBHOOK_URL": "https://bot.example.org/telegram/hook",
+            "WEBHOOK_SECRET": SECRET,
+            "WEBHOOK_LISTEN": "127.0.0.1",
+            "WEBHOOK_PORT": str(port),
+        }
         processes.append(await start_bot(api, database_url, tmp_path, **env))
         urls.append(url)
     try:
@@ -94,7 +101,10 @@ async def test_two_webhook_processes_continue_the_same_dialogue(
             steps = [
                 (button_update("menu:host"), FR._("What kind of place do you offer?")),
                 (button_update("d:kind:room"), FR._("For example: Nantes, 44000 or Saint-Denis 93.")),
-                (text_update("Nantes"), FR._("The exact address (optional). Only authorised social workers will see it.")),
+                (
+                    text_update("Nantes"),
+                    FR._("The exact address (optional). Only authorised social workers will see it."),
+                ),
                 (button_update("d:address:-skip"), FR._("How many people can you welcome?")),
                 (text_update("4"), FR._("How many beds?")),
             ]

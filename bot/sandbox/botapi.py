@@ -13,8 +13,19 @@ real python-telegram-bot ``Application`` can run against it over real HTTP::
         reply = await api.wait_for_bot_message(1001)
 
 The simulation side (users typing, pressing buttons, sharing a location...) is available both as
-Python methods and as JSON endpoints under ``/_sim/`` (routes in ``start``), and ``GET /`` serves a
-small web page to chat with the bot from a browser.
+Python methods and as JSON endpoints, answering ``{"ok": true, "result": ...}``:
+
+- ``GET /`` the chat web page (page.html); ``GET|POST /_sim/users`` list / create-or-update a user
+  ``{user_id, first_name, language_code, username?}``
+- ``POST /_sim/send`` ``{user_id, text}`` | ``{user_id, callback: {message_id, data}}`` |
+  ``{user_id, location: {lat, lon}}`` | ``{user_id, contact: {phone_number}}``
+- ``POST /_sim/upload`` multipart ``user_id``, ``kind`` (photo|document), ``file``, ``caption?``
+- ``GET /_sim/messages?user_id=N&after=M`` the transcript after message M
+- ``GET /_sim/wait?user_id=N&after=M&timeout=S`` the next bot message (new or edited) after M, or null;
+  ``GET /_sim/wait?user_id=N&since=V&timeout=S`` the whole chat state once its version passes V
+- ``GET /_sim/file/{file_id}[?download=1]``, ``GET /_sim/calls[?method=...]``, ``GET /_sim/commands``,
+  ``GET /_sim/updates``, ``POST /_sim/fail`` (as ``fail_next``), ``POST /_sim/limits`` (as
+  ``enforce_limits``, or ``{"enabled": false}``)
 
 Only private chats exist here: a chat id is the id of its user.
 """
@@ -1039,7 +1050,7 @@ class FakeBotApi:
             {"seq": e.seq, "user_id": e.user_id, "kind": e.kind, "message_id": e.message_id} for e in found
         ]
 
-    async def wait_for_change(self, since: int, timeout: float) -> int:  # noqa: ASYNC109
+    async def wait_for_change(self, since: int, timeout: float) -> int:
         """Wait until ``version`` exceeds ``since`` (or timeout); returns the version."""
         deadline = asyncio.get_running_loop().time() + timeout
         while self._seq <= since and not self._closing:
@@ -1053,7 +1064,7 @@ class FakeBotApi:
         self,
         user_id: int,
         after_message_id: int | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
         predicate: Predicate | None = None,
     ) -> JsonDict:
         """Resolve with the first bot message (new, or an edit) matching ``predicate`` for that user.
