@@ -100,6 +100,16 @@ class Offer(SQLModel, table=True):
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
     last_confirmed_at: datetime = _utc()
+    # Set when the host did not answer "still available?" in time; cleared by a confirmation.
+    stale_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Qualification by a caseworker, kept alongside the status: unqualified, qualified or turned_down.
+    qualification: str = Field(default="unqualified", max_length=12)
+    visited: bool | None = None
+    visit_date: date | None = None
+    decent: bool | None = None
+    qualification_note: str | None = Field(default=None, max_length=500)
+    qualified_by: int | None = Field(default=None, sa_type=BigInteger)
+    qualified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class OfferPhoto(SQLModel, table=True):
@@ -120,5 +130,83 @@ class OfferEvent(SQLModel, table=True):
     offer_id: int = Field(foreign_key="offers.id", ondelete="CASCADE", index=True)
     actor_id: int | None = Field(default=None, sa_type=BigInteger)
     action: str = Field(max_length=30)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    at: datetime = _utc()
+
+
+class Invitation(SQLModel, table=True):
+    """A one-time code a coordinator gives to a new caseworker or coordinator (valid 7 days)."""
+
+    __tablename__ = "invitations"
+
+    code: str = Field(primary_key=True, max_length=32)
+    role: str = Field(max_length=20)
+    organisation: str = Field(max_length=200)
+    departements: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_by: int = Field(sa_type=BigInteger)
+    created_at: datetime = _utc()
+    expires_at: datetime = _utc()
+    used_by: int | None = Field(default=None, sa_type=BigInteger)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked: bool = False
+
+
+class Household(SQLModel, table=True):
+    """A household followed by a caseworker: pseudonymous (the association's own reference, no names)."""
+
+    __tablename__ = "households"
+    __table_args__ = (UniqueConstraint("departement", "reference"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=40)
+    departement: str = Field(max_length=3, index=True)
+    adults: int
+    children: int
+    children_ages: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    step_free: bool = False
+    pets: bool = False
+    languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    caseworker_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
+    created_at: datetime = _utc()
+
+
+class Placement(SQLModel, table=True):
+    """A household proposed for, then living in, an offer's place; ends with an outcome."""
+
+    __tablename__ = "placements"
+
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="households.id", index=True)
+    offer_id: int = Field(foreign_key="offers.id", index=True)
+    status: str = Field(max_length=12, index=True)  # proposed, active, ended, cancelled
+    caseworker_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
+    start_date: date | None = None
+    planned_end: date | None = Field(default=None, index=True)
+    actual_end: date | None = None
+    outcome: str | None = Field(default=None, max_length=20)
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class SavedSearch(SQLModel, table=True):
+    """A caseworker's search, so result pages and buttons refer to it by a short id (64-byte callback data)."""
+
+    __tablename__ = "saved_searches"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_type=BigInteger, index=True)
+    criteria: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _utc()
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who saw or tried what: contact reveals, refused accesses, exports, invitations."""
+
+    __tablename__ = "audit_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
+    action: str = Field(max_length=30, index=True)
+    subject: str = Field(default="", max_length=60)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     at: datetime = _utc()
