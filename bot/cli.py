@@ -26,9 +26,9 @@ def cmd_run(_args: argparse.Namespace) -> None:
 def cmd_sandbox(args: argparse.Namespace) -> None:
     from bot.sandbox.run import run_sandbox
 
-    asyncio.run(
-        run_sandbox(database_url=_database_url(args), web_port=args.port, use_terminal=not args.web_only)
-    )
+    url = args.database_url or read_environment().get("DATABASE_URL")  # else the sandbox's own SQLite file
+    database_url = normalise_database_url(url) if url else None
+    asyncio.run(run_sandbox(database_url=database_url, web_port=args.port, use_terminal=not args.web_only))
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> None:

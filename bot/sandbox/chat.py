@@ -510,7 +510,8 @@ async def run_terminal_chat(
     With ``stdin_lines`` (a script, e.g. in tests) each line waits for the bot's reaction before the
     next one; otherwise standard input is read and the bot's messages are printed as they come.
     """
-    scripted = stdin_lines is not None
+    # Piped input (a script, a test) waits for the bot's reaction after each line, as typed input would.
+    scripted = stdin_lines is not None or not sys.stdin.isatty()
     session = ChatSession(
         api,
         out,
