@@ -10,13 +10,19 @@ from contextlib import asynccontextmanager
 from telegram import BotCommand, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.commands import general, host, language, start
+from bot import search_results
+from bot.chat import Reply
+from bot.commands import casework as casework_commands
+from bot.commands import general, host, language, search, start, team
 from bot.commands.general import commands_for
 from bot.config import Settings
 from bot.context import Ctx
+from bot.domain import casework
+from bot.domain.access import AccessDenied
 from bot.handlers import SERVICES, Action, Clock, Services, handler, on_error, system_clock
 from bot.i18n import all_translators
 from conversations import engine
+from storage import audit
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -25,7 +31,7 @@ log = logging.getLogger(__name__)
 def registered(action: Action) -> Action:
     """Only for users who accepted the privacy notice."""
 
-    async def guarded(ctx: Ctx) -> list:  # type: ignore[type-arg]
+    async def guarded(ctx: Ctx) -> list[Reply]:
         return await (action(ctx) if ctx.user is not None else start.not_registered(ctx))
 
     guarded.__name__ = action.__name__
@@ -35,13 +41,36 @@ def registered(action: Action) -> Action:
 def exclusive(action: Action) -> Action:
     """Registered users only, and not while another question series is open (its answers would be lost)."""
 
-    async def guarded(ctx: Ctx) -> list:  # type: ignore[type-arg]
+    async def guarded(ctx: Ctx) -> list[Reply]:
         if await engine.in_progress(ctx):
             return await general.busy_elsewhere(ctx)
         return await action(ctx)
 
     guarded.__name__ = action.__name__
     return registered(guarded)
+
+
+def professional(action: Action) -> Action:
+    """Caseworker and coordinator actions: a refusal (logged) instead of an error when rights are missing."""
+
+    async def guarded(ctx: Ctx) -> list[Reply]:
+        try:
+            return await action(ctx)
+        except AccessDenied as denied:
+            await audit.record(ctx.session, ctx.user_id, audit.REFUSED, str(denied.action), ctx.now,
+                               departement=denied.departement, command=ctx.incoming.command or ctx.incoming.callback)  # fmt: skip
+            log.info("refused %s to %s", denied, ctx.user_id)
+            return [Reply(ctx.t._("Sorry, this is reserved for caseworkers and coordinators of the territory "
+                                  "concerned. Ask your coordinator if you need it."))]  # fmt: skip
+        except casework.NotFound:
+            return [Reply(ctx.t._("This no longer exists."))]
+        except casework.Conflict:
+            return [
+                Reply(ctx.t._("This is not possible in the current state. Open it again to see where it is."))
+            ]
+
+    guarded.__name__ = action.__name__
+    return guarded
 
 
 def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
@@ -57,15 +86,30 @@ def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
     on(CallbackQueryHandler(handler(exclusive(host.on_still_available_answer)), pattern=r"^fresh:"))
     on(CommandHandler("mydata", handler(registered(host.my_data))))
     on(CallbackQueryHandler(handler(registered(host.on_erase_button)), pattern=r"^erase:"))
-    on(CallbackQueryHandler(handler(registered(start.on_menu_button)), pattern=r"^menu:"))
+    on(CallbackQueryHandler(handler(exclusive(professional(start.on_menu_button))), pattern=r"^menu:"))
+    on(CommandHandler("invite", handler(exclusive(professional(team.invite)))))
+    on(CommandHandler("members", handler(exclusive(professional(team.members)))))
+    on(CallbackQueryHandler(handler(exclusive(professional(team.on_members_button))), pattern=r"^mem:"))
+    on(CommandHandler("search", handler(exclusive(professional(search.search_command)))))
+    on(CallbackQueryHandler(handler(exclusive(professional(search_results.on_page_button))), pattern=r"^sr:"))
+    on(CallbackQueryHandler(handler(exclusive(professional(search.on_commune_button))), pattern=r"^sn:"))
+    on(CommandHandler("household", handler(exclusive(professional(casework_commands.new_household)))))
+    on(CommandHandler("placements", handler(exclusive(professional(casework_commands.my_placements)))))
+    on(CallbackQueryHandler(handler(exclusive(professional(casework_commands.on_offer_button))),
+                            pattern=r"^(od|oc|oq|op|pp):"))  # fmt: skip
+    on(
+        CallbackQueryHandler(
+            handler(exclusive(professional(casework_commands.on_placement_button))), pattern=r"^pl:"
+        )
+    )
     # Everything else: the answer to the dialogue in progress, or a helpful reply.
-    on(MessageHandler(filters.ALL, handler(registered(general.anything_else))))
-    on(CallbackQueryHandler(handler(registered(general.anything_else))))
+    on(MessageHandler(filters.ALL, handler(registered(professional(general.anything_else)))))
+    on(CallbackQueryHandler(handler(registered(professional(general.anything_else)))))
     application.add_error_handler(on_error)
 
 
 async def register_command_menus(application: Application) -> None:  # type: ignore[type-arg]
-    everyone = commands_for(set())
+    everyone = commands_for(frozenset())
     for t in all_translators():
         commands = [BotCommand(name, t._(description)) for name, description in everyone]
         await application.bot.set_my_commands(commands, language_code=t.language)

@@ -86,3 +86,8 @@ class Incoming:
     @property
     def is_button(self) -> bool:
         return self.callback is not None
+
+    def button_parts(self, count: int) -> list[str]:
+        """The `:`-separated parts of the button's data, padded with "" to `count` parts."""
+        parts = (self.callback or "").split(":", count - 1)
+        return parts + [""] * (count - len(parts))

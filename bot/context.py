@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat import Incoming
+from bot.domain.access import Actor
 from bot.i18n import Translator
 from storage.models import User
 
@@ -22,7 +23,12 @@ class Ctx:
     t: Translator
     now: datetime
     user: User | None = None
-    roles: set[str] = field(default_factory=set)
+    grants: dict[str, frozenset[str]] = field(default_factory=dict)  # role -> départements
+    bot_username: str = ""
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.incoming.user_id, self.grants)
 
     @property
     def today(self) -> date:

@@ -64,7 +64,8 @@ async def _run(action: Action, update: Update, context: ContextTypes.DEFAULT_TYP
             t=translator(language),
             now=now,
             user=user,
-            roles=await roles.roles_of(session, incoming.user_id) if user else set(),
+            grants=await roles.grants_of(session, incoming.user_id) if user else {},
+            bot_username=context.bot.username,
         )
         replies = await action(ctx)
 

@@ -16,7 +16,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from bot.chat import Document, Incoming, Reply
 
@@ -90,44 +90,55 @@ def _markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyK
 async def deliver(bot: Bot, chat_id: int, replies: list[Reply], pressed: Message | None = None) -> None:
     """Send the replies in order; `pressed` is the message whose button was pressed, if any."""
     for reply in replies:
-        target = reply.to_user or chat_id
-        markup = _markup(reply)
-        if reply.edit and pressed is not None and reply.to_user is None and not reply.ask_for:
+        if reply.to_user is not None and reply.to_user != chat_id:
             try:
-                await pressed.edit_text(
-                    reply.text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
-                )
-                continue
-            except BadRequest as error:
-                # "message is not modified" (same content) is harmless; anything else: send a new message.
-                if "not modified" in str(error):
-                    continue
-                log.info("could not edit message %s: %s", pressed.message_id, error)
-        if reply.attachment is not None and reply.attachment.kind == "photo":
-            await bot.send_photo(
-                target, reply.attachment.content, caption=reply.text[:1024] or None, parse_mode=ParseMode.HTML,
-                reply_markup=markup, filename=reply.attachment.filename,
-            )  # fmt: skip
-        elif reply.attachment is not None:
-            await bot.send_document(
-                target, reply.attachment.content, caption=reply.text[:1024] or None, parse_mode=ParseMode.HTML,
-                reply_markup=markup, filename=reply.attachment.filename,
-            )  # fmt: skip
-        elif reply.photo_id is not None:
-            await bot.send_photo(
-                target,
-                reply.photo_id,
-                caption=reply.text[:1024] or None,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-            )
-        else:
-            await bot.send_message(
-                target,
+                await _send(bot, reply.to_user, reply, None)
+            except (
+                TelegramError
+            ) as error:  # e.g. the host blocked the bot: the user's own action still succeeded
+                log.warning("could not notify user %s: %s", reply.to_user, error)
+            continue
+        await _send(bot, chat_id, reply, pressed)
+
+
+async def _send(bot: Bot, target: int, reply: Reply, pressed: Message | None) -> None:
+    markup = _markup(reply)
+    if reply.edit and pressed is not None and not reply.ask_for:
+        try:
+            await pressed.edit_text(
                 reply.text,
                 parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                link_preview_options=NO_PREVIEW,
+                reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
             )
+            return
+        except BadRequest as error:
+            # "message is not modified" (same content) is harmless; anything else: send a new message.
+            if "not modified" in str(error):
+                return
+            log.info("could not edit message %s: %s", pressed.message_id, error)
+    if reply.attachment is not None and reply.attachment.kind == "photo":
+        await bot.send_photo(
+            target, reply.attachment.content, caption=reply.text[:1024] or None, parse_mode=ParseMode.HTML,
+            reply_markup=markup, filename=reply.attachment.filename,
+        )  # fmt: skip
+    elif reply.attachment is not None:
+        await bot.send_document(
+            target, reply.attachment.content, caption=reply.text[:1024] or None, parse_mode=ParseMode.HTML,
+            reply_markup=markup, filename=reply.attachment.filename,
+        )  # fmt: skip
+    elif reply.photo_id is not None:
+        await bot.send_photo(
+            target,
+            reply.photo_id,
+            caption=reply.text[:1024] or None,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+        )
+    else:
+        await bot.send_message(
+            target,
+            reply.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            link_preview_options=NO_PREVIEW,
+        )

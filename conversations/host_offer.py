@@ -6,19 +6,29 @@ and confirming the summary updates the offer instead of creating one.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
 from bot.cards import offer_card
-from bot.chat import AskFor, Button, Incoming, Reply, esc
+from bot.chat import Button, Incoming, Reply, esc
 from bot.context import Ctx
 from bot.domain import offers as domain
-from bot.geo.communes import Commune, load_communes, normalize
+from bot.geo.communes import Commune
 from bot.i18n import N_
 from conversations import engine
 from conversations.engine import Accepted, GoTo, Invalid, Outcome, Stay, Step, button_data
-from conversations.steps import Choice, Count, DateAnswer, Duration, FreeText, Phone, Ticks, yes_no
+from conversations.steps import (
+    Choice,
+    CommuneAnswer,
+    Count,
+    DateAnswer,
+    Duration,
+    FreeText,
+    Phone,
+    Ticks,
+    commune_label,
+    yes_no,
+)  # fmt: skip
 from storage import offers
 from storage.models import Offer
 
@@ -52,8 +62,6 @@ SUMMARY = "summary"
 CHANGE_FIELD = "change_field"
 
 COMMUNE_FIELDS = ("commune_insee", "commune_name", "departement", "latitude", "longitude")
-PENDING_COMMUNES = "_commune_candidates"
-TRAILING_DEPARTEMENT = re.compile(r"[\s(]*(\d[\dABab]\d?)\)?\s*$")
 
 # What the host may change from the summary, with the step that asks it.
 CHANGEABLE = {
@@ -80,76 +88,20 @@ CHANGEABLE = {
 }
 
 
-def _commune_label(commune: Commune) -> str:
-    return f"{commune.name} ({commune.departement})"
-
-
-class CommuneStep(Step):
-    """A commune typed by name or postal code, or a location pin; ambiguous names offer the candidates."""
+class CommuneStep(CommuneAnswer):
+    """Where the place is; the commune's code, name, département and centroid go into the offer."""
 
     name = COMMUNE
 
-    def prompt(self, ctx: Ctx, answers: dict[str, Any]) -> Reply:
-        candidates = [
-            c for code in answers.get(PENDING_COMMUNES) or [] if (c := load_communes().by_insee(code))
-        ]
-        if candidates:
-            buttons = [[Button(_commune_label(c), button_data(COMMUNE, c.insee))] for c in candidates]
-            return Reply(ctx.t._("Several communes match. Which one?"), buttons)
-        return Reply(
-            ctx.t._("In which commune is the place? Type its name or postal code, or share a location.")
-            + "\n<i>"
-            + esc(ctx.t._("For example: Nantes, 44000 or Saint-Denis 93."))
-            + "</i>",
-            ask_for=[AskFor(ctx.t._("Share a location"), "location")],
-        )
+    def question(self, ctx: Ctx) -> str:
+        return ctx.t._("In which commune is the place? Type its name or postal code, or share a location.")
 
-    async def accept(
-        self, ctx: Ctx, answers: dict[str, Any], incoming: Incoming, choice: str | None
-    ) -> Outcome:
-        index = load_communes()
-        if choice is not None:
-            picked = index.by_insee(choice)
-            return (
-                self._chosen(ctx, picked) if picked else Invalid(ctx.t._("Please choose one of the buttons."))
-            )
-        if incoming.location is not None:
-            nearest = index.nearest(*incoming.location)
-            if nearest is None:
-                return Invalid(ctx.t._("This location is not in France. Please type the commune instead."))
-            return self._chosen(ctx, nearest)
-        text = incoming.text if incoming.command is None else None
-        if not text or not text.strip():
-            return Invalid(ctx.t._("Please type the name or the postal code of the commune."))
-        found = index.search(text[:100], limit=8)
-        if not found:
-            return Invalid(
-                ctx.t._("I do not know this commune. Check the spelling, or type its postal code.")
-            )
-        if len(found) == 1:
-            return self._chosen(ctx, found[0])
-        if (exact := _only_exact_match(text, found)) is not None:
-            return self._chosen(ctx, exact)
-        return Stay({PENDING_COMMUNES: [c.insee for c in found]})
-
-    def _chosen(self, ctx: Ctx, commune: Commune) -> Accepted:
+    def chosen(self, ctx: Ctx, commune: Commune) -> Accepted:
         values: dict[str, Any] = {
-            PENDING_COMMUNES: None,
-            "commune_insee": commune.insee,
-            "commune_name": commune.name,
-            "departement": commune.departement,
-            "latitude": commune.lat,
-            "longitude": commune.lon,
-            COMMUNE: commune.insee,
-        }
-        return Accepted(values, acknowledgement=f"📍 {esc(_commune_label(commune))}")
-
-
-def _only_exact_match(text: str, found: list[Commune]) -> Commune | None:
-    """An exact name that only one commune has ("Lyon", "Lyon 69") needs no second question."""
-    name = normalize(TRAILING_DEPARTEMENT.sub("", text))
-    exact = [commune for commune in found if normalize(commune.name) == name]
-    return exact[0] if len(exact) == 1 else None
+            "commune_insee": commune.insee, "commune_name": commune.name, "departement": commune.departement,
+            "latitude": commune.lat, "longitude": commune.lon, COMMUNE: commune.insee,
+        }  # fmt: skip
+        return Accepted(values, acknowledgement=f"📍 {esc(commune_label(commune))}")
 
 
 class Photos(Step):
@@ -258,7 +210,8 @@ class HostOffer(engine.Dialogue):
         Choice(WELCOME, N_("Who can you welcome?"), domain.WELCOME),
         DateAnswer(AVAILABLE_FROM, N_("From when is the place available?"), now_button=True,
                    followed_by=AVAILABLE_UNTIL),
-        DateAnswer(AVAILABLE_UNTIL, N_("Until when? (or no end date)"), open_ended=True, not_before=AVAILABLE_FROM,
+        DateAnswer(AVAILABLE_UNTIL, N_("Until when? (or no end date)"), when="after", open_ended=True,
+                   not_before=AVAILABLE_FROM,
                    followed_by=MIN_STAY),
         Duration(MIN_STAY, N_("Is there a minimum stay? (optional)"), optional=True,
                  period=(AVAILABLE_FROM, AVAILABLE_UNTIL)),

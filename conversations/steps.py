@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 from bot.chat import AskFor, Button, Incoming, Reply, esc
 from bot.context import Ctx
 from bot.domain import dates, validation
+from bot.geo.communes import Commune, load_communes, normalize
 from bot.i18n import N_, Translator
 from conversations.engine import Accepted, Invalid, Outcome, Stay, Step, button_data
 
@@ -89,22 +91,76 @@ class Choice(Step):
         return Accepted({self.name: value == "yes" if self.as_bool else value})
 
 
+TERRITORY = "_territory"  # the départements the user may choose from, set when the dialogue begins
+
+
+class Departement(Step):
+    """One of the user's départements (not asked when there is only one: the dialogue sets it at the start)."""
+
+    def __init__(self, name: str, question: str) -> None:
+        self.name, self.question = name, question
+
+    def applies(self, answers: dict[str, Any]) -> bool:
+        return len(answers.get(TERRITORY) or []) > 1
+
+    def prompt(self, ctx: Ctx, answers: dict[str, Any]) -> Reply:
+        names = load_communes()
+        buttons = [
+            [Button(f"{code} — {names.departement_name(code)}", button_data(self.name, code))]
+            for code in answers.get(TERRITORY) or []
+        ]
+        return Reply(ctx.t._(self.question), buttons)
+
+    async def accept(
+        self, ctx: Ctx, answers: dict[str, Any], incoming: Incoming, choice: str | None
+    ) -> Outcome:
+        typed = validation.normalise_departement(_typed_text(incoming) or "")
+        value = choice or typed
+        if value not in (answers.get(TERRITORY) or []):
+            return use_buttons(ctx.t)
+        return Accepted({self.name: value})
+
+
+def with_territory(answers: dict[str, Any], territory: frozenset[str], key: str) -> dict[str, Any]:
+    """Answers for a dialogue that asks for one of these départements (answered already if only one)."""
+    answers = {**answers, TERRITORY: sorted(territory)}
+    if len(territory) == 1:
+        answers[key] = next(iter(territory))
+    return answers
+
+
 def yes_no(name: str, question: str) -> Choice:
     return Choice(name, question, {"yes": N_("Yes"), "no": N_("No")}, per_row=2, as_bool=True)
 
 
 class Ticks(Step):
-    """Several answers: each tap ticks or unticks an option, "Done" moves on (none ticked is a valid answer)."""
+    """Several answers: each tap ticks or unticks an option, "Done" moves on (none ticked is a valid answer,
+    unless `at_least_one`). Options are fixed, or read from the answers (`options_from`: a key holding a list
+    of values shown as they are, e.g. the départements a coordinator may choose from)."""
 
-    def __init__(self, name: str, question: str, options: Mapping[str, str], *, per_row: int = 2) -> None:
-        self.name, self.question, self.options, self.per_row = name, question, options, per_row
+    def __init__(
+        self, name: str, question: str, options: Mapping[str, str] | None = None, *, per_row: int = 2,
+        options_from: str | None = None, at_least_one: bool = False,
+    ) -> None:  # fmt: skip
+        self.name, self.question, self.per_row = name, question, per_row
+        self.fixed, self.options_from, self.at_least_one = options or {}, options_from, at_least_one
+
+    def options(self, answers: dict[str, Any]) -> Mapping[str, str]:
+        if self.options_from is not None:
+            return {str(value): str(value) for value in answers.get(self.options_from) or []}
+        return self.fixed
+
+    def applies(self, answers: dict[str, Any]) -> bool:
+        return self.options_from is None or len(answers.get(self.options_from) or []) > 1
 
     def prompt(self, ctx: Ctx, answers: dict[str, Any]) -> Reply:
         ticked = set(answers.get(self.name) or [])
+        translate = self.options_from is None
         buttons = [
-            Button(("✅ " if value in ticked else "") + ctx.t._(label), button_data(self.name, value))
-            for value, label in self.options.items()
-        ]
+            Button(("✅ " if value in ticked else "") + (ctx.t._(label) if translate else label),
+                   button_data(self.name, value))
+            for value, label in self.options(answers).items()
+        ]  # fmt: skip
         rows = [buttons[i : i + self.per_row] for i in range(0, len(buttons), self.per_row)]
         rows.append([Button(ctx.t._("Done"), button_data(self.name, DONE))])
         return Reply(ctx.t._(self.question), rows)
@@ -112,11 +168,14 @@ class Ticks(Step):
     async def accept(
         self, ctx: Ctx, answers: dict[str, Any], incoming: Incoming, choice: str | None
     ) -> Outcome:
-        ticked = [value for value in self.options if value in (answers.get(self.name) or [])]
+        options = self.options(answers)
+        ticked = [value for value in options if value in (answers.get(self.name) or [])]
         if choice == DONE:
+            if self.at_least_one and not ticked:
+                return Invalid(ctx.t._("Tick at least one option, then “Done”."))
             return Accepted({self.name: ticked})
-        if choice in self.options:
-            ticked = [v for v in self.options if (v in ticked) != (v == choice)]
+        if choice in options:
+            ticked = [v for v in options if (v in ticked) != (v == choice)]
             return Stay({self.name: ticked})
         return Invalid(ctx.t._("Tap the options that apply, then “Done”."))
 
@@ -126,11 +185,14 @@ class Count(Step):
 
     def __init__(
         self, name: str, question: str, minimum: int, maximum: int, *, quick: tuple[int, ...] = (),
-        at_most: Callable[[dict[str, Any]], int | None] | None = None,
     ) -> None:  # fmt: skip
-        self.name, self.question, self.minimum, self.maximum, self.quick, self.at_most = (
-            name, question, minimum, maximum, quick, at_most,
-        )  # fmt: skip
+        self.name, self.question, self.minimum, self.maximum, self.quick = (
+            name,
+            question,
+            minimum,
+            maximum,
+            quick,
+        )
 
     def prompt(self, ctx: Ctx, answers: dict[str, Any]) -> Reply:
         rows = [[Button(str(n), button_data(self.name, str(n))) for n in self.quick]] if self.quick else []
@@ -154,24 +216,32 @@ class Count(Step):
 
 
 class DateAnswer(Step):
-    """A day typed as people write it (15/03, 15.03.2027, "dès maintenant", "через 2 тижні"…)."""
+    """A day typed as people write it (15/03, 15.03.2027, "dès maintenant", "через 2 тижні"…).
+
+    `when` says which days make sense: "start" (a day in the past means today: already available),
+    "after" (strictly after the day answered at `not_before`, or today), "past" (today or before: a visit),
+    "any" (a day recorded late or ahead, such as an arrival).
+    """
 
     def __init__(
-        self, name: str, question: str, *, now_button: bool = False, open_ended: bool = False,
-        not_before: str | None = None, followed_by: str | None = None,
+        self, name: str, question: str, *, when: str = "start", now_button: bool = False,
+        open_ended: bool = False, not_before: str | None = None, followed_by: str | None = None,
     ) -> None:  # fmt: skip
-        self.name, self.question, self.now_button, self.open_ended, self.not_before, self.followed_by = (
-            name, question, now_button, open_ended, not_before, followed_by,
+        self.name, self.question, self.when, self.now_button, self.open_ended = (
+            name, question, when, now_button, open_ended,
         )  # fmt: skip
+        self.not_before, self.followed_by = not_before, followed_by
 
     def prompt(self, ctx: Ctx, answers: dict[str, Any]) -> Reply:
         buttons = []
         if self.now_button:
-            buttons.append(Button(ctx.t._("From now"), button_data(self.name, "now")))
+            label = ctx.t._("Today") if self.when == "past" else ctx.t._("From now")
+            buttons.append(Button(label, button_data(self.name, "now")))
         if self.open_ended:
             buttons.append(Button(ctx.t._("No end date"), button_data(self.name, "open")))
         example = ctx.t._("For example: {numeric} or {words}.").format(
-            numeric=ctx.today.replace(day=15).strftime("%d/%m"), words=ctx.t._("in 2 weeks")
+            numeric=ctx.today.replace(day=15).strftime("%d/%m/%Y" if self.when == "past" else "%d/%m"),
+            words=ctx.t._("yesterday") if self.when == "past" else ctx.t._("in 2 weeks"),
         )
         return Reply(f"{ctx.t._(self.question)}\n<i>{esc(example)}</i>", [buttons] if buttons else [])
 
@@ -188,10 +258,21 @@ class DateAnswer(Step):
         parsed = dates.parse_user_date(text, ctx.today)
         if isinstance(parsed, dates.DateError):
             return Invalid(ctx.t._(DATE_PROBLEMS[parsed]))
-        if self.not_before is None:
-            # An availability start in the past means "already available".
+        if self.when == "start":
             return Accepted({self.name: dates.resolve_available_from(parsed, ctx.today).isoformat()})
-        start = date.fromisoformat(answers[self.not_before]) if answers.get(self.not_before) else ctx.today
+        if self.when == "any":
+            return Accepted({self.name: parsed.isoformat()})
+        if self.when == "past":
+            if parsed > ctx.today:
+                return Invalid(
+                    ctx.t._("This date is in the future. Type it with its year, for example 15/11/2026.")
+                )
+            return Accepted({self.name: parsed.isoformat()})
+        start = (
+            date.fromisoformat(answers[self.not_before])
+            if self.not_before and answers.get(self.not_before)
+            else ctx.today
+        )
         problem = dates.check_period(start, parsed)
         if problem is not None:
             explanation = ctx.t._("It must come after {start}.").format(start=ctx.t.date(start))
@@ -280,3 +361,82 @@ class Phone(Step):
             example = ctx.t._("For example: 06 12 34 56 78.")
             return Invalid(f"{ctx.t._(PHONE_PROBLEMS[phone])} {example}")
         return Accepted({self.name: phone}, acknowledgement=ctx.t._("Phone number saved."))
+
+
+PENDING_COMMUNES = "_commune_candidates"
+TRAILING_DEPARTEMENT = re.compile(r"[\s(]*(\d[\dABab]\d?)\)?\s*$")
+
+
+def commune_label(commune: Commune) -> str:
+    return f"{commune.name} ({commune.departement})"
+
+
+def _only_exact_match(text: str, found: list[Commune]) -> Commune | None:
+    """An exact name that only one commune has ("Lyon", "Lyon 69") needs no second question."""
+    name = normalize(TRAILING_DEPARTEMENT.sub("", text))
+    exact = [commune for commune in found if normalize(commune.name) == name]
+    return exact[0] if len(exact) == 1 else None
+
+
+class CommuneAnswer(Step):
+    """A commune typed by name or postal code, or a location pin; ambiguous names offer the candidates.
+    Subclasses say what to ask and what to keep of the chosen commune; they may offer other buttons."""
+
+    def question(self, ctx: Ctx) -> str:
+        raise NotImplementedError
+
+    def chosen(self, ctx: Ctx, commune: Commune) -> Accepted:
+        raise NotImplementedError
+
+    def other_buttons(self, ctx: Ctx, answers: dict[str, Any]) -> list[list[Button]]:
+        return []
+
+    def other_choice(self, ctx: Ctx, answers: dict[str, Any], choice: str) -> Outcome | None:
+        return None
+
+    def prompt(self, ctx: Ctx, answers: dict[str, Any]) -> Reply:
+        candidates = [
+            c for code in answers.get(PENDING_COMMUNES) or [] if (c := load_communes().by_insee(code))
+        ]
+        if candidates:
+            buttons = [[Button(commune_label(c), button_data(self.name, c.insee))] for c in candidates]
+            return Reply(ctx.t._("Several communes match. Which one?"), buttons)
+        text = f"{self.question(ctx)}\n<i>{esc(ctx.t._('For example: Nantes, 44000 or Saint-Denis 93.'))}</i>"
+        other = self.other_buttons(ctx, answers)
+        if other:
+            return Reply(text, other)
+        return Reply(text, ask_for=[AskFor(ctx.t._("Share a location"), "location")])
+
+    async def accept(
+        self, ctx: Ctx, answers: dict[str, Any], incoming: Incoming, choice: str | None
+    ) -> Outcome:
+        index = load_communes()
+        if choice is not None:
+            other = self.other_choice(ctx, answers, choice)
+            if other is not None:
+                return _without_candidates(other)
+            picked = index.by_insee(choice)
+            return _without_candidates(self.chosen(ctx, picked)) if picked else use_buttons(ctx.t)
+        if incoming.location is not None:
+            nearest = index.nearest(*incoming.location)
+            if nearest is None:
+                return Invalid(ctx.t._("This location is not in France. Please type the commune instead."))
+            return _without_candidates(self.chosen(ctx, nearest))
+        text = _typed_text(incoming)
+        if not text or not text.strip():
+            return Invalid(ctx.t._("Please type the name or the postal code of the commune."))
+        found = index.search(text[:100], limit=8)
+        if not found:
+            return Invalid(
+                ctx.t._("I do not know this commune. Check the spelling, or type its postal code.")
+            )
+        single = found[0] if len(found) == 1 else _only_exact_match(text, found)
+        if single is not None:
+            return _without_candidates(self.chosen(ctx, single))
+        return Stay({PENDING_COMMUNES: [c.insee for c in found]})
+
+
+def _without_candidates(outcome: Outcome) -> Outcome:
+    if isinstance(outcome, Accepted):
+        return Accepted({PENDING_COMMUNES: None, **outcome.values}, outcome.acknowledgement)
+    return outcome

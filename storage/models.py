@@ -110,6 +110,10 @@ class Offer(SQLModel, table=True):
     qualification_note: str | None = Field(default=None, max_length=500)
     qualified_by: int | None = Field(default=None, sa_type=BigInteger)
     qualified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Offers imported from a spreadsheet for hosts who are not on Telegram: the association managing them,
+    # and a fingerprint of the source row so that importing the same file again adds nothing.
+    managed_by: str | None = Field(default=None, max_length=200)
+    import_key: str | None = Field(default=None, max_length=64, unique=True)
 
 
 class OfferPhoto(SQLModel, table=True):

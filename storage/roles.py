@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
+from bot.domain.access import CASEWORKER as CASEWORKER
+from bot.domain.access import COORDINATOR as COORDINATOR
 from storage.models import RoleGrant
 
-CASEWORKER = "caseworker"
-COORDINATOR = "coordinator"
 ROLES = (CASEWORKER, COORDINATOR)
 
 
@@ -53,6 +54,27 @@ async def departements_of(session: AsyncSession, user_id: int, role: str) -> set
     return set(rows)
 
 
-async def roles_of(session: AsyncSession, user_id: int) -> set[str]:
-    rows = await session.scalars(select(RoleGrant.role).where(RoleGrant.user_id == user_id).distinct())
-    return set(rows)
+async def grants_of(session: AsyncSession, user_id: int) -> dict[str, frozenset[str]]:
+    """role -> départements granted to this user."""
+    rows = await session.execute(
+        select(RoleGrant.role, RoleGrant.departement).where(RoleGrant.user_id == user_id)
+    )
+    grants: dict[str, set[str]] = {}
+    for role, departement in rows:
+        grants.setdefault(role, set()).add(departement)
+    return {role: frozenset(deps) for role, deps in grants.items()}
+
+
+async def members(session: AsyncSession, departements: frozenset[str]) -> list[RoleGrant]:
+    query = select(RoleGrant).where(col(RoleGrant.departement).in_(sorted(departements)))
+    return list(await session.scalars(query.order_by(col(RoleGrant.user_id), col(RoleGrant.role))))
+
+
+async def revoke(session: AsyncSession, user_id: int, departements: frozenset[str]) -> int:
+    """Remove every role of `user_id` in these départements; returns how many grants were removed."""
+    result = await session.execute(
+        delete(RoleGrant).where(
+            col(RoleGrant.user_id) == user_id, col(RoleGrant.departement).in_(sorted(departements))
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

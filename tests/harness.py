@@ -38,6 +38,7 @@ class BotUnderTest:
     def __init__(self, api: FakeBotApi, settings: Settings, database: Database, clock: Clock) -> None:
         self.api, self.settings, self.database, self.clock = api, settings, database, clock
         self._handled: dict[int, asyncio.Event] = {}
+        self._users: dict[int, User] = {}
         self.application = self._build()
         self._running: AbstractAsyncContextManager[Any] | None = None
 
@@ -70,8 +71,11 @@ class BotUnderTest:
         await asyncio.wait_for(event.wait(), timeout)
 
     def user(self, user_id: int = 1001, language: str = "fr", name: str = "Camille") -> User:
-        self.api.add_user(user_id, name, language_code=language)
-        return User(self, user_id)
+        """The simulated Telegram user (the same object each time for one id)."""
+        if user_id not in self._users:
+            self.api.add_user(user_id, name, language_code=language)
+            self._users[user_id] = User(self, user_id)
+        return self._users[user_id]
 
 
 @dataclass

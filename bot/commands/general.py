@@ -18,11 +18,18 @@ EVERYONE = [
     ("help", N_("What I can do")),
     ("cancel", N_("Stop the current question")),
 ]
-CASEWORKER: list[tuple[str, str]] = []
-COORDINATOR: list[tuple[str, str]] = []
+CASEWORKER = [
+    ("search", N_("Search available places (/help search for the one-line form)")),
+    ("household", N_("Record a household")),
+    ("placements", N_("Households, placements and their end dates")),
+]
+COORDINATOR = [
+    ("invite", N_("Invite a caseworker or a coordinator")),
+    ("members", N_("Members of my territory")),
+]
 
 
-def commands_for(user_roles: set[str]) -> list[tuple[str, str]]:
+def commands_for(user_roles: frozenset[str]) -> list[tuple[str, str]]:
     commands = list(EVERYONE)
     if user_roles & {roles.CASEWORKER, roles.COORDINATOR}:
         commands += CASEWORKER
@@ -36,7 +43,11 @@ def describe(t: Translator, commands: list[tuple[str, str]]) -> str:
 
 
 async def show_help(ctx: Ctx) -> list[Reply]:
-    text = ctx.t._("Here is what you can do:") + "\n\n" + describe(ctx.t, commands_for(ctx.roles))
+    if ctx.incoming.args[:1] == ("search",) and ctx.actor.roles:
+        from bot.commands.search import search_help
+
+        return [Reply(search_help(ctx.t))]
+    text = ctx.t._("Here is what you can do:") + "\n\n" + describe(ctx.t, commands_for(ctx.actor.roles))
     if await engine.in_progress(ctx):
         text += "\n\n" + ctx.t._("You are in the middle of a question: answer it to continue, or /cancel.")
     return [Reply(text)]

@@ -44,7 +44,7 @@ async def my_offers(ctx: Ctx) -> list[Reply]:
 
 
 async def on_offer_button(ctx: Ctx) -> list[Reply]:
-    _, offer_id, action = ([*(ctx.incoming.callback or "").split(":"), "", ""])[:3]
+    _, offer_id, action = ctx.incoming.button_parts(3)
     return await act_on_offer(ctx, offer_id, action)
 
 
@@ -112,7 +112,7 @@ def still_available_question(ctx: Ctx, offer: Offer) -> Reply:
 
 
 async def on_still_available_answer(ctx: Ctx) -> list[Reply]:
-    _, offer_id, answer = ([*(ctx.incoming.callback or "").split(":"), "", ""])[:3]
+    _, offer_id, answer = ctx.incoming.button_parts(3)
     return await act_on_offer(
         ctx, offer_id, {"yes": "confirm", "later": "dates", "no": "unavailable"}.get(answer, "")
     )

@@ -6,6 +6,7 @@ import re
 
 from bot.chat import Button, Reply
 from bot.context import Ctx
+from bot.domain.access import Action
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, language_from_telegram, supported, translator
 from conversations import engine
 from storage import users
@@ -52,11 +53,18 @@ def privacy_notice(language: str, payload: str, *, guessed: bool) -> Reply:
 
 
 def main_menu(ctx: Ctx) -> Reply:
-    t = ctx.t
-    buttons = [
-        [Button(t._("I offer a place"), "menu:host")],
-        [Button(t._("I work for an association or the prefecture"), "menu:pro")],
-    ]
+    t, actor = ctx.t, ctx.actor
+    buttons = [[Button(t._("I offer a place"), "menu:host")]]
+    if actor.may(Action.SEARCH):
+        buttons.append(
+            [Button(t._("Search places"), "menu:search"), Button(t._("Placements"), "menu:placements")]
+        )
+    if actor.may(Action.MANAGE_HOUSEHOLDS):
+        buttons.append([Button(t._("New household"), "menu:household")])
+    if actor.may(Action.INVITE):
+        buttons.append([Button(t._("Invite someone"), "menu:invite"), Button(t._("Members"), "menu:members")])
+    if not actor.roles:
+        buttons.append([Button(t._("I work for an association or the prefecture"), "menu:pro")])
     return Reply(t._("What would you like to do?"), buttons)
 
 
@@ -64,6 +72,8 @@ async def start(ctx: Ctx) -> list[Reply]:
     if ctx.user is None:
         language, guessed = language_from_telegram(ctx.incoming.language_code)
         return [privacy_notice(language, _payload(ctx), guessed=guessed)]
+    if _payload(ctx):
+        return await _join_with(ctx, _payload(ctx))
     resumed = await engine.current_prompt(ctx)
     if resumed:
         return [Reply(ctx.t._("Welcome back! Let's continue where you left off.")), *resumed]
@@ -71,9 +81,9 @@ async def start(ctx: Ctx) -> list[Reply]:
 
 
 async def on_privacy_button(ctx: Ctx) -> list[Reply]:
-    _, choice, language, *rest = [*(ctx.incoming.callback or "").split(":"), "", ""][:4]
+    _, choice, language, payload = ctx.incoming.button_parts(4)
     language = supported(language)
-    payload = rest[0] if rest and PAYLOAD.match(rest[0]) else ""
+    payload = payload if PAYLOAD.match(payload) else ""
     t = translator(language)
     if choice == "lang":
         notice = privacy_notice(language, payload, guessed=False)
@@ -88,7 +98,16 @@ async def on_privacy_button(ctx: Ctx) -> list[Reply]:
     ctx.user = await users.register(ctx.session, ctx.user_id, language, ctx.now)
     ctx.t = t
     accepted = Reply(t._("Thank you. You can change the language at any time with /language."), edit=True)
+    if payload:
+        return [accepted, *await _join_with(ctx, payload)]
     return [accepted, main_menu(ctx)]
+
+
+async def _join_with(ctx: Ctx, code: str) -> list[Reply]:
+    from conversations import join
+
+    replies, _joined = await join.redeem(ctx, code)
+    return replies
 
 
 async def not_registered(ctx: Ctx) -> list[Reply]:
@@ -98,25 +117,14 @@ async def not_registered(ctx: Ctx) -> list[Reply]:
 
 
 async def on_menu_button(ctx: Ctx) -> list[Reply]:
-    from conversations import host_offer
+    from bot.commands import casework, team
+    from conversations import host_offer, join, search
 
     choice = (ctx.incoming.callback or "").partition(":")[2]
-    if await engine.in_progress(ctx):
-        return [
-            Reply(
-                ctx.t._(
-                    "You are in the middle of a question: answer it to continue, or /cancel to stop it first."
-                )
-            ),
-            *await engine.current_prompt(ctx),
-        ]
-    if choice == "host":
-        return await host_offer.begin(ctx)
-    return [
-        Reply(
-            ctx.t._(
-                "Caseworkers and coordinators join with an invitation from their coordinator (DDETS). "
-                "Open the invitation link you received, or send /start followed by your invitation code."
-            )
-        )
-    ]
+    actions = {
+        "host": host_offer.begin, "pro": join.begin, "search": search.begin, "placements": casework.my_placements,
+        "household": casework.new_household, "invite": team.invite, "members": team.members,
+    }  # fmt: skip
+    if choice not in actions:
+        return [Reply(ctx.t._("This button is no longer active.")), main_menu(ctx)]
+    return await actions[choice](ctx)

@@ -1,0 +1,184 @@
+"""Caseworkers: offer details, the host's contact, qualification, proposals, households and placements."""
+
+from __future__ import annotations
+
+from bot.cards import freshness, offer_card, people
+from bot.chat import Button, Reply, esc
+from bot.context import Ctx
+from bot.domain import casework
+from bot.domain.access import Action
+from bot.domain.offers import STATUS_LABELS, Status
+from bot.notices import host_notice
+from conversations import household, placement, qualification
+from storage import offers, placements
+from storage.models import Household, Offer, Placement
+
+
+def qualification_line(ctx: Ctx, offer: Offer) -> str:
+    t = ctx.t
+    if offer.qualification == "qualified":
+        line = "✅ " + t._("Qualified")
+    elif offer.qualification == "turned_down":
+        line = "⛔ " + t._("Turned down")
+    else:
+        return "⚪ " + t._("Not yet qualified")
+    if offer.visit_date:
+        line += " · " + t._("visited on {date}").format(date=t.date(offer.visit_date))
+    if offer.qualification_note:
+        line += f"\n📝 {esc(offer.qualification_note)}"
+    return line
+
+
+def offer_buttons(ctx: Ctx, offer_id: int) -> list[list[Button]]:
+    t = ctx.t
+    return [
+        [Button(t._("Details"), f"od:{offer_id}"), Button(t._("Contact host"), f"oc:{offer_id}")],
+        [Button(t._("Qualify"), f"oq:{offer_id}"), Button(t._("Propose"), f"op:{offer_id}")],
+    ]
+
+
+async def details(ctx: Ctx, offer_id: int) -> list[Reply]:
+    offer = await casework.offer_for(ctx.session, ctx.actor, offer_id)
+    status = ctx.t._(STATUS_LABELS[Status(offer.status)])
+    header = f"<b>#{offer.id}</b> · {status} · {freshness(ctx.t, offer.last_confirmed_at, ctx.now)}"
+    lines = [header, offer_card(ctx.t, offer.model_dump(), private=False), qualification_line(ctx, offer)]
+    if offer.managed_by:
+        lines.append(ctx.t._("Managed by: {organisation}").format(organisation=esc(offer.managed_by)))
+    photos = await offers.photos(ctx.session, offer_id)
+    shown = [
+        Reply(ctx.t._("Photo {n}").format(n=i + 1), photo_id=file_id) for i, file_id in enumerate(photos)
+    ]
+    return [Reply("\n".join(lines), offer_buttons(ctx, offer_id)), *shown]
+
+
+async def contact(ctx: Ctx, offer_id: int) -> list[Reply]:
+    found = await casework.reveal_contact(ctx.session, ctx.actor, offer_id, ctx.now)
+    t = ctx.t
+    lines = [t._("Contact for offer #{id} (this consultation is recorded):").format(id=offer_id)]
+    if found.host_id is not None:
+        lines.append(
+            t._('Telegram: <a href="tg://user?id={id}">write to the host</a>').format(id=found.host_id)
+        )
+    if found.managed_by:
+        lines.append(t._("Managed by: {organisation}").format(organisation=esc(found.managed_by)))
+    lines.append(t._("Phone: {phone}").format(phone=esc(found.phone) if found.phone else "—"))
+    lines.append(t._("Address: {address}").format(address=esc(found.address) if found.address else "—"))
+    return [Reply("\n".join(lines))]
+
+
+async def choose_household(ctx: Ctx, offer_id: int) -> list[Reply]:
+    offer = await casework.offer_for(ctx.session, ctx.actor, offer_id, Action.PLACE)
+    candidates = [
+        h for h in await casework.households_of(ctx.session, ctx.actor)
+        if h.departement == offer.departement and await placements.open_for_household(ctx.session, h.id or 0) is None
+    ]  # fmt: skip
+    if not candidates:
+        return [Reply(ctx.t._("No household without a place in this département. Record one first:"),
+                      [[Button(ctx.t._("New household"), "menu:household")]])]  # fmt: skip
+    buttons = [
+        [Button(f"{h.reference} · {people(ctx.t, h.adults + h.children)}", f"pp:{offer_id}:{h.id}")]
+        for h in candidates[:20]
+    ]
+    return [Reply(ctx.t._("Propose offer #{id} to which household?").format(id=offer_id), buttons)]
+
+
+async def propose(ctx: Ctx, offer_id: int, household_id: int) -> list[Reply]:
+    created, notice = await casework.propose(ctx.session, ctx.actor, offer_id, household_id, ctx.now)
+    done = Reply(
+        ctx.t._("Offer #{offer} is reserved for this household. Record the arrival in /placements.").format(
+            offer=offer_id
+        ),
+        [[Button(ctx.t._("Record the arrival"), f"pl:arrive:{created.id}")]],
+        edit=True,
+    )
+    return [done, *([await host_notice(ctx.session, notice)] if notice else [])]
+
+
+def placement_card(ctx: Ctx, placed: Placement, family: Household, offer: Offer) -> Reply:
+    t = ctx.t
+    lines = [
+        f"<b>{esc(family.reference)}</b> · {people(t, family.adults + family.children)} → "
+        f"#{offer.id} {esc(offer.commune_name)} ({offer.departement})"
+    ]
+    if placed.status == placements.PROPOSED:
+        lines.append(t._("Proposed, arrival not recorded yet"))
+        buttons = [[Button(t._("Record the arrival"), f"pl:arrive:{placed.id}"),
+                    Button(t._("Withdraw the proposal"), f"pl:cancel:{placed.id}")]]  # fmt: skip
+    else:
+        assert placed.start_date and placed.planned_end
+        left = (placed.planned_end - ctx.today).days
+        lines.append(
+            t._("From {start} until {end}").format(
+                start=t.date(placed.start_date), end=t.date(placed.planned_end)
+            )
+        )
+        lines.append(
+            t.n_("{n} day left", "{n} days left", left).format(n=left)
+            if left >= 0
+            else t._("Planned end passed")
+        )
+        buttons = [[Button(t._("Record the departure"), f"pl:leave:{placed.id}")]]
+    return Reply("\n".join(lines), buttons)
+
+
+async def my_placements(ctx: Ctx) -> list[Reply]:
+    rows = await casework.open_placements(ctx.session, ctx.actor)
+    families = (
+        await casework.households_of(ctx.session, ctx.actor)
+        if ctx.actor.may(Action.MANAGE_HOUSEHOLDS)
+        else []
+    )
+    placed_ids = {family.id for _, family, _ in rows}
+    waiting = [family for family in families if family.id not in placed_ids]
+    summary = ctx.t.n_("{n} open placement.", "{n} open placements.", len(rows)).format(n=len(rows))
+    replies = [Reply(summary), *(placement_card(ctx, *row) for row in rows)]
+    if waiting:
+        names = ", ".join(esc(family.reference) for family in waiting)
+        replies.append(
+            Reply(ctx.t._("Households waiting for a place: {references}").format(references=names))
+        )
+    if ctx.actor.may(Action.MANAGE_HOUSEHOLDS):
+        replies.append(Reply(ctx.t._("Record another household:"),
+                             [[Button(ctx.t._("New household"), "menu:household")]]))  # fmt: skip
+    return replies
+
+
+async def on_offer_button(ctx: Ctx) -> list[Reply]:
+    """od/oc/oq/op:<offer id>, pp:<offer id>:<household id>."""
+    kind, _, rest = (ctx.incoming.callback or "").partition(":")
+    ids = [int(part) for part in rest.split(":") if part.isdigit()]
+    if not ids:
+        return [Reply(ctx.t._("This button is no longer active."))]
+    if kind == "od":
+        return await details(ctx, ids[0])
+    if kind == "oc":
+        return await contact(ctx, ids[0])
+    if kind == "oq":
+        return await qualification.begin(ctx, ids[0])
+    if kind == "op":
+        return await choose_household(ctx, ids[0])
+    if kind == "pp" and len(ids) == 2:
+        return await propose(ctx, ids[0], ids[1])
+    return [Reply(ctx.t._("This button is no longer active."))]
+
+
+async def on_placement_button(ctx: Ctx) -> list[Reply]:
+    """pl:arrive|leave|cancel:<placement id>."""
+    _, action, placement_id = ctx.incoming.button_parts(3)
+    if not placement_id.isdigit():
+        return [Reply(ctx.t._("This button is no longer active."))]
+    if action == "arrive":
+        return await placement.begin_arrival(ctx, int(placement_id))
+    if action == "leave":
+        return await placement.begin_departure(ctx, int(placement_id))
+    if action == "cancel":
+        _, notice = await casework.end_placement(
+            ctx.session, ctx.actor, int(placement_id), ctx.today, "cancelled", ctx.now
+        )
+        done = Reply(ctx.t._("The proposal is withdrawn; the place is available again."), edit=True)
+        return [done, *([await host_notice(ctx.session, notice)] if notice else [])]
+    return [Reply(ctx.t._("This button is no longer active."))]
+
+
+async def new_household(ctx: Ctx) -> list[Reply]:
+    return await household.begin(ctx)

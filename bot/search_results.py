@@ -1,0 +1,165 @@
+"""Search results as a caseworker sees them: 5 short cards a page, each saying why it matches and how fresh it is."""
+
+from __future__ import annotations
+
+from bot.cards import freshness, people, period
+from bot.chat import Button, Reply, esc
+from bot.commands.casework import offer_buttons
+from bot.context import Ctx
+from bot.domain import offers as domain
+from bot.domain.access import Action, require
+from bot.domain.search import Caveat, Criteria, Match, Reason, Why, within_territory
+from bot.i18n import Translator
+from storage import search
+from storage.models import Offer
+
+PAGE_SIZE = 5
+
+
+def language_name(t: Translator, code: object) -> str:
+    label = domain.LANGUAGES.get(str(code))
+    return t._(label) if label else str(code)
+
+
+def describe(t: Translator, why: Why) -> str:
+    """One reason or caveat, in the user's language."""
+    value = why.value
+    number = value if isinstance(value, int) else 0
+    texts = {
+        Reason.QUALIFIED: lambda: t._("qualified"),
+        Reason.AVAILABLE_NOW: lambda: t._("available on the wanted date"),
+        Reason.COVERS_DATES: lambda: t.n_(
+            "covers the {n} day needed", "covers the {n} days needed", number
+        ).format(n=number),
+        Reason.OPEN_ENDED: lambda: t._("no end date"),
+        Reason.CAPACITY_FITS: lambda: t.n_("fits ({n} place)", "fits ({n} places)", number).format(n=number),
+        Reason.DISTANCE: lambda: t._("{km} km away").format(km=t.number(float(value or 0))),
+        Reason.STEP_FREE: lambda: t._("step-free"),
+        Reason.PETS_OK: lambda: t._("pets accepted"),
+        Reason.CHILDREN_OK: lambda: t._("children welcome"),
+        Reason.SPEAKS_LANGUAGE: lambda: t._("host speaks {language}").format(
+            language=language_name(t, value)
+        ),
+        Reason.FRESH: lambda: t._("recently confirmed"),
+        Caveat.NOT_QUALIFIED: lambda: t._("not yet qualified"),
+        Caveat.PAUSED: lambda: t._("paused by the host"),
+        Caveat.STALE: lambda: t.n_(
+            "not re-confirmed by the host for {n} day", "not re-confirmed by the host for {n} days", number
+        ).format(n=number),
+        Caveat.NOT_CONFIRMED: lambda: t.n_(
+            "last confirmed {n} day ago", "last confirmed {n} days ago", number
+        ).format(n=number),
+        Caveat.STARTS_LATER: lambda: t.n_(
+            "available {n} day later", "available {n} days later", number
+        ).format(n=number),
+        Caveat.STEP_FREE_PARTLY: lambda: t._("only partly step-free"),
+        Caveat.LARGER: lambda: t.n_(
+            "{n} place more than needed", "{n} places more than needed", number
+        ).format(n=number),
+        Caveat.LIMITED: lambda: t.n_("available {n} day", "available {n} days", number).format(n=number),
+        Caveat.MIN_STAY: lambda: t.n_("minimum stay {n} day", "minimum stay {n} days", number).format(
+            n=number
+        ),
+    }
+    return texts[why.code]()
+
+
+def result_card(ctx: Ctx, rank: int, match: Match, offer: Offer) -> Reply:
+    t = ctx.t
+    place = f"{esc(offer.commune_name)} ({offer.departement})"
+    if match.distance_km is not None:
+        place += " · " + t._("{km} km").format(km=t.number(match.distance_km))
+    kind = t._(domain.KINDS[offer.kind]) if offer.kind in domain.KINDS else offer.kind
+    lines = [
+        f"<b>{rank}.</b> #{offer.id} · {esc(kind)} · {place}",
+        f"👥 {people(t, offer.people)} · 📅 {period(t, offer.available_from, offer.available_until)}",
+        ("✅ " + t._("Qualified") if offer.qualification == "qualified" else "⚪ " + t._("Not yet qualified"))
+        + " · " + freshness(t, offer.last_confirmed_at, ctx.now),
+    ]  # fmt: skip
+    reasons = [describe(t, why) for why in match.reasons if why.code is not Reason.QUALIFIED]
+    if reasons:
+        lines.append(t._("Why: {reasons}").format(reasons=", ".join(reasons)))
+    caveats = [describe(t, why) for why in match.caveats if why.code is not Caveat.NOT_QUALIFIED]
+    if caveats:
+        lines.append("⚠️ " + ", ".join(caveats))
+    return Reply("\n".join(lines), offer_buttons(ctx, offer.id or 0))
+
+
+def summary(t: Translator, criteria: Criteria) -> str:
+    parts = [people(t, criteria.people)]
+    if criteria.near_label:
+        parts.append(
+            esc(criteria.near_label) + (f" + {t.number(criteria.radius_km)} km" if criteria.radius_km else "")
+        )
+    else:
+        parts.append(", ".join(criteria.departements))
+    if criteria.start:
+        parts.append(t._("from {date}").format(date=t.date(criteria.start)))
+    if criteria.days:
+        parts.append(t.n_("{n} day", "{n} days", criteria.days).format(n=criteria.days))
+    needs = [label for flag, label in ((criteria.step_free, t._("step-free")), (criteria.pets, t._("pets")),
+                                       (criteria.children, t._("children"))) if flag]  # fmt: skip
+    return " · ".join(parts + needs)
+
+
+async def run(ctx: Ctx, criteria: Criteria) -> list[Reply]:
+    """Restrict the criteria to the caseworker's territory, save them, and show the first page."""
+    require(ctx.actor, Action.SEARCH)
+    restricted, refused = within_territory(criteria, ctx.actor.territory(Action.SEARCH))
+    if refused and not restricted.departements:
+        require(ctx.actor, Action.SEARCH, refused[0])  # asked only for départements not granted: refused
+    search_id = await search.save_criteria(ctx.session, ctx.user_id, restricted, ctx.now)
+    replies = await page(ctx, search_id, 1)
+    if refused:
+        note = ctx.t._("Not searched (not in your territory): {departements}.").format(
+            departements=", ".join(refused)
+        )
+        replies.insert(0, Reply(note))
+    return replies
+
+
+async def page(ctx: Ctx, search_id: int, number: int) -> list[Reply]:
+    criteria = await search.load_criteria(ctx.session, search_id, ctx.user_id)
+    if criteria is None:
+        return [Reply(ctx.t._("This search is no longer available. Search again with /search."))]
+    require(ctx.actor, Action.SEARCH)
+    # The territory may have shrunk since the search was saved (a role revoked).
+    criteria, _ = within_territory(criteria, ctx.actor.territory(Action.SEARCH))
+    ranking = await search.find(ctx.session, criteria, ctx.today, ctx.now, limit=number * PAGE_SIZE)
+    pages = max(1, -(-ranking.total // PAGE_SIZE))
+    number = min(max(1, number), pages)
+    shown = ranking.matches[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+    t = ctx.t
+    head = t.n_("{n} place found", "{n} places found", ranking.total).format(n=ranking.total)
+    replies = [Reply(f"🔎 {summary(t, criteria)}\n<b>{head}</b>")]
+    for rank, match in enumerate(shown, start=(number - 1) * PAGE_SIZE + 1):
+        offer = await ctx.session.get(Offer, match.offer_id)
+        if offer is not None:
+            replies.append(result_card(ctx, rank, match, offer))
+    nav = []
+    if number > 1:
+        nav.append(Button("◀ " + t._("Previous"), f"sr:{search_id}:{number - 1}"))
+    if number < pages:
+        nav.append(Button(t._("Next") + " ▶", f"sr:{search_id}:{number + 1}"))
+    rows = [nav] if nav else []
+    if not criteria.include_stale:
+        rows.append([Button(t._("Also show paused and unconfirmed offers"), f"sr:{search_id}:stale")])
+    replies.append(Reply(t._("Page {page} of {pages}").format(page=number, pages=pages), rows))
+    if ranking.total == 0:
+        replies[-1].text = t._("No place matches. Try a larger radius, fewer needs, or later dates.")
+    return replies
+
+
+async def on_page_button(ctx: Ctx) -> list[Reply]:
+    """sr:<search id>:<page> or sr:<search id>:stale."""
+    _, search_id, what = ctx.incoming.button_parts(3)
+    if not search_id.isdigit():
+        return [Reply(ctx.t._("This button is no longer active."))]
+    if what == "stale":
+        criteria = await search.load_criteria(ctx.session, int(search_id), ctx.user_id)
+        if criteria is None:
+            return [Reply(ctx.t._("This search is no longer available. Search again with /search."))]
+        from dataclasses import replace
+
+        return await run(ctx, replace(criteria, include_stale=True))
+    return await page(ctx, int(search_id), int(what) if what.isdigit() else 1)

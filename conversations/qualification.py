@@ -1,0 +1,57 @@
+"""A caseworker qualifies an offer after a visit: visited, when, decent, a note."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bot.chat import Reply
+from bot.context import Ctx
+from bot.domain.access import Action
+from bot.domain.casework import offer_for, qualify
+from bot.i18n import N_
+from conversations import engine
+from conversations.steps import DateAnswer, FreeText, yes_no
+
+NAME = "qualification"
+OFFER = "_offer_id"
+VISITED = "visited"
+VISIT_DATE = "visit_date"
+DECENT = "decent"
+NOTE = "note"
+
+
+class VisitDate(DateAnswer):
+    def applies(self, answers: dict[str, Any]) -> bool:
+        return bool(answers.get(VISITED))
+
+
+class Qualification(engine.Dialogue):
+    name = NAME
+    steps = (
+        yes_no(VISITED, N_("Did you (or your association) visit the place?")),
+        VisitDate(VISIT_DATE, N_("When was the visit?"), when="past", now_button=True),
+        yes_no(DECENT, N_("Is the place decent and as described (salubrity, safety, equipment)?")),
+        FreeText(NOTE, N_("A note for the other caseworkers (optional):"), 500, optional=True),
+    )
+
+    async def complete(self, ctx: Ctx, answers: dict[str, Any]) -> list[Reply]:
+        visit = date.fromisoformat(answers[VISIT_DATE]) if answers.get(VISIT_DATE) else None
+        offer = await qualify(ctx.session, ctx.actor, int(answers[OFFER]), visited=answers[VISITED],
+                              visit_date=visit, decent=answers[DECENT], note=answers.get(NOTE), now=ctx.now)  # fmt: skip
+        if offer.qualification == "qualified":
+            return [Reply(ctx.t._("Offer #{id} is qualified. Thank you.").format(id=offer.id))]
+        return [
+            Reply(
+                ctx.t._("Offer #{id} is turned down: it no longer appears in searches.").format(id=offer.id)
+            )
+        ]
+
+
+DIALOGUE = engine.register(Qualification())
+
+
+async def begin(ctx: Ctx, offer_id: int) -> list[Reply]:
+    await offer_for(ctx.session, ctx.actor, offer_id, Action.QUALIFY)  # refused before any question
+    intro = Reply(ctx.t._("Qualification of offer #{id}.").format(id=offer_id))
+    return [intro, *await engine.begin(ctx, DIALOGUE, {OFFER: offer_id})]

@@ -1,0 +1,134 @@
+"""The guided search: where, how many, from when, for how long, needs, languages; then the results."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bot.chat import Button, Incoming, Reply, esc
+from bot.context import Ctx
+from bot.domain import offers as domain
+from bot.domain import validation
+from bot.domain.access import Action, require
+from bot.domain.search import Criteria
+from bot.geo.communes import Commune, load_communes
+from bot.i18n import N_
+from conversations import engine
+from conversations.engine import Accepted, Invalid, Outcome, Step, button_data
+from conversations.steps import TERRITORY, CommuneAnswer, Count, DateAnswer, Duration, Ticks, commune_label
+
+NAME = "search"
+AREA = "area"
+RADIUS = "radius"
+PEOPLE = "people"
+START = "start"
+DAYS = "days"
+NEEDS = "needs"
+LANGUAGES = "languages"
+
+ALL = "all"
+NEED_LABELS = {"step_free": N_("Step-free access"), "pets": N_("A pet"), "children": N_("Children")}
+RADII = (10, 20, 50, 100)
+
+
+class Area(CommuneAnswer):
+    """A département of the territory, all of it, or around a commune."""
+
+    name = AREA
+
+    def question(self, ctx: Ctx) -> str:
+        return ctx.t._("Where? Choose a département, or type a commune to search around it.")
+
+    def other_buttons(self, ctx: Ctx, answers: dict[str, Any]) -> list[list[Button]]:
+        names = load_communes()
+        rows = [
+            [Button(f"{code} — {names.departement_name(code)}", button_data(AREA, f"dep:{code}"))]
+            for code in answers.get(TERRITORY) or []
+        ]
+        if len(rows) > 1:
+            rows.append([Button(ctx.t._("All my départements"), button_data(AREA, ALL))])
+        return rows
+
+    def other_choice(self, ctx: Ctx, answers: dict[str, Any], choice: str) -> Outcome | None:
+        if choice == ALL:
+            return Accepted({AREA: list(answers.get(TERRITORY) or []), "near": None})
+        if choice.startswith("dep:") and choice[4:] in (answers.get(TERRITORY) or []):
+            return Accepted({AREA: [choice[4:]], "near": None})
+        return None
+
+    def chosen(self, ctx: Ctx, commune: Commune) -> Accepted:
+        near = {"lat": commune.lat, "lon": commune.lon, "label": commune_label(commune)}
+        return Accepted({AREA: [], "near": near}, acknowledgement=f"📍 {esc(commune_label(commune))}")
+
+
+class Radius(Step):
+    name = RADIUS
+
+    def applies(self, answers: dict[str, Any]) -> bool:
+        return bool(answers.get("near"))
+
+    def prompt(self, ctx: Ctx, answers: dict[str, Any]) -> Reply:
+        buttons = [Button(f"{km} km", button_data(RADIUS, str(km))) for km in RADII]
+        return Reply(ctx.t._("Within how many kilometres?"),
+                     [buttons, [Button(ctx.t._("No limit (nearest first)"), button_data(RADIUS, "0"))]])  # fmt: skip
+
+    async def accept(
+        self, ctx: Ctx, answers: dict[str, Any], incoming: Incoming, choice: str | None
+    ) -> Outcome:
+        text = choice if choice is not None else (incoming.text or "").lower().replace("km", "")
+        km = validation.parse_count(text, 0, 300)
+        if isinstance(km, validation.NumberError):
+            return Invalid(ctx.t._("Please give a distance from 1 to 300 km, for example 20."))
+        return Accepted({RADIUS: km or None})
+
+
+class GuidedSearch(engine.Dialogue):
+    name = NAME
+    steps = (
+        Area(),
+        Radius(),
+        Count(
+            PEOPLE,
+            N_("How many people (adults and children)?"),
+            1,
+            domain.MAX_PEOPLE,
+            quick=(1, 2, 3, 4, 5, 6),
+        ),
+        DateAnswer(START, N_("From when?"), now_button=True),
+        Duration(DAYS, N_("For how long? (skip if unknown)"), optional=True),
+        Ticks(NEEDS, N_("Needs: tick what applies, then “Done”."), NEED_LABELS),
+        Ticks(LANGUAGES, N_("Languages the household speaks: tick them, then “Done”."), domain.LANGUAGES),
+    )
+
+    async def complete(self, ctx: Ctx, answers: dict[str, Any]) -> list[Reply]:
+        from bot import search_results
+
+        return await search_results.run(ctx, criteria_from(answers, ctx.today))
+
+
+def criteria_from(answers: dict[str, Any], today: date) -> Criteria:
+    near = answers.get("near")
+    needs = set(answers.get(NEEDS) or [])
+    start = date.fromisoformat(answers[START]) if answers.get(START) else None
+    return Criteria(
+        departements=tuple(answers.get(AREA) or []),
+        near=(near["lat"], near["lon"]) if near else None,
+        near_label=near["label"] if near else None,
+        radius_km=answers.get(RADIUS),
+        people=answers[PEOPLE],
+        start=None if start == today else start,
+        days=answers.get(DAYS),
+        step_free="step_free" in needs,
+        pets="pets" in needs,
+        children="children" in needs,
+        languages=tuple(answers.get(LANGUAGES) or []),
+    )
+
+
+DIALOGUE = engine.register(GuidedSearch())
+
+
+async def begin(ctx: Ctx) -> list[Reply]:
+    require(ctx.actor, Action.SEARCH)
+    answers: dict[str, Any] = {TERRITORY: sorted(ctx.actor.territory(Action.SEARCH))}
+    return await engine.begin(ctx, DIALOGUE, answers)

@@ -1,0 +1,33 @@
+"""The audit trail: contact reveals, refused accesses, exports, invitations, revocations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from storage.models import AuditEvent
+
+CONTACT_REVEALED = "contact_revealed"
+REFUSED = "refused"
+INVITED = "invited"
+JOINED = "joined"
+REVOKED = "revoked"
+EXPORTED = "exported"
+IMPORTED = "imported"
+
+
+async def record(
+    session: AsyncSession, actor_id: int | None, action: str, subject: str, now: datetime, **detail: Any
+) -> None:
+    session.add(AuditEvent(actor_id=actor_id, action=action, subject=subject, detail=detail, at=now))
+    await session.flush()
+
+
+async def events(session: AsyncSession, action: str | None = None) -> list[AuditEvent]:
+    query = select(AuditEvent)
+    if action is not None:
+        query = query.where(AuditEvent.action == action)
+    return list(await session.scalars(query.order_by(col(AuditEvent.id))))

@@ -1,0 +1,40 @@
+"""Offers, roles and users put straight into the database for the caseworker tests."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bot.geo.communes import load_communes
+from storage import offers, roles, users
+from tests.harness import BotUnderTest
+
+
+async def accepted_user(bot: BotUnderTest, user_id: int, language: str = "fr") -> None:
+    bot.api.add_user(user_id, f"User {user_id}", language_code=language)
+    async with bot.database.transaction() as session:
+        await users.register(session, user_id, language, bot.clock())
+
+
+async def grant(bot: BotUnderTest, user_id: int, role: str, *departements: str) -> None:
+    await accepted_user(bot, user_id)
+    async with bot.database.transaction() as session:
+        for departement in departements:
+            await roles.grant(session, user_id, role, departement, granted_by=None, organisation="Test")
+
+
+async def offer(bot: BotUnderTest, host_id: int, commune: str, **fields: Any) -> int:
+    place = load_communes().search(commune)[0]
+    values: dict[str, Any] = {
+        "kind": "dwelling", "commune_insee": place.insee, "commune_name": place.name,
+        "departement": place.departement, "latitude": place.lat, "longitude": place.lon,
+        "people": 4, "beds": 4, "bedrooms": 2, "welcome": "any", "available_from": date(2026, 11, 1),
+        "available_until": None, "step_free": "unknown", "pets": False, "children": True, "smoking": False,
+        "equipment": [], "transport": [], "languages": [], "cost": "free", "phone": "+33612345678",
+        "address": "3 rue des Lilas",
+    }  # fmt: skip
+    values.update(fields)
+    async with bot.database.transaction() as session:
+        created = await offers.create(session, host_id, values, [], bot.clock())
+    assert created.id is not None
+    return created.id
