@@ -8,12 +8,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from telegram import BotCommand, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bot import search_results
+from bot.alerts import send_due, sweep_once
 from bot.chat import Reply
 from bot.commands import casework as casework_commands
-from bot.commands import general, host, language, search, start, team
+from bot.commands import coordination, general, host, language, search, start, team
 from bot.commands.general import commands_for
 from bot.config import Settings
 from bot.context import Ctx
@@ -90,6 +98,13 @@ def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
     on(CommandHandler("invite", handler(exclusive(professional(team.invite)))))
     on(CommandHandler("members", handler(exclusive(professional(team.members)))))
     on(CallbackQueryHandler(handler(exclusive(professional(team.on_members_button))), pattern=r"^mem:"))
+    on(CommandHandler("alerts", handler(exclusive(professional(coordination.alerts_overview)))))
+    on(CommandHandler("milestones", handler(exclusive(professional(coordination.set_milestones)))))
+    on(CommandHandler("freshness", handler(exclusive(professional(coordination.set_freshness)))))
+    on(CommandHandler("digest", handler(exclusive(professional(coordination.toggle_digest)))))
+    on(CallbackQueryHandler(handler(exclusive(professional(coordination.on_alert_button))), pattern=r"^al:"))
+    on(CallbackQueryHandler(handler(exclusive(coordination.on_host_question_button)), pattern=r"^hq:"))
+    on(CallbackQueryHandler(handler(exclusive(coordination.on_offer_end_button)), pattern=r"^oe:"))
     on(CommandHandler("search", handler(exclusive(professional(search.search_command)))))
     on(CallbackQueryHandler(handler(exclusive(professional(search_results.on_page_button))), pattern=r"^sr:"))
     on(CallbackQueryHandler(handler(exclusive(professional(search.on_commune_button))), pattern=r"^sn:"))
@@ -133,7 +148,24 @@ def build_application(settings: Settings, database: Database, clock: Clock = sys
     application = builder.post_init(post_init).build()
     application.bot_data[SERVICES] = Services(database=database, clock=clock)
     add_handlers(application)
+    if settings.alert_interval_seconds > 0:
+        assert application.job_queue is not None
+        application.job_queue.run_repeating(
+            alerts_job, interval=settings.alert_interval_seconds, first=min(5.0, settings.alert_interval_seconds),
+            name="alerts", job_kwargs={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+        )  # fmt: skip
     return application
+
+
+async def run_alerts(application: Application) -> None:  # type: ignore[type-arg]
+    """One round: record what is due (if this process holds the sweeper lease), then send what is due."""
+    services = application.bot_data[SERVICES]
+    await sweep_once(services.database, services.clock)
+    await send_due(services.database, application.bot, services.clock, services.limiter)
+
+
+async def alerts_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await run_alerts(context.application)
 
 
 def run(settings: Settings) -> None:

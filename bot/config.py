@@ -29,6 +29,7 @@ class Settings:
     webhook_secret: str | None = None
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8080
+    alert_interval_seconds: float = 30.0
 
 
 def read_environment(env_file: Path | None = None) -> dict[str, str]:
@@ -100,8 +101,19 @@ def load_settings(env: dict[str, str] | None = None, *, require_token: bool = Tr
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise ConfigError(f"WEBHOOK_PORT must be a port number between 1 and 65535 (got {port_text!r}).")
 
+    interval_text = env.get("ALERT_INTERVAL_SECONDS", "30").strip()
+    try:
+        interval = float(interval_text)
+    except ValueError:
+        interval = -1.0
+    if not 0 <= interval <= 3600:
+        raise ConfigError(
+            f"ALERT_INTERVAL_SECONDS must be a number of seconds from 0 (off) to 3600 (got {interval_text!r})."
+        )
+
     return Settings(
         token=token,
+        alert_interval_seconds=interval,
         database_url=normalise_database_url(env.get("DATABASE_URL", "") or DEFAULT_DATABASE_URL),
         api_base_url=api_base,
         api_file_base_url=file_base,

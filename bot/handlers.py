@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +19,7 @@ from telegram.ext import ContextTypes
 from bot.chat import Reply
 from bot.context import Ctx
 from bot.i18n import language_from_telegram, translator
+from bot.rate import Limiter
 from bot.telegram_io import deliver, incoming_from
 from storage import roles, updates, users
 from storage.db import Database
@@ -38,6 +39,7 @@ def system_clock() -> datetime:
 class Services:
     database: Database
     clock: Clock = system_clock
+    limiter: Limiter = field(default_factory=Limiter)
 
 
 def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.chat import Reply
-from bot.domain.casework import HostNews, HostNotice
+from bot.chat import Reply, esc
+from bot.domain.casework import HostAnswer, HostNews, HostNotice
 from bot.i18n import translator
 from storage import users
 
@@ -24,6 +24,8 @@ async def host_notice(session: AsyncSession, notice: HostNotice) -> Reply:
     elif notice.news is HostNews.ENDED:
         text = t._("The stay in your place #{offer} has ended. Thank you! The place is available again: "
                    "pause it with /myoffers if you need a break.")  # fmt: skip
+    elif notice.news is HostNews.EXTENDED:
+        text = t._("The stay in your place #{offer} is now planned until {end}.")
     else:
         text = t._("The proposal for your place #{offer} was withdrawn. The place is available again.")
     return Reply(
@@ -33,3 +35,22 @@ async def host_notice(session: AsyncSession, notice: HostNotice) -> Reply:
         ),
         to_user=notice.host_id,
     )  # fmt: skip
+
+
+async def caseworker_echo(session: AsyncSession, answer: HostAnswer) -> Reply | None:
+    """The host's answer about the end of a stay, told to the caseworker in charge."""
+    if answer.caseworker_id is None:
+        return None
+    caseworker = await users.find(session, answer.caseworker_id)
+    t = translator(caseworker.language if caseworker else None)
+    if answer.changed:
+        text = t._("The host of #{offer} (household {reference}) gives a new end of stay: {date}. "
+                   "The placement is updated.")  # fmt: skip
+    else:
+        text = t._("The host of #{offer} (household {reference}) confirms the stay ends on {date}.")
+    return Reply(
+        text.format(
+            offer=answer.offer_id, reference=esc(answer.household_reference), date=t.date(answer.planned_end)
+        ),
+        to_user=answer.caseworker_id,
+    )

@@ -92,16 +92,17 @@ async def deliver(bot: Bot, chat_id: int, replies: list[Reply], pressed: Message
     for reply in replies:
         if reply.to_user is not None and reply.to_user != chat_id:
             try:
-                await _send(bot, reply.to_user, reply, None)
+                await send_one(bot, reply.to_user, reply)
             except (
                 TelegramError
             ) as error:  # e.g. the host blocked the bot: the user's own action still succeeded
                 log.warning("could not notify user %s: %s", reply.to_user, error)
             continue
-        await _send(bot, chat_id, reply, pressed)
+        await send_one(bot, chat_id, reply, pressed)
 
 
-async def _send(bot: Bot, target: int, reply: Reply, pressed: Message | None) -> None:
+async def send_one(bot: Bot, target: int, reply: Reply, pressed: Message | None = None) -> None:
+    """Send one reply (or edit `pressed`, the message whose button was pressed, when the reply says so)."""
     markup = _markup(reply)
     if reply.edit and pressed is not None and not reply.ask_for:
         try:

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.chat import Reply
 from bot.context import Ctx
-from bot.domain.casework import OUTCOMES, end_placement, placement_for, start_placement
+from bot.domain.casework import OUTCOMES, end_placement, extend_placement, placement_for, start_placement
 from bot.i18n import N_
 from bot.notices import host_notice
 from conversations import engine
@@ -75,3 +75,35 @@ async def begin_arrival(ctx: Ctx, placement_id: int) -> list[Reply]:
 async def begin_departure(ctx: Ctx, placement_id: int) -> list[Reply]:
     await placement_for(ctx.session, ctx.actor, placement_id)
     return await engine.begin(ctx, DEPARTURE, {PLACEMENT: placement_id})
+
+
+START_DAY = "_start"
+NEW_END = "new_end"
+
+
+class Extension(engine.Dialogue):
+    """The caseworker moves the planned end of a stay (after an alert, or from /placements)."""
+
+    name = "placement_extend"
+    steps = (DateAnswer(NEW_END, N_("New planned end of the stay?"), when="after", not_before=START_DAY),)
+
+    async def complete(self, ctx: Ctx, answers: dict[str, Any]) -> list[Reply]:
+        placement, notice = await extend_placement(
+            ctx.session, ctx.actor, int(answers[PLACEMENT]), date.fromisoformat(answers[NEW_END]), ctx.now
+        )
+        assert placement.planned_end is not None
+        done = Reply(
+            ctx.t._("Placement extended until {date}.").format(date=ctx.t.date(placement.planned_end))
+        )
+        return [done, *([await host_notice(ctx.session, notice)] if notice else [])]
+
+
+EXTENSION = engine.register(Extension())
+
+
+async def begin_extension(ctx: Ctx, placement_id: int) -> list[Reply]:
+    placement, _, _ = await placement_for(ctx.session, ctx.actor, placement_id)
+    start = placement.start_date or ctx.today
+    return await engine.begin(
+        ctx, EXTENSION, {PLACEMENT: placement_id, START_DAY: max(start, ctx.today).isoformat()}
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -66,6 +66,17 @@ class Offer(SQLModel, table=True):
     """A place offered by a host. `host_id` is None once the host erased their data (kept for statistics)."""
 
     __tablename__ = "offers"
+    __table_args__ = (
+        # The search (storage/search.py): equality on the first three columns, a range on people, then every
+        # other column the ranking reads, so that both databases answer from the index alone (languages, JSON,
+        # cannot be in a PostgreSQL B-tree: they are read afterwards for the few offers that need them).
+        Index(
+            "ix_offers_search",
+            "departement", "status", "stale_since", "people", "available_from", "available_until",
+            "qualification", "min_stay_days", "step_free", "pets", "children", "latitude", "longitude",
+            "last_confirmed_at", "id",
+        ),
+    )  # fmt: skip
 
     id: int | None = Field(default=None, primary_key=True)
     host_id: int | None = Field(
@@ -214,3 +225,62 @@ class AuditEvent(SQLModel, table=True):
     subject: str = Field(default="", max_length=60)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     at: datetime = _utc()
+
+
+class DepartementSettings(SQLModel, table=True):
+    """What coordinators configure for their département (defaults when there is no row)."""
+
+    __tablename__ = "departement_settings"
+
+    departement: str = Field(primary_key=True, max_length=3)
+    milestones: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    freshness_days: int = 14
+    updated_by: int | None = Field(default=None, sa_type=BigInteger)
+    updated_at: datetime = _utc()
+
+
+class Alert(SQLModel, table=True):
+    """A message due to someone, recorded before it is sent: sent once (its key is unique), never lost.
+
+    kind: placement_end (caseworker, coordinators), host_end (question to the host), offer_end (host),
+    freshness (host), digest (coordinator).
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_sending", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=120, unique=True)
+    kind: str = Field(max_length=20, index=True)
+    recipient_id: int = Field(sa_type=BigInteger, index=True)
+    departement: str | None = Field(default=None, max_length=3)
+    placement_id: int | None = Field(default=None, index=True)
+    offer_id: int | None = Field(default=None, index=True)
+    milestone: int | None = None
+    due_at: datetime = _utc()
+    status: str = Field(default="pending", max_length=15)  # pending, sending, sent, undeliverable
+    attempts: int = 0
+    next_attempt_at: datetime = _utc()
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    late: bool = False
+    last_error: str | None = Field(default=None, max_length=300)
+
+
+class Lease(SQLModel, table=True):
+    """A named lock with an expiry, taken by one bot process at a time (the alert sweeper)."""
+
+    __tablename__ = "leases"
+
+    name: str = Field(primary_key=True, max_length=40)
+    holder: str = Field(max_length=80)
+    expires_at: datetime = _utc()
+
+
+class DigestSubscription(SQLModel, table=True):
+    """Coordinators who asked for the weekly digest (Monday morning)."""
+
+    __tablename__ = "digest_subscriptions"
+
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    created_at: datetime = _utc()

@@ -79,7 +79,9 @@ async def set_status(
 async def confirm_still_available(
     session: AsyncSession, offer: Offer, actor_id: int | None, now: datetime
 ) -> None:
+    """The host says the place is still available: fresh again, and back in the default search if stale."""
     offer.last_confirmed_at = now
+    offer.stale_since = None
     session.add(offer)
     assert offer.id is not None
     await record(session, offer.id, actor_id, "confirmed", now)
@@ -128,3 +130,11 @@ async def count_of_host(session: AsyncSession, host_id: int) -> int:
     return int(
         await session.scalar(select(func.count()).select_from(Offer).where(Offer.host_id == host_id)) or 0
     )
+
+
+async def count_to_qualify(session: AsyncSession, departements: frozenset[str]) -> int:
+    query = select(func.count()).select_from(Offer).where(
+        col(Offer.departement).in_(sorted(departements)), col(Offer.qualification) == "unqualified",
+        col(Offer.status).in_(("available", "paused")),
+    )  # fmt: skip
+    return int(await session.scalar(query) or 0)

@@ -28,6 +28,7 @@ from bot.domain.search import (
     OfferFacts,
     Ranking,
     rank,
+    shortlist,
 )
 from bot.geo.communes import EARTH_RADIUS_KM
 from storage.models import Offer, SavedSearch
@@ -35,9 +36,10 @@ from storage.models import Offer, SavedSearch
 __all__ = ["candidates_query", "find", "load_criteria", "purge_saved_searches", "save_criteria"]
 
 _KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180.0
+_IDS_PER_QUERY = 500
 _BOX_MARGIN = 1.01  # the box is a little larger than the circle: rank() applies the exact distance
 
-# The columns of OfferFacts, in its order.
+# The columns of OfferFacts but the languages (its last field), in its order: all in the index ix_offers_search.
 _COLUMNS = (
     col(Offer.id),
     col(Offer.departement),
@@ -51,11 +53,12 @@ _COLUMNS = (
     col(Offer.step_free),
     col(Offer.pets),
     col(Offer.children),
-    cast(col(Offer.languages), Text),  # as text: decoded once per distinct list (see _languages)
     col(Offer.qualification),
     col(Offer.last_confirmed_at),
     col(Offer.stale_since),
 )
+# As text: decoded once per distinct list (see _languages).
+_LANGUAGES = cast(col(Offer.languages), Text)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -78,8 +81,9 @@ def _box(lat: float, lon: float, radius_km: float) -> tuple[float, float, float,
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
 
 
-def candidates_query(criteria: Criteria, today: date) -> Select[*tuple[Any, ...]]:
-    """The SQL prefilter: offers that may match, as rows in :class:`OfferFacts` order."""
+def candidates_query(criteria: Criteria, today: date, *, languages: bool = False) -> Select[*tuple[Any, ...]]:
+    """The SQL prefilter: offers that may match, as rows in :class:`OfferFacts` order, without
+    the languages (they are not in the index) unless asked for (then last)."""
     start = today if criteria.start is None or criteria.start < today else criteria.start
     stay = 1 if criteria.days is None else criteria.days
     statuses = [AVAILABLE, PAUSED] if criteria.include_stale else [AVAILABLE]
@@ -108,7 +112,8 @@ def candidates_query(criteria: Criteria, today: date) -> Select[*tuple[Any, ...]
             south, north, west, east = box
             conditions.append(col(Offer.latitude).between(south, north))
             conditions.append(col(Offer.longitude).between(west, east))
-    return select(*_COLUMNS).where(and_(*conditions))
+    columns = (*_COLUMNS, _LANGUAGES) if languages else _COLUMNS
+    return select(*columns).where(and_(*conditions))
 
 
 async def find(
@@ -116,34 +121,34 @@ async def find(
 ) -> Ranking:
     """The offers matching the criteria, best first: the first ``limit`` (all when None) and how
     many matched in all. ``criteria.departements`` must already be limited to the caller's
-    territory (:func:`bot.domain.search.within_territory`); empty, it finds nothing."""
+    territory (:func:`bot.domain.search.within_territory`); empty, it finds nothing.
+
+    With a limit, the candidates are read from the index alone, without their languages; then
+    the languages of the few offers that may make the first ``limit`` (:func:`shortlist`) are
+    read by id, and those are ranked. Same result as ranking everything, much less to read.
+    """
     if not criteria.departements:
         return Ranking(0, [])
     connection = await session.connection()  # Core rows: no ORM bookkeeping for thousands of tuples
-    rows: Any = await connection.execute(candidates_query(criteria, today))  # typed by OfferFacts below
-    languages = _languages
-    facts = [
-        OfferFacts(
-            i,
-            dep,
-            status,
-            lat,
-            lon,
-            people,
-            start,
-            end,
-            min_stay,
-            step,
-            pets,
-            kids,
-            languages(codes),
-            q,
-            at,
-            stale,
+    if limit is None:
+        rows: Any = (await connection.execute(candidates_query(criteria, today, languages=True))).all()
+        facts = [OfferFacts._make((*row[:15], _languages(row[15]))) for row in rows]
+        return rank(criteria, facts, today, now)
+    rows = (await connection.execute(candidates_query(criteria, today))).all()
+    facts = [OfferFacts._make((*row, ())) for row in rows]
+    total, ids = shortlist(criteria, facts, today, now, limit)
+    if not ids:
+        return Ranking(total, [])
+    known: dict[int, tuple[str, ...]] = {}
+    for first in range(0, len(ids), _IDS_PER_QUERY):
+        chunk = ids[first : first + _IDS_PER_QUERY]
+        found: Any = await connection.execute(
+            select(col(Offer.id), _LANGUAGES).where(col(Offer.id).in_(chunk))
         )
-        for i, dep, status, lat, lon, people, start, end, min_stay, step, pets, kids, codes, q, at, stale in rows
-    ]
-    return rank(criteria, facts, today, now, limit=limit)
+        known.update((offer_id, _languages(text)) for offer_id, text in found)
+    wanted = set(ids)
+    chosen = [offer._replace(languages=known.get(offer.id, ())) for offer in facts if offer.id in wanted]
+    return Ranking(total, rank(criteria, chosen, today, now, limit=limit).matches)
 
 
 async def save_criteria(session: AsyncSession, user_id: int, criteria: Criteria, now: datetime) -> int:

@@ -33,8 +33,10 @@ async def offer(bot: BotUnderTest, host_id: int, commune: str, **fields: Any) ->
         "equipment": [], "transport": [], "languages": [], "cost": "free", "phone": "+33612345678",
         "address": "3 rue des Lilas",
     }  # fmt: skip
+    status = fields.pop("status", "available")
     values.update(fields)
     async with bot.database.transaction() as session:
         created = await offers.create(session, host_id, values, [], bot.clock())
+        created.status = status
     assert created.id is not None
     return created.id

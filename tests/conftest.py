@@ -51,6 +51,7 @@ async def bot(api: FakeBotApi, database_url: str, clock: Clock) -> AsyncIterator
         database_url=database_url,
         api_base_url=api.bot_base_url,
         api_file_base_url=api.file_base_url,
+        alert_interval_seconds=0,  # the tests run the alert rounds themselves, at the times they choose
     )
     database = Database(database_url)
     under_test = BotUnderTest(api, settings, database, clock)

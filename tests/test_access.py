@@ -91,7 +91,7 @@ async def test_every_command_and_button_by_role_and_territory(bot: BotUnderTest)
 
     outcomes = {}
     users = {user_id: bot.user(user_id, "fr") for user_id in ROLES}
-    for what, allowed in TABLE:
+    for what, _ in TABLE:
         for user_id in (HOST, CW85, COORD44, CW44):
             user = users[user_id]
             if what.startswith("button "):

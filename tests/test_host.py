@@ -321,9 +321,7 @@ async def test_still_available_answers(bot: BotUnderTest) -> None:
     bot.clock.advance(days=15)
 
     async def ask() -> None:
-        async with bot.database.transaction() as session:
-            ctx = Ctx(session, Incoming(1001), FR, bot.clock())
-            question = still_available_question(ctx, (await stored_offers(bot))[0])
+        question = still_available_question(FR, (await stored_offers(bot))[0])
         await deliver(bot.application.bot, 1001, [question])
 
     await ask()

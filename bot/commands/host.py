@@ -6,7 +6,7 @@ from bot.cards import freshness, offer_card
 from bot.chat import Button, Reply
 from bot.context import Ctx
 from bot.domain.offers import STATUS_LABELS, Status
-from bot.i18n import LANGUAGE_NAMES
+from bot.i18n import LANGUAGE_NAMES, Translator
 from conversations import host_offer
 from storage import offers, privacy
 from storage.models import Offer
@@ -100,15 +100,13 @@ async def act_on_offer(ctx: Ctx, offer_id: str, action: str) -> list[Reply]:
     return [Reply(t._("This button is no longer active."))]
 
 
-def still_available_question(ctx: Ctx, offer: Offer) -> Reply:
+def still_available_question(t: Translator, offer: Offer) -> Reply:
     """The periodic "still available?" question and its one-tap answers."""
     key = f"fresh:{offer.id}"
-    text = ctx.t._("Is your offer still available?") + "\n\n" + offer_card(ctx.t, offer.model_dump())
-    return Reply(text, [[
-        Button(ctx.t._("Yes"), f"{key}:yes"),
-        Button(ctx.t._("Not until…"), f"{key}:later"),
-        Button(ctx.t._("No longer"), f"{key}:no"),
-    ]])  # fmt: skip
+    text = t._("Is your offer still available?") + "\n\n" + offer_card(t, offer.model_dump())
+    buttons = [[Button(t._("Yes"), f"{key}:yes"), Button(t._("Not until…"), f"{key}:later"),
+                Button(t._("No longer"), f"{key}:no")]]  # fmt: skip
+    return Reply(text, buttons)
 
 
 async def on_still_available_answer(ctx: Ctx) -> list[Reply]:

@@ -33,6 +33,7 @@ class HostNews(StrEnum):
     OCCUPIED = "occupied"
     ENDED = "ended"
     RELEASED = "released"  # a proposal was withdrawn
+    EXTENDED = "extended"  # the planned end moved
 
 
 @dataclass(frozen=True)
@@ -186,3 +187,67 @@ async def open_placements(session: AsyncSession, actor: Actor) -> list[tuple[Pla
     if not territory:
         raise AccessDenied(Action.SEE_PLACEMENTS, None)
     return await placements.in_territory(session, territory)
+
+
+async def extend_placement(
+    session: AsyncSession, actor: Actor, placement_id: int, new_end: date, now: datetime
+) -> tuple[Placement, HostNotice | None]:
+    """The caseworker moves the planned end (later or earlier); alerts follow the new date."""
+    placement, household, offer = await placement_for(session, actor, placement_id)
+    if (
+        placement.status != placements.ACTIVE
+        or placement.start_date is None
+        or new_end <= placement.start_date
+    ):
+        raise Conflict("cannot move the end of this placement")
+    await placements.update(session, placement, now, planned_end=new_end)
+    assert offer.id is not None
+    await offers.record(session, offer.id, actor.user_id, "placement_end_moved", now, planned_end=new_end)
+    return placement, _notice(offer, household, HostNews.EXTENDED, placement)
+
+
+@dataclass(frozen=True)
+class HostAnswer:
+    """A host's answer to "does the stay end as planned?", echoed to the caseworker in charge."""
+
+    caseworker_id: int | None
+    household_reference: str
+    offer_id: int
+    planned_end: date
+    changed: bool
+
+
+async def _hosted_placement(
+    session: AsyncSession, host_id: int, placement_id: int
+) -> tuple[Placement, Household, Offer]:
+    placement = await placements.get(session, placement_id)
+    offer = await session.get(Offer, placement.offer_id) if placement else None
+    household = await households.get(session, placement.household_id) if placement else None
+    if placement is None or offer is None or household is None or offer.host_id != host_id:
+        raise NotFound(f"placement {placement_id}")  # a host only ever reaches the stays in their own place
+    if placement.status != placements.ACTIVE or placement.planned_end is None or placement.start_date is None:
+        raise Conflict(f"placement is {placement.status}")
+    return placement, household, offer
+
+
+async def host_answers(
+    session: AsyncSession, host_id: int, placement_id: int, new_end: date | None, now: datetime
+) -> HostAnswer:
+    """The host confirms the planned end (`new_end` None) or gives another day; the placement follows."""
+    placement, household, offer = await _hosted_placement(session, host_id, placement_id)
+    assert placement.planned_end is not None and placement.start_date is not None and offer.id is not None
+    if new_end is not None and new_end != placement.planned_end:
+        if new_end <= placement.start_date:
+            raise Conflict("end before start")
+        await placements.update(session, placement, now, planned_end=new_end)
+        await offers.record(session, offer.id, host_id, "placement_end_moved", now, planned_end=new_end)
+        return HostAnswer(placement.caseworker_id, household.reference, offer.id, new_end, True)
+    await offers.record(session, offer.id, host_id, "placement_end_confirmed", now)
+    return HostAnswer(placement.caseworker_id, household.reference, offer.id, placement.planned_end, False)
+
+
+async def hosted_placement_end(session: AsyncSession, host_id: int, placement_id: int) -> tuple[date, date]:
+    """(start, planned end) of a stay in the host's place, for the question about a new end date."""
+    placement, _, _ = await _hosted_placement(session, host_id, placement_id)
+    assert placement.start_date is not None and placement.planned_end is not None
+    return placement.start_date, placement.planned_end

@@ -49,7 +49,11 @@ new offer; two identical rows in one file are one offer (the second is DUPLICATE
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import functools
+import gc
+import gzip
 import hashlib
 import io
 import math
@@ -62,7 +66,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Any, Final
+from importlib import resources
+from typing import Any, Final, TypeVar
 
 from bot.domain import offers as domain
 from bot.domain.dates import DateError, latest_allowed, parse_duration_days, parse_open_ended, parse_user_date
@@ -88,6 +93,7 @@ MAX_CELL_CHARS: Final = 5_000
 KEY_VERSION: Final = "v1"
 
 CellValue = str | int | float | bool | date | None
+_T = TypeVar("_T")
 
 
 # --------------------------------------------------------------------------- refusals
@@ -229,7 +235,8 @@ def read_table(data: bytes, filename: str = "") -> Table | ImportRefusal:
     if filename.lower().endswith(_MACRO_EXTENSIONS):
         return ImportRefusal(RefusalReason.MACRO_WORKBOOK)
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return _read_xlsx(data)
+        with _gc_paused():
+            return _read_xlsx(data)
     if data.startswith(_OLE_MAGIC):
         return ImportRefusal(RefusalReason.OLD_OR_ENCRYPTED_WORKBOOK)
     for magic, kind in _BINARY_MAGICS:
@@ -240,7 +247,21 @@ def read_table(data: bytes, filename: str = "") -> Table | ImportRefusal:
         return ImportRefusal(RefusalReason.NOT_A_SPREADSHEET, {"format": "binary"})
     if text.lstrip().startswith("<"):
         return ImportRefusal(RefusalReason.NOT_A_SPREADSHEET, {"format": "html"})
-    return _read_csv(text)
+    with _gc_paused():
+        return _read_csv(text)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building a big table: it would rescan the growing heap
+    again and again, for nothing (rows are tuples and strings, no cycles). Re-enabled by whoever paused it."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _decode(data: bytes) -> str | None:
@@ -281,7 +302,7 @@ def _read_csv(text: str) -> Table | ImportRefusal:
                     return ImportRefusal(RefusalReason.TOO_MANY_ROWS, {"limit": MAX_ROWS})
     except csv.Error as error:
         return ImportRefusal(RefusalReason.CORRUPTED, {"error": str(error)[:200]})
-    return _build_table(records, SourceType.CSV, None, {})
+    return _build_table(records, SourceType.CSV, None, set())
 
 
 def _sniff_delimiter(line: str) -> str:
@@ -444,7 +465,7 @@ def _build_table(
 ) -> Table | ImportRefusal:
     if not records:
         return ImportRefusal(RefusalReason.EMPTY)
-    header_line, header_values = records[0]
+    header_values = records[0][1]
     width = max(_last_filled(values) for _, values in records)
     if width > MAX_COLUMNS:
         return ImportRefusal(RefusalReason.TOO_MANY_COLUMNS, {"limit": MAX_COLUMNS})
@@ -1189,6 +1210,12 @@ def _parse_tags(text: str, table: tuple[tuple[str, tuple[str, ...]], ...]) -> tu
     return found, unknown
 
 
+def _parse_cell_tags(
+    value: CellValue, table: tuple[tuple[str, tuple[str, ...]], ...]
+) -> tuple[list[str], list[str]]:
+    return _parse_tags(display_text(value, MAX_CELL_CHARS), table)
+
+
 _COST_FREE: Final = _words(
     "gratuit|gratuite|gratis|free|aucun|aucune|rien|pas de loyer|sans loyer|benevole|0"
 )
@@ -1355,18 +1382,72 @@ class _CommuneQuery:
     departement: str | None
 
 
-def _squash(text: str) -> str:
-    return normalize(text).replace(" ", "")
+def _name_key(name: str) -> str:
+    """A commune name folded and squashed, without its article: "Les Sables-d'Olonne" → "sablesdolonne"."""
+    words = normalize(name).split()
+    if len(words) > 1 and words[0] in ("le", "la", "les", "l"):
+        words = words[1:]
+    return "".join(words)
 
 
-def _strip_article(squashed_words: list[str]) -> str:
-    if len(squashed_words) > 1 and squashed_words[0] in ("le", "la", "les", "l"):
-        return "".join(squashed_words[1:])
-    return "".join(squashed_words)
+@functools.cache
+def _former_names() -> dict[str, tuple[str, ...]]:
+    """Names of former communes (merged into a current one) → INSEE codes of the current ones, read
+    from the packaged communes table (2022 forms may still name them)."""
+    raw = resources.files("bot.geo").joinpath("communes.tsv.gz").read_bytes()
+    header, _, body = gzip.decompress(raw).decode("utf-8").partition("\n")
+    columns = header.split("\t")
+    insee_at, aliases_at = columns.index("insee"), columns.index("aliases")
+    table: dict[str, tuple[str, ...]] = {}
+    for line in body.splitlines():
+        values = line.split("\t")
+        if len(values) > aliases_at and values[aliases_at]:
+            for alias in values[aliases_at].split("|"):
+                key = _name_key(alias)
+                table[key] = (*table.get(key, ()), values[insee_at])
+    return table
+
+
+_HINT_TOKEN_RE: Final = re.compile(r"[0-9]{5}|[0-9]{2} [0-9]{3}|[0-9]{1,3}|2[ABab]")
+
+
+def _split_place(text: str) -> tuple[str | None, str | None, str | None]:
+    """(name, postal code, département) from "Nantes", "44000 Nantes", "Saint-Denis (93)", "Nantes, 44"."""
+    postal: str | None = None
+    departement: str | None = None
+    match = _TRAILING_PLACE_RE.search(text)
+    if match is not None and match.start() > 0:
+        hint = match.group(1).strip(" (),")
+        text = text[: match.start()]
+        if re.fullmatch(r"[0-9]{5}", hint.replace(" ", "")):
+            postal = hint.replace(" ", "")
+        else:
+            departement = _departement_of(hint)
+    tokens = text.replace("\u00a0", " ").split()
+    for position in (-1, 0, -1, 0):
+        if len(tokens) > 1 and _HINT_TOKEN_RE.fullmatch(tokens[position]):
+            token = tokens.pop(position)
+            if len(token) == 5:
+                postal = postal or token
+            else:
+                departement = departement or normalise_departement(token)
+    name = " ".join(tokens).strip(" -\u2013\u2014:,;()")
+    if name.replace(" ", "").isdigit():
+        if len(name.replace(" ", "")) == 5:
+            postal = postal or name.replace(" ", "")
+        return None, postal, departement
+    return name or None, postal, departement
 
 
 class _CommuneResolver:
-    """Finds the commune of a row; results are cached (a file names the same communes again and again)."""
+    """Finds the commune of a row; results are cached (a file names the same communes again and again).
+
+    A name must be a commune's name (or a former commune's name) exactly, up to case, accents,
+    hyphens, "St"/"Saint" and the article: a mere prefix ("Nant") is an unknown commune. A postal
+    code, a département (column, or in the text: "Saint-Denis (93)") narrow namesakes down unless
+    they contradict every candidate (then they are taken as typos). An INSEE code wins when the
+    name, if any, agrees with it.
+    """
 
     def __init__(self, scope: frozenset[str] | None) -> None:
         self.index = load_communes()
@@ -1381,51 +1462,43 @@ class _CommuneResolver:
         return found
 
     def _resolve(self, query: _CommuneQuery) -> Commune | Problem:
-        name = query.name
+        text = query.name
         codes: list[str] = []
         if query.insee:
             codes += [m.upper() for m in _INSEE_IN_TEXT_RE.findall(query.insee)]
-            rest = _INSEE_IN_TEXT_RE.sub(" ", query.insee).strip(" -–—:,;()")
-            if rest and not name and any(c.isalpha() for c in rest):
-                name = rest
-        if name:
-            codes += [m.upper() for m in _INSEE_IN_TEXT_RE.findall(name)]
-        postal = query.postal
-        if postal is None and name:
-            match = _POSTAL_IN_TEXT_RE.search(name)
-            if match is not None:
-                postal = match.group(1).replace(" ", "")
-        if name:
-            name = _INSEE_IN_TEXT_RE.sub(" ", name).strip(" -–—:,;()") or None
-        # 1. An INSEE code (of the commune itself: the name, if any, must agree).
+            rest = _INSEE_IN_TEXT_RE.sub(" ", query.insee).strip(" -\u2013\u2014:,;()")
+            if not text and any(c.isalpha() for c in rest):
+                text = rest
+        name, postal, departement = (None, None, None)
+        if text:
+            codes += [m.upper() for m in _INSEE_IN_TEXT_RE.findall(text) if m.upper() not in codes]
+            name, postal, departement = _split_place(text)
+        postal = query.postal or postal
+        departement = query.departement or departement
+        key = _name_key(name) if name else ""
         for code in codes:
             commune = self.index.by_insee(code)
-            if commune is not None and (name is None or self._names_match(commune, name)):
+            if commune is not None and (not key or self._is_named(commune, key)):
                 return self._in_scope(commune)
-        # 2. The name, narrowed by postal code and département when given.
-        if name:
-            candidates = self._by_name(name)
+        if key:
+            candidates = self._by_name(name or "", key)
         elif postal:
             candidates = self.index.by_postal_code(postal)
-        elif codes:
+        elif codes or text:
             candidates = []
         else:
             return Problem(ProblemKind.COMMUNE_MISSING)
         if postal:
             candidates = self._narrow(candidates, lambda c: postal in c.postal_codes)
-        if query.departement:
-            candidates = self._narrow(candidates, lambda c: c.departement == query.departement)
+        if departement:
+            candidates = self._narrow(candidates, lambda c: c.departement == departement)
         if not candidates:
             return Problem(ProblemKind.UNKNOWN_COMMUNE)
         in_scope = (
             candidates if self.scope is None else [c for c in candidates if c.departement in self.scope]
         )
         if not in_scope:
-            first = candidates[0]
-            return Problem(
-                ProblemKind.COMMUNE_OUTSIDE_DEPARTEMENT,
-                details={"commune": first.name, "departement": first.departement},
-            )
+            return self._in_scope(candidates[0])
         if len(in_scope) > 1:
             return Problem(
                 ProblemKind.AMBIGUOUS_COMMUNE,
@@ -1447,33 +1520,18 @@ class _CommuneResolver:
         kept = [c for c in candidates if keep(c)]
         return kept or candidates
 
-    def _names_match(self, commune: Commune, name: str) -> bool:
-        query = self._name_key(name)
-        words = normalize(commune.name).split()
-        return query in ("".join(words), _strip_article(words)) or not query
-
     @staticmethod
-    def _name_key(name: str) -> str:
-        bare = _TRAILING_PLACE_RE.sub("", name) or name
-        words = normalize(bare).split()
-        return _strip_article(words) if words else ""
+    def _is_named(commune: Commune, key: str) -> bool:
+        return _name_key(commune.name) == key or commune.insee in _former_names().get(key, ())
 
-    def _by_name(self, name: str) -> list[Commune]:
-        """Communes whose name (or former name) is exactly this one: not mere prefixes."""
-        query = self._name_key(name)
-        if not query:
-            return []
-        found = self.index.search(name[:100], limit=20)
-        plain = _TRAILING_PLACE_RE.sub("", name)
-        if plain != name:  # "Saint-Denis (93)": also without the hint, the hint narrows later
-            found += [c for c in self.index.search(plain[:100], limit=20) if c not in found]
-        exact: list[Commune] = []
-        for commune in found:
-            words = normalize(commune.name).split()
-            squashed = "".join(words)
-            if query in (squashed, _strip_article(words)) or query not in squashed:
-                exact.append(commune)  # its name, or a former name (found through the aliases)
-        return exact
+    def _by_name(self, name: str, key: str) -> list[Commune]:
+        """Communes named exactly so (now or formerly), most populated first."""
+        found = [c for c in self.index.search(name[:100], limit=60) if _name_key(c.name) == key]
+        for code in _former_names().get(key, ()):
+            commune = self.index.by_insee(code)
+            if commune is not None and commune not in found:
+                found.append(commune)
+        return found
 
 
 # --------------------------------------------------------------------------- validation
@@ -1517,6 +1575,15 @@ class _Validator:
         self.several_notes = len(mapping.columns(Target.NOTES)) > 1
         self.dates: dict[CellValue, _DateValue | DateError | None] = {}
         self.checkboxes: dict[CellValue, bool | None] = {}
+        self.memos: dict[tuple[Target, CellValue], Any] = {}
+
+    def _memo(self, target: Target, value: CellValue, parse: Callable[[CellValue], _T]) -> _T:
+        """``parse(value)``, computed once per distinct value of a target (files repeat themselves)."""
+        key = (target, value)
+        if key not in self.memos:
+            self.memos[key] = parse(value)
+        result: _T = self.memos[key]
+        return result
 
     def row(self, index: int) -> RowResult:
         values = self.table.rows[index]
@@ -1741,7 +1808,7 @@ class _Validator:
     ) -> None:
         kind = None
         if Target.KIND in cells:
-            kind = _parse_kind(str(cells[Target.KIND][1]))
+            kind = self._memo(Target.KIND, cells[Target.KIND][1], lambda v: _parse_kind(str(v)))
             if kind is None:
                 self._not_understood(cells, Target.KIND, state)
         if kind is None:  # a private host's room, unless the capacity says "collective"
@@ -1751,13 +1818,13 @@ class _Validator:
             fields["bedrooms"] = 1 if kind == "room" else 0
         welcome = None
         if Target.WELCOME in cells:
-            welcome = _parse_welcome(str(cells[Target.WELCOME][1]))
+            welcome = self._memo(Target.WELCOME, cells[Target.WELCOME][1], lambda v: _parse_welcome(str(v)))
             if welcome is None:
                 self._not_understood(cells, Target.WELCOME, state)
         fields["welcome"] = welcome or "any"
         step_free = None
         if Target.STEP_FREE in cells:
-            step_free = _parse_step_free(cells[Target.STEP_FREE][1])
+            step_free = self._memo(Target.STEP_FREE, cells[Target.STEP_FREE][1], _parse_step_free)
             if step_free is None:
                 self._not_understood(cells, Target.STEP_FREE, state)
         fields["step_free"] = step_free or "unknown"
@@ -1792,7 +1859,9 @@ class _Validator:
         ):
             found: set[str] = set()
             for header, value in lists.get(list_target, []):
-                codes, unknown = _parse_tags(display_text(value, MAX_CELL_CHARS), words)
+                codes, unknown = self._memo(
+                    list_target, value, functools.partial(_parse_cell_tags, table=words)
+                )
                 found.update(codes)
                 self._unknown_parts(header, value, unknown, state)
             for target, code in ticks.items():
@@ -1801,7 +1870,9 @@ class _Validator:
             fields[name] = [code for code in order if code in found]
         languages: list[str] = []
         for header, value in lists.get(Target.LANGUAGES, []):
-            codes, unknown = _parse_languages(display_text(value, MAX_CELL_CHARS))
+            codes, unknown = self._memo(
+                Target.LANGUAGES, value, lambda v: _parse_languages(display_text(v, MAX_CELL_CHARS))
+            )
             languages += [code for code in codes if code not in languages]
             self._unknown_parts(header, value, unknown, state)
         fields["languages"] = [code for code in domain.LANGUAGES if code in languages]
@@ -1821,7 +1892,7 @@ class _Validator:
             if target not in cells:
                 continue
             header, value = cells[target]
-            parsed = _parse_cost(value)
+            parsed = self._memo(target, value, _parse_cost)
             if isinstance(parsed, NumberError):
                 details = {"maximum": domain.MAX_RENT_EUR} if parsed is NumberError.TOO_LARGE else {}
                 state.problems.append(Problem(_number_problem(parsed), header, display_text(value), details))
@@ -1870,16 +1941,14 @@ class _Validator:
         parts += state.keep_notes
         notes = None
         if parts:
-            header = (
-                self.table.headers[self.mapping.columns(Target.NOTES)[0]] if lists.get(Target.NOTES) else None
-            )
-            notes = self._clean((header or "", "\n".join(parts)), domain.MAX_NOTES, state)
+            notes_header = lists[Target.NOTES][0][0] if lists.get(Target.NOTES) else ""
+            notes = self._clean((notes_header, "\n".join(parts)), domain.MAX_NOTES, state)
         fields["notes"] = notes
         phone = None
         if Target.PHONE in cells:
             header, value = cells[Target.PHONE]
-            text = _code_text(value, 10) if not isinstance(value, str) else value
-            parsed = parse_phone(text) if text else None
+            phone_text = _code_text(value, 10) if not isinstance(value, str) else value
+            parsed = parse_phone(phone_text) if phone_text else None
             if isinstance(parsed, str):
                 phone = parsed
             else:
@@ -1948,7 +2017,8 @@ def validate(
     for other headers or a département code is wrong; never on cell contents.
     """
     validator = _Validator(table, mapping, _scope_of(departement), today)
-    results = [validator.row(i) for i in range(len(table.rows))]
+    with _gc_paused():
+        results = [validator.row(i) for i in range(len(table.rows))]
     first_line: dict[str, int] = {}
     for i, result in enumerate(results):
         key = result.import_key

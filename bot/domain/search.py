@@ -86,6 +86,7 @@ or partial step-free access; last, the offer id (deterministic). Each :class:`Ma
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import unicodedata
@@ -128,6 +129,7 @@ __all__ = [
     "parse_search_line",
     "rank",
     "score",
+    "shortlist",
     "with_near",
     "within_territory",
 ]
@@ -318,9 +320,11 @@ def commune_label(commune: Commune) -> str:
 
 
 class OfferFacts(NamedTuple):
-    """The columns of an offer that ranking needs (a tuple: cheap to build from a database row).
+    """The columns of an offer that ranking needs (a tuple: cheap to build from a database row;
+    build it with keywords elsewhere).
 
-    ``last_confirmed_at`` and ``stale_since`` are timezone-aware, like ``now``.
+    ``last_confirmed_at`` and ``stale_since`` are timezone-aware, like ``now``; ``languages`` are
+    the codes the host speaks (``uk``, ``ru``, ``en``…).
     """
 
     id: int
@@ -335,10 +339,10 @@ class OfferFacts(NamedTuple):
     step_free: str
     pets: bool
     children: bool
-    languages: tuple[str, ...]
     qualification: str
     last_confirmed_at: datetime
     stale_since: datetime | None
+    languages: tuple[str, ...]
 
 
 class Reason(StrEnum):
@@ -447,6 +451,104 @@ def score(criteria: Criteria, offer: OfferFacts, start: date, now: datetime, dis
     return points
 
 
+_Key3 = tuple[bool, bool, float, int]  # (stale or paused, not qualified, -score, offer id): smaller is better
+_Kept = tuple[_Key3, OfferFacts, float | None]  # the sort key, the offer, its distance
+
+
+def _passing(criteria: Criteria, candidates: Iterable[OfferFacts], start: date, now: datetime) -> list[_Kept]:
+    """The offers passing the hard filters, with their sort keys (unsorted).
+
+    The hot loop of a search (thousands of offers): the score is computed inline, exactly as
+    :func:`score` does it (same operations in the same order, tests check it).
+    """
+    territory = frozenset(criteria.departements)
+    if not territory:
+        return []
+    latest_from = start + timedelta(days=START_TOLERANCE_DAYS)
+    need = criteria.people
+    days = criteria.days
+    stay = 1 if days is None else days
+    include_stale = criteria.include_stale
+    step_free, pets, children = criteria.step_free, criteria.pets, criteria.children
+    wanted = criteria.languages
+    near = criteria.near
+    radius = criteria.radius_km
+    near_lat, near_lon = near if near is not None else (0.0, 0.0)
+
+    kept: list[_Kept] = []
+    append = kept.append
+    for offer in candidates:
+        (
+            offer_id, departement, status, lat, lon, places, available_from, until, min_stay,
+            step, offer_pets, offer_children, qualification, confirmed, stale_since, languages,
+        ) = offer  # fmt: skip
+        if departement not in territory or places < need:
+            continue
+        inactive = False
+        if status != AVAILABLE:
+            if not include_stale or status != PAUSED:
+                continue
+            inactive = True
+        if stale_since is not None:
+            if not include_stale:
+                continue
+            inactive = True
+        if qualification == TURNED_DOWN or available_from > latest_from:
+            continue
+        begin = available_from if available_from > start else start
+        available_days = 0
+        if until is not None:
+            available_days = (until - begin).days
+            if available_days < stay:
+                continue
+        if days is not None and min_stay is not None and min_stay > days:
+            continue
+        if step_free and step != "yes" and step != "partly":
+            continue
+        if (pets and not offer_pets) or (children and not offer_children):
+            continue
+        distance: float | None = None
+        if near is not None:
+            distance = distance_km(near_lat, near_lon, lat, lon)
+            if radius is not None and distance > radius:
+                continue
+        # = score(criteria, offer, start, now, distance)
+        fresh_days = (now - confirmed).days
+        if fresh_days < 0:
+            fresh_days = 0
+        freshness = 1.0 - fresh_days / FRESH_HORIZON_DAYS
+        points = W_FRESH * (freshness if freshness > 0.0 else 0.0)
+        points += W_CAPACITY * need / places
+        if distance is not None:
+            points += W_DISTANCE * DISTANCE_HALF_KM / (DISTANCE_HALF_KM + distance)
+        if until is None:
+            points += W_LENGTH
+        else:
+            length = available_days / LENGTH_FULL_DAYS
+            points += W_LENGTH * (length if length < 1.0 else 1.0)
+        if wanted and languages:
+            shared = sum(1 for code in wanted if code in languages)
+            points += W_LANGUAGE * (shared if shared < 2 else 2)
+        if available_from > start:
+            points -= PENALTY_LATE_PER_DAY * (available_from - start).days
+        if step_free and step != "yes":
+            points -= PENALTY_STEP_FREE_PARTLY
+        append(((inactive, qualification != QUALIFIED, -points, offer_id), offer, distance))
+    return kept
+
+
+def _sort_key(item: _Kept) -> _Key3:
+    return item[0]
+
+
+def _best(kept: list[_Kept], limit: int | None) -> list[_Kept]:
+    """The first ``limit`` (all when None) in order."""
+    if limit is None or limit * 4 >= len(kept):
+        kept.sort(key=_sort_key)
+        return kept if limit is None else kept[: max(0, limit)]
+    return heapq.nsmallest(max(0, limit), kept, key=_sort_key)
+
+
 def rank(
     criteria: Criteria,
     candidates: Iterable[OfferFacts],
@@ -460,59 +562,40 @@ def rank(
     Returns the first ``limit`` matches (all when None) and the total number of matches. ``now``
     must be timezone-aware, like the offers' timestamps.
     """
-    territory = frozenset(criteria.departements)
-    if not territory:
-        return Ranking(0, [])
     start = _effective_start(criteria, today)
-    latest_from = start + timedelta(days=START_TOLERANCE_DAYS)
-    need = criteria.people
-    days = criteria.days
-    stay = 1 if days is None else days
-    include_stale = criteria.include_stale
-    step_free, pets, children = criteria.step_free, criteria.pets, criteria.children
-    near = criteria.near
-    radius = criteria.radius_km
-    near_lat, near_lon = near if near is not None else (0.0, 0.0)
-
-    kept: list[tuple[tuple[bool, bool, float, int], OfferFacts, float | None]] = []
-    for offer in candidates:
-        if offer.departement not in territory or offer.people < need:
-            continue
-        paused = offer.status != AVAILABLE
-        if paused and not (include_stale and offer.status == PAUSED):
-            continue
-        stale = offer.stale_since is not None
-        if (stale and not include_stale) or offer.qualification == TURNED_DOWN:
-            continue
-        available_from = offer.available_from
-        if available_from > latest_from:
-            continue
-        until = offer.available_until
-        if until is not None and (until - max(start, available_from)).days < stay:
-            continue
-        if days is not None and offer.min_stay_days is not None and offer.min_stay_days > days:
-            continue
-        if step_free and offer.step_free != "yes" and offer.step_free != "partly":
-            continue
-        if (pets and not offer.pets) or (children and not offer.children):
-            continue
-        distance: float | None = None
-        if near is not None:
-            distance = distance_km(near_lat, near_lon, offer.latitude, offer.longitude)
-            if radius is not None and distance > radius:
-                continue
-        points = score(criteria, offer, start, now, distance)
-        kept.append(((paused or stale, offer.qualification != QUALIFIED, -points, offer.id), offer, distance))
-    kept.sort(key=_sort_key)
-    chosen = kept if limit is None else kept[: max(0, limit)]
-    matches = [_explain(criteria, offer, start, now, -key[2], distance) for key, offer, distance in chosen]
+    kept = _passing(criteria, candidates, start, now)
+    matches = [
+        _explain(criteria, offer, start, now, -key[2], distance)
+        for key, offer, distance in _best(kept, limit)
+    ]
     return Ranking(len(kept), matches)
 
 
-def _sort_key(
-    item: tuple[tuple[bool, bool, float, int], OfferFacts, float | None],
-) -> tuple[bool, bool, float, int]:
-    return item[0]
+def shortlist(
+    criteria: Criteria, candidates: Iterable[OfferFacts], today: date, now: datetime, limit: int
+) -> tuple[int, list[int]]:
+    """For candidates read without their languages (empty tuples): the number of matches, and the
+    ids of the offers that can be among the first ``limit`` once their languages are known.
+
+    Shared languages add at most ``W_LANGUAGE × min(2, len(criteria.languages))`` to a score, so
+    an offer whose score plus that bonus stays below the ``limit``-th best score cannot get in.
+    :func:`rank` over the shortlisted offers, with their languages, then gives exactly the first
+    ``limit`` matches of :func:`rank` over all the candidates with their languages. Without
+    languages in the criteria, the shortlist is the first ``limit`` matches themselves.
+    """
+    start = _effective_start(criteria, today)
+    kept = _passing(criteria, candidates, start, now)
+    if limit <= 0:
+        return len(kept), []
+    if len(kept) <= limit:
+        return len(kept), [offer.id for _, offer, _ in kept]
+    bonus = W_LANGUAGE * min(2, len(set(criteria.languages)))
+    last = _best(kept, limit)[-1][0]  # the limit-th best key, languages not counted
+    if bonus == 0:
+        return len(kept), [offer.id for key, offer, _ in kept if key <= last]
+    # The best key an offer can reach: its score plus the bonus (and a hair for rounding).
+    reach = (last[0], last[1], last[2] + bonus + 1e-6)
+    return len(kept), [offer.id for key, offer, _ in kept if (key[0], key[1], key[2]) <= reach]
 
 
 def _explain(

@@ -1,0 +1,171 @@
+"""Alerts are rows: recorded once (unique key), claimed by one sender, marked sent or undeliverable."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from storage.models import Alert, DepartementSettings, DigestSubscription, Lease
+
+PENDING = "pending"
+SENDING = "sending"
+SENT = "sent"
+UNDELIVERABLE = "undeliverable"
+OBSOLETE = "obsolete"  # what it announced no longer holds (placement ended, end date changed)
+STUCK_AFTER = timedelta(minutes=5)  # a claim older than this belonged to a process that died
+
+
+async def record_due(session: AsyncSession, alerts: Sequence[dict[str, Any]]) -> int:
+    """Insert the alerts whose key is new; returns how many were new. Safe to call from several processes."""
+    if not alerts:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    created = 0
+    for start in range(0, len(alerts), 500):
+        statement = (
+            insert(Alert)
+            .values(list(alerts[start : start + 500]))
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        result = await session.execute(statement)
+        created += max(int(result.rowcount or 0), 0)  # type: ignore[attr-defined]
+    return created
+
+
+async def claim(session: AsyncSession, now: datetime, limit: int) -> list[Alert]:
+    """Take up to `limit` alerts due for sending; another process never gets the same ones."""
+    await session.execute(
+        update(Alert)
+        .where(col(Alert.status) == SENDING, col(Alert.claimed_at) < now - STUCK_AFTER)
+        .values(status=PENDING)
+    )
+    query = (
+        select(Alert.id)
+        .where(col(Alert.status) == PENDING, col(Alert.next_attempt_at) <= now)
+        .order_by(col(Alert.next_attempt_at), col(Alert.id))
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = list(await session.scalars(query))
+    if not ids:
+        return []
+    # The status condition makes the claim safe on SQLite too: a row another process took is not updated.
+    await session.execute(
+        update(Alert)
+        .where(col(Alert.id).in_(ids), col(Alert.status) == PENDING)
+        .values(status=SENDING, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    claimed = await session.scalars(
+        select(Alert).where(
+            col(Alert.id).in_(ids), col(Alert.status) == SENDING, col(Alert.claimed_at) == now
+        )
+    )
+    return list(claimed)
+
+
+async def finish(session: AsyncSession, alert_id: int, status: str, now: datetime, *, late: bool = False,
+                 error: str | None = None) -> None:  # fmt: skip
+    await session.execute(
+        update(Alert)
+        .where(col(Alert.id) == alert_id)
+        .values(status=status, sent_at=now if status == SENT else None, late=late, last_error=error)
+    )
+
+
+async def retry_later(
+    session: AsyncSession, alert_id: int, at: datetime, error: str, *, count_attempt: bool
+) -> None:
+    values: dict[str, Any] = {"status": PENDING, "next_attempt_at": at, "last_error": error[:300]}
+    if count_attempt:
+        values["attempts"] = Alert.attempts + 1
+    await session.execute(update(Alert).where(col(Alert.id) == alert_id).values(**values))
+
+
+async def postpone_all(session: AsyncSession, at: datetime) -> None:
+    """Quiet hours or a flood limit: everything due waits until `at`."""
+    await session.execute(
+        update(Alert)
+        .where(col(Alert.status) == PENDING, col(Alert.next_attempt_at) < at)
+        .values(next_attempt_at=at)
+    )
+
+
+async def undeliverable(session: AsyncSession, departements: frozenset[str]) -> list[Alert]:
+    query = select(Alert).where(
+        col(Alert.status) == UNDELIVERABLE, col(Alert.departement).in_(sorted(departements))
+    )
+    return list(await session.scalars(query.order_by(col(Alert.id).desc()).limit(50)))
+
+
+async def all_alerts(session: AsyncSession) -> list[Alert]:
+    return list(await session.scalars(select(Alert).order_by(col(Alert.id))))
+
+
+async def counts_by_status(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(Alert.status, func.count()).group_by(Alert.status))
+    return {status: int(count) for status, count in rows}
+
+
+async def take_lease(
+    session: AsyncSession, name: str, holder: str, now: datetime, duration: timedelta
+) -> bool:
+    """True if `holder` now holds the lease (new, expired, or already its own)."""
+    lease = await session.get(Lease, name, with_for_update=True)
+    if lease is None:
+        dialect = session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        await session.execute(
+            insert(Lease).values(name=name, holder=holder, expires_at=now + duration).on_conflict_do_nothing()
+        )
+        lease = await session.get(Lease, name, populate_existing=True)
+        return lease is not None and lease.holder == holder
+    result = await session.execute(
+        update(Lease)
+        .where(col(Lease.name) == name, (col(Lease.holder) == holder) | (col(Lease.expires_at) < now))
+        .values(holder=holder, expires_at=now + duration)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def milestones_by_departement(session: AsyncSession) -> dict[str, DepartementSettings]:
+    return {row.departement: row for row in await session.scalars(select(DepartementSettings))}
+
+
+async def save_settings(
+    session: AsyncSession, departement: str, now: datetime, actor_id: int, *, milestones: list[int] | None = None,
+    freshness_days: int | None = None,
+) -> DepartementSettings:  # fmt: skip
+    row = await session.get(DepartementSettings, departement)
+    if row is None:
+        row = DepartementSettings(departement=departement, milestones=[], updated_at=now)
+    if milestones is not None:
+        row.milestones = sorted(set(milestones), reverse=True)
+    if freshness_days is not None:
+        row.freshness_days = freshness_days
+    row.updated_by, row.updated_at = actor_id, now
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def digest_subscribers(session: AsyncSession) -> list[int]:
+    return list(await session.scalars(select(DigestSubscription.user_id)))
+
+
+async def set_digest(session: AsyncSession, user_id: int, enabled: bool, now: datetime) -> None:
+    row = await session.get(DigestSubscription, user_id)
+    if enabled and row is None:
+        session.add(DigestSubscription(user_id=user_id, created_at=now))
+    elif not enabled and row is not None:
+        await session.delete(row)
+    await session.flush()

@@ -1,0 +1,95 @@
+"""What the alert sweep needs to read: placements ending, offers ending or unconfirmed, coordinators."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import NamedTuple
+
+from sqlalchemy import func, update
+from sqlalchemy import select as select_columns
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from storage.models import Alert, Household, Offer, Placement, RoleGrant
+
+
+class EndingPlacement(NamedTuple):
+    placement_id: int
+    planned_end: date
+    caseworker_id: int | None
+    departement: str
+    host_id: int | None
+    updated_at: datetime
+
+
+class OfferDue(NamedTuple):
+    offer_id: int
+    host_id: int
+    departement: str
+    available_until: date | None
+    last_confirmed_at: datetime
+
+
+async def placements_ending(session: AsyncSession, today: date, until: date) -> list[EndingPlacement]:
+    query = (
+        select_columns(col(Placement.id), col(Placement.planned_end), col(Placement.caseworker_id), col(Household.departement), col(Offer.host_id), col(Placement.updated_at))
+        .join(Household, col(Household.id) == Placement.household_id)
+        .join(Offer, col(Offer.id) == Placement.offer_id)
+        .where(col(Placement.status) == "active", col(Placement.planned_end) >= today, col(Placement.planned_end) <= until)
+    )  # fmt: skip
+    return [EndingPlacement._make(row) for row in await session.execute(query)]
+
+
+async def coordinators(session: AsyncSession) -> dict[str, list[int]]:
+    rows = await session.execute(
+        select(RoleGrant.departement, RoleGrant.user_id).where(RoleGrant.role == "coordinator")
+    )
+    found: dict[str, list[int]] = {}
+    for departement, user_id in rows:
+        found.setdefault(departement, []).append(user_id)
+    return found
+
+
+async def vacant_offers_ending(session: AsyncSession, today: date, until: date) -> list[OfferDue]:
+    query = select_columns(col(Offer.id), col(Offer.host_id), col(Offer.departement), col(Offer.available_until), col(Offer.last_confirmed_at)).where(
+        col(Offer.status).in_(("available", "paused")), col(Offer.host_id).is_not(None),
+        col(Offer.available_until) >= today, col(Offer.available_until) <= until,
+    )  # fmt: skip
+    return [OfferDue._make(row) for row in await session.execute(query)]
+
+
+async def unconfirmed_offers(session: AsyncSession, confirmed_before: datetime) -> list[OfferDue]:
+    """Available offers of hosts on Telegram, not confirmed since `confirmed_before` and not yet stale."""
+    query = select_columns(col(Offer.id), col(Offer.host_id), col(Offer.departement), col(Offer.available_until), col(Offer.last_confirmed_at)).where(
+        col(Offer.status) == "available", col(Offer.host_id).is_not(None), col(Offer.stale_since).is_(None),
+        col(Offer.last_confirmed_at) <= confirmed_before,
+    )  # fmt: skip
+    return [OfferDue._make(row) for row in await session.execute(query)]
+
+
+async def mark_stale(session: AsyncSession, asked_before: datetime, now: datetime) -> list[int]:
+    """Offers asked "still available?" before `asked_before` and not confirmed since: flagged stale now."""
+    rows = await session.scalars(
+        select(Offer.id)
+        .join(Alert, col(Alert.offer_id) == Offer.id)
+        .where(
+            col(Alert.kind) == "freshness", col(Alert.status) == "sent", col(Alert.sent_at) <= asked_before,
+            col(Offer.last_confirmed_at) < col(Alert.sent_at), col(Offer.status) == "available",
+            col(Offer.stale_since).is_(None),
+        )
+        .distinct()
+    )  # fmt: skip
+    stale = sorted(rows)
+    if stale:
+        await session.execute(update(Offer).where(col(Offer.id).in_(stale)).values(stale_since=now))
+    return stale
+
+
+async def stale_counts(session: AsyncSession, departements: frozenset[str]) -> dict[str, int]:
+    rows = await session.execute(
+        select(Offer.departement, func.count())
+        .where(col(Offer.departement).in_(sorted(departements)), col(Offer.stale_since).is_not(None),
+               col(Offer.status) == "available")
+        .group_by(Offer.departement)
+    )  # fmt: skip
+    return {departement: int(count) for departement, count in rows}
