@@ -155,12 +155,13 @@ async def export_data(session: AsyncSession, departements: frozenset[str], now: 
     )  # fmt: skip
     placements = tuple(
         PlacementRow(
-            *row[:12],
-            days_left=(row[9] - today).days if row[7] == "active" and row[9] is not None else None,
-            created_at=row[12],
+            i, offer_id, reference, people, commune, dep, household_dep, status, start, planned_end, actual_end,
+            outcome, (planned_end - today).days if status == "active" and planned_end is not None else None,
+            created,
         )
-        for row in rows
-    )
+        for (i, offer_id, reference, people, commune, dep, household_dep, status, start, planned_end, actual_end,
+             outcome, created) in rows
+    )  # fmt: skip
 
     rows = await connection.execute(
         select(

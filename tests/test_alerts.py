@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 
-
 from telegram import Bot
 
 from bot.alerts import send_due, sweep_once
@@ -88,7 +87,7 @@ async def test_each_milestone_once_in_each_language(bot: BotUnderTest) -> None:
 
 async def test_host_answer_extends_the_placement_and_tells_the_caseworker(bot: BotUnderTest) -> None:
     end = date(2026, 12, 22)
-    placement_id, place = await placed(bot, end)
+    placement_id, _place = await placed(bot, end)
     await run_alerts(bot.application)  # 30 days left: milestone 30
     host = bot.user(HOST, "uk")
     await host.press(UK._("It will be extended until…"))

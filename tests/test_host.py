@@ -311,9 +311,7 @@ async def test_myoffers_actions_change_the_offer_and_record_who_and_when(bot: Bo
 
 
 async def test_still_available_answers(bot: BotUnderTest) -> None:
-    from bot.chat import Incoming
     from bot.commands.host import still_available_question
-    from bot.context import Ctx
     from bot.telegram_io import deliver
 
     camille = await registered(bot, 1001, FR)

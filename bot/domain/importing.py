@@ -1342,7 +1342,8 @@ def _number_problem(error: NumberError) -> ProblemKind:
 
 # --------------------------------------------------------------------------- communes
 
-_INSEE_IN_TEXT_RE: Final = re.compile(r"(?<![0-9A-Za-z])([0-9]{5}|2[ABab][0-9]{3})(?![0-9])")
+# 5 digits, or 4 when a spreadsheet dropped the leading zero ("1053 - Bourg-en-Bresse"); checked against the name.
+_INSEE_IN_TEXT_RE: Final = re.compile(r"(?<![0-9A-Za-z])([0-9]{4,5}|2[ABab][0-9]{3})(?![0-9])")
 _POSTAL_IN_TEXT_RE: Final = re.compile(r"(?<![0-9])([0-9]{2}\s?[0-9]{3})(?![0-9])")
 _TRAILING_PLACE_RE: Final = re.compile(r"\s*(\([^()]*\)?|,[^,]*)\s*$")
 _DEPARTEMENT_BY_NAME: Final = {normalize(name): code for code, name in DEPARTEMENT_NAMES.items()}
@@ -1408,7 +1409,7 @@ def _former_names() -> dict[str, tuple[str, ...]]:
     return table
 
 
-_HINT_TOKEN_RE: Final = re.compile(r"[0-9]{5}|[0-9]{2} [0-9]{3}|[0-9]{1,3}|2[ABab]")
+_HINT_TOKEN_RE: Final = re.compile(r"[0-9]{1,5}|2[ABab]")
 
 
 def _split_place(text: str) -> tuple[str | None, str | None, str | None]:
@@ -1427,8 +1428,8 @@ def _split_place(text: str) -> tuple[str | None, str | None, str | None]:
     for position in (-1, 0, -1, 0):
         if len(tokens) > 1 and _HINT_TOKEN_RE.fullmatch(tokens[position]):
             token = tokens.pop(position)
-            if len(token) == 5:
-                postal = postal or token
+            if len(token) >= 4:
+                postal = postal or token.zfill(5)
             else:
                 departement = departement or normalise_departement(token)
     name = " ".join(tokens).strip(" -\u2013\u2014:,;()")
@@ -1465,13 +1466,15 @@ class _CommuneResolver:
         text = query.name
         codes: list[str] = []
         if query.insee:
-            codes += [m.upper() for m in _INSEE_IN_TEXT_RE.findall(query.insee)]
+            codes += [m.upper().zfill(5) for m in _INSEE_IN_TEXT_RE.findall(query.insee)]
             rest = _INSEE_IN_TEXT_RE.sub(" ", query.insee).strip(" -\u2013\u2014:,;()")
             if not text and any(c.isalpha() for c in rest):
                 text = rest
         name, postal, departement = (None, None, None)
         if text:
-            codes += [m.upper() for m in _INSEE_IN_TEXT_RE.findall(text) if m.upper() not in codes]
+            codes += [
+                m.upper().zfill(5) for m in _INSEE_IN_TEXT_RE.findall(text) if m.upper().zfill(5) not in codes
+            ]
             name, postal, departement = _split_place(text)
         postal = query.postal or postal
         departement = query.departement or departement
@@ -1573,6 +1576,9 @@ class _Validator:
             if target is not None and target not in (Target.IGNORE, Target.PRIVATE)
         ]
         self.several_notes = len(mapping.columns(Target.NOTES)) > 1
+        self.headers_of: dict[Target, str] = {}
+        for column, target in reversed(self.columns):
+            self.headers_of[target] = table.headers[column]
         self.dates: dict[CellValue, _DateValue | DateError | None] = {}
         self.checkboxes: dict[CellValue, bool | None] = {}
         self.memos: dict[tuple[Target, CellValue], Any] = {}
@@ -1652,14 +1658,18 @@ class _Validator:
                 state.problems.append(Problem(ProblemKind.CAPACITY_MISSING))
         return None if any(p.is_error for p in state.problems) else fields
 
-    @staticmethod
     def _cell_of(
-        cells: dict[Target, tuple[str, CellValue]], *targets: Target
+        self, cells: dict[Target, tuple[str, CellValue]], *targets: Target
     ) -> tuple[str | None, str | None]:
+        """(header, value as text) of the first of these targets that the row fills, else the header of the
+        first one mapped (an empty cell), else (None, None)."""
         for target in targets:
             if target in cells:
                 header, value = cells[target]
                 return header, display_text(value)
+        for target in targets:
+            if target in self.headers_of:
+                return self.headers_of[target], None
         return None, None
 
     def _commune(

@@ -247,8 +247,8 @@ class Criteria:
             near = data["near"]
             start = data["start"]
             criteria = cls(
-                departements=tuple(_str(d) for d in data["departements"]),
-                near=None if near is None else (_float(near[0]), _float(near[1])),
+                departements=tuple(_str(d) for d in _list(data["departements"])),
+                near=None if near is None else (_float(_list(near)[0]), _float(near[1])),
                 near_label=None if data["near_label"] is None else _str(data["near_label"]),
                 radius_km=None if data["radius_km"] is None else _float(data["radius_km"]),
                 people=_int(data["people"]),
@@ -257,7 +257,7 @@ class Criteria:
                 step_free=_bool(data["step_free"]),
                 pets=_bool(data["pets"]),
                 children=_bool(data["children"]),
-                languages=tuple(_str(code) for code in data["languages"]),
+                languages=tuple(_str(code) for code in _list(data["languages"])),
                 include_stale=_bool(data["include_stale"]),
             )
         except (KeyError, TypeError, IndexError, AttributeError) as error:
@@ -265,6 +265,12 @@ class Criteria:
         if criteria.near is not None and len(near) != 2:
             raise ValueError("malformed criteria: near")
         return criteria
+
+
+def _list(value: object) -> list[Any]:
+    if not isinstance(value, list):
+        raise ValueError(f"not a list: {value!r}")
+    return value
 
 
 def _str(value: object) -> str:
@@ -1098,7 +1104,8 @@ class _Parser:
 
     def _extended(self, after: int, key: _Key, head: str, value: str, used: int) -> int | LineError:
         """A date, duration or commune, continued by the next words that mean nothing else:
-        the longest reading that works wins."""
+        the longest reading that works wins (for a commune, a shorter reading only if it names
+        one commune: "near:Sant Nazaire" is an unknown commune, not "Sant…" and a stray word)."""
         extra = 0
         while extra < _MAX_EXTRA_WORDS and after + extra < len(self.words) and self._is_free(after + extra):
             extra += 1
@@ -1107,7 +1114,7 @@ class _Parser:
             more = self.words[after : after + count]
             text = " ".join([value, *more])
             token = " ".join([head, *more])
-            outcome = self._read(key, text, token)
+            outcome = self._read(key, text, token, unique=count < extra)
             if outcome is None:
                 return used + count
             if failure is None:
@@ -1115,11 +1122,11 @@ class _Parser:
         assert failure is not None
         return failure
 
-    def _read(self, key: _Key, text: str, token: str) -> LineError | None:
+    def _read(self, key: _Key, text: str, token: str, *, unique: bool = False) -> LineError | None:
         draft = self.draft
         if key is _Key.NEAR:
             found = _resolve_commune(text, self.typed, self.prefer)
-            if found is None:
+            if found is None or (unique and isinstance(found, tuple)):
                 return LineError(LineErrorCode.UNKNOWN_COMMUNE, token)
             if draft.near_token and (found != draft.near or isinstance(found, tuple)):
                 return LineError(LineErrorCode.CONFLICT, token)
