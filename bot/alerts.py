@@ -39,6 +39,7 @@ INSTANCE = f"bot-{uuid.uuid4().hex[:12]}"
 @dataclass
 class SendReport:
     sent: int = 0
+    throttled: int = 0  # 429 answers: Telegram asked to wait
     retried: int = 0
     undeliverable: int = 0
     obsolete: int = 0
@@ -168,7 +169,7 @@ async def _send_one(database: Database, bot: Bot, alert: Alert, clock: Callable[
         async with database.transaction() as session:
             await alerts.retry_later(session, alert.id, clock() + timedelta(seconds=seconds), str(error),
                                      count_attempt=False)  # fmt: skip
-        report.retried += 1
+        report.throttled += 1
     except (Forbidden, BadRequest) as error:  # blocked the bot, or no such chat: retrying cannot help
         async with database.transaction() as session:
             await alerts.finish(session, alert.id, alerts.UNDELIVERABLE, clock(), error=str(error)[:300])

@@ -12,6 +12,7 @@ by the unique index (``ON CONFLICT DO NOTHING``).
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -132,22 +133,87 @@ def _table(model: type[SQLModel]) -> Table:
     return table
 
 
-def _insert_offers(session: AsyncSession) -> Any:
+class ConcurrentImportError(RuntimeError):
+    """Another import wrote some of the same offers meanwhile: roll back and import again (those rows will
+    then count as already imported)."""
+
+
+async def _insert_offers(session: AsyncSession, batch: Sequence[dict[str, Any]]) -> list[tuple[int, str]]:
+    """Insert a batch of offers; (id, import_key) of those inserted. A fingerprint another transaction
+    wrote since the lookup is skipped (unique index, ``ON CONFLICT DO NOTHING``)."""
     table = _table(Offer)
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        statement: Any = postgresql.insert(table).on_conflict_do_nothing(index_elements=[table.c.import_key])
-    elif dialect == "sqlite":
+    if dialect == "sqlite":
+        # SQLite: a plain executemany (fast), then the ids by fingerprint. Only one transaction writes at a
+        # time, so a skipped row means another import committed the same offer since the lookup.
         statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=[table.c.import_key])
-    else:  # other databases: the lookup above already left out the known rows
-        from sqlalchemy import insert
+        result: Any = await session.execute(statement, list(batch))
+        if result.rowcount != len(batch):
+            raise ConcurrentImportError("some of these offers were imported meanwhile")
+        keys = [offer["import_key"] for offer in batch]
+        found: list[tuple[int, str]] = []
+        for chunk in _chunks(keys, KEY_CHUNK):
+            query = select(Offer.id, Offer.import_key).where(col(Offer.import_key).in_(chunk))
+            found.extend((offer_id, key) for offer_id, key in (await session.execute(query)).all())
+        return found
+    driver = await _asyncpg_connection(session)
+    if driver is not None:
+        return await _copy_offers(session, driver, batch)
+    if dialect == "postgresql":
+        insert: Any = postgresql.insert(table).on_conflict_do_nothing(index_elements=[table.c.import_key])
+    else:  # other databases: the lookup before already left out the known rows
+        insert = table.insert()
+    rows = await session.execute(insert.returning(table.c.id, table.c.import_key), list(batch))
+    return [(offer_id, key) for offer_id, key in rows.all()]
 
-        statement = insert(table)
-    return statement.returning(table.c.id, table.c.import_key)
+
+async def _asyncpg_connection(session: AsyncSession) -> Any | None:
+    """The asyncpg connection under the session (PostgreSQL through asyncpg), else None."""
+    if session.get_bind().dialect.driver != "asyncpg":
+        return None
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    return driver if hasattr(driver, "copy_records_to_table") else None
+
+
+def _copy_value(value: Any) -> Any:
+    return json.dumps(value) if isinstance(value, (list, dict)) else value
+
+
+async def _copy_rows(driver: Any, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    columns = list(rows[0])
+    records = [tuple(_copy_value(row[name]) for name in columns) for row in rows]
+    try:
+        await driver.copy_records_to_table(table.name, records=records, columns=columns)
+    except Exception as error:
+        if type(error).__name__ == "UniqueViolationError":
+            raise ConcurrentImportError("some of these offers were imported meanwhile") from error
+        raise
+
+
+async def _copy_offers(
+    session: AsyncSession, driver: Any, batch: Sequence[dict[str, Any]]
+) -> list[tuple[int, str]]:
+    """PostgreSQL through asyncpg: COPY (much faster than INSERT for thousands of rows), in the session's
+    transaction, then the ids by fingerprint. A fingerprint written meanwhile by another import makes
+    the COPY fail: ConcurrentImportError."""
+    await _copy_rows(driver, _table(Offer), batch)
+    keys = [offer["import_key"] for offer in batch]
+    found: list[tuple[int, str]] = []
+    for chunk in _chunks(keys, KEY_CHUNK * 10):
+        query = select(Offer.id, Offer.import_key).where(col(Offer.import_key).in_(chunk))
+        found.extend((offer_id, key) for offer_id, key in (await session.execute(query)).all())
+    return found
 
 
 async def _insert_events(session: AsyncSession, events: list[dict[str, Any]]) -> None:
-    if events:
+    if not events:
+        return
+    driver = await _asyncpg_connection(session)
+    if driver is not None:
+        await _copy_rows(driver, _table(OfferEvent), events)
+    else:
         await session.execute(_table(OfferEvent).insert(), events)
 
 
@@ -182,13 +248,11 @@ async def import_offers(
         if offer["departement"] not in scope:
             raise ValueError(f"line {row.line}: commune outside {sorted(scope)}")
     line_of = {row.import_key: row.line for row in valid}
-    statement = _insert_offers(session)
     offer_ids: list[int] = []
     inserted_keys: set[str] = set()
     for batch in _chunks(values, batch_size):
-        result = await session.execute(statement, list(batch))
         events = []
-        for offer_id, key in result.all():
+        for offer_id, key in await _insert_offers(session, batch):
             offer_ids.append(offer_id)
             inserted_keys.add(key)
             events.append(

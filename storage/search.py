@@ -1,10 +1,16 @@
 """Searching offers in the database, and the saved searches that result pages and buttons refer to.
 
 :func:`find` lets SQL do the cheap hard filters (territory, status, capacity, dates, minimum stay,
-needs, qualification, and a latitude/longitude box around ``near`` when a radius is given),
-selecting only the columns ranking needs, then ranks the rows with the pure
-:func:`bot.domain.search.rank`, which applies every filter again: the SQL part may only ever let
-through more offers than the ranking keeps, never fewer. Works the same on SQLite and PostgreSQL.
+needs, qualification, and a latitude/longitude box around ``near`` when a radius is given), then
+ranks with the pure :func:`bot.domain.search.rank`, which applies every filter again: the SQL part
+may only ever let through more offers than the ranking keeps, never fewer. Works the same on
+SQLite and PostgreSQL.
+
+With a ``limit`` (a page of results), it reads in two steps, because reading thousands of rows is
+what costs: first, from the index ``ix_offers_search`` alone, only the columns that order the
+offers (not those SQL already filtered exactly, nor the languages, which are not in the index);
+then, by id, every column of the few offers that can make the first ``limit``
+(:func:`bot.domain.search.shortlist`). The result is the same as ranking everything.
 """
 
 from __future__ import annotations
@@ -12,11 +18,12 @@ from __future__ import annotations
 import functools
 import json
 import math
-from datetime import date, datetime, timedelta
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, Text, and_, cast, delete, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, DateTime, Select, Text, and_, cast, delete, or_, select, type_coerce
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col
 
 from bot.domain.search import (
@@ -39,8 +46,8 @@ _KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180.0
 _IDS_PER_QUERY = 500
 _BOX_MARGIN = 1.01  # the box is a little larger than the circle: rank() applies the exact distance
 
-# The columns of OfferFacts but the languages (its last field), in its order: all in the index ix_offers_search.
-_COLUMNS = (
+# Every column of OfferFacts, in its order; the languages (JSON) as text, decoded by _languages().
+_FACTS = (
     col(Offer.id),
     col(Offer.departement),
     col(Offer.status),
@@ -56,9 +63,27 @@ _COLUMNS = (
     col(Offer.qualification),
     col(Offer.last_confirmed_at),
     col(Offer.stale_since),
+    cast(col(Offer.languages), Text),
 )
-# As text: decoded once per distinct list (see _languages).
-_LANGUAGES = cast(col(Offer.languages), Text)
+# What orders the offers once SQL filtered them (all in the index ix_offers_search). The others
+# passed an exact SQL condition: their values cannot change the order.
+_ORDERING = (
+    col(Offer.id),
+    col(Offer.latitude),
+    col(Offer.longitude),
+    col(Offer.people),
+    col(Offer.available_from),
+    col(Offer.available_until),
+    col(Offer.step_free),
+    col(Offer.qualification),
+    # Without the UTC type's Python conversion (thousands of rows): SQLite gives them naive, in UTC.
+    type_coerce(col(Offer.last_confirmed_at), DateTime(timezone=True)),
+)
+_ORDERING_WITH_STALE = (
+    *_ORDERING,
+    col(Offer.status),
+    type_coerce(col(Offer.stale_since), DateTime(timezone=True)),
+)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -81,15 +106,15 @@ def _box(lat: float, lon: float, radius_km: float) -> tuple[float, float, float,
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
 
 
-def candidates_query(criteria: Criteria, today: date, *, languages: bool = False) -> Select[*tuple[Any, ...]]:
-    """The SQL prefilter: offers that may match, as rows in :class:`OfferFacts` order, without
-    the languages (they are not in the index) unless asked for (then last)."""
+def _conditions(criteria: Criteria, today: date) -> list[ColumnElement[bool]]:
+    """The SQL prefilter. Exact for territory, status, staleness, capacity, the latest start,
+    the minimum stay, step-free (yes or partly), pets, children and qualification; a superset
+    for the end date (the stay may start later than wanted) and the radius (a box)."""
     start = today if criteria.start is None or criteria.start < today else criteria.start
     stay = 1 if criteria.days is None else criteria.days
-    statuses = [AVAILABLE, PAUSED] if criteria.include_stale else [AVAILABLE]
     conditions = [
         col(Offer.departement).in_(sorted(set(criteria.departements))),
-        col(Offer.status).in_(statuses),
+        col(Offer.status).in_([AVAILABLE, PAUSED] if criteria.include_stale else [AVAILABLE]),
         col(Offer.people) >= criteria.people,
         col(Offer.available_from) <= start + timedelta(days=START_TOLERANCE_DAYS),
         # The stay starts on the wanted day or later: the end must be at least `stay` days after it.
@@ -112,8 +137,26 @@ def candidates_query(criteria: Criteria, today: date, *, languages: bool = False
             south, north, west, east = box
             conditions.append(col(Offer.latitude).between(south, north))
             conditions.append(col(Offer.longitude).between(west, east))
-    columns = (*_COLUMNS, _LANGUAGES) if languages else _COLUMNS
-    return select(*columns).where(and_(*conditions))
+    return conditions
+
+
+def candidates_query(criteria: Criteria, today: date) -> Select[*tuple[Any, ...]]:
+    """Every column of the offers that pass the SQL prefilter, in :class:`OfferFacts` order (the
+    languages as JSON text)."""
+    return select(*_FACTS).where(and_(*_conditions(criteria, today)))
+
+
+def _facts(row: Any) -> OfferFacts:
+    return OfferFacts._make((*row[:15], _languages(row[15])))
+
+
+async def _facts_by_id(connection: AsyncConnection, ids: Sequence[int]) -> list[OfferFacts]:
+    facts: list[OfferFacts] = []
+    for first in range(0, len(ids), _IDS_PER_QUERY):
+        chunk = ids[first : first + _IDS_PER_QUERY]
+        rows: Any = await connection.execute(select(*_FACTS).where(col(Offer.id).in_(chunk)))
+        facts.extend(_facts(row) for row in rows)
+    return facts
 
 
 async def find(
@@ -123,31 +166,61 @@ async def find(
     many matched in all. ``criteria.departements`` must already be limited to the caller's
     territory (:func:`bot.domain.search.within_territory`); empty, it finds nothing.
 
-    With a limit, the candidates are read from the index alone, without their languages; then
-    the languages of the few offers that may make the first ``limit`` (:func:`shortlist`) are
-    read by id, and those are ranked. Same result as ranking everything, much less to read.
+    With a limit, two statements (see the module docstring): an offer changed by someone else in
+    between (PostgreSQL, read committed) is judged on its new values, never shown if it no longer
+    matches; the total may then be off by one.
     """
     if not criteria.departements:
         return Ranking(0, [])
     connection = await session.connection()  # Core rows: no ORM bookkeeping for thousands of tuples
     if limit is None:
-        rows: Any = (await connection.execute(candidates_query(criteria, today, languages=True))).all()
-        facts = [OfferFacts._make((*row[:15], _languages(row[15]))) for row in rows]
-        return rank(criteria, facts, today, now)
-    rows = (await connection.execute(candidates_query(criteria, today))).all()
-    facts = [OfferFacts._make((*row, ())) for row in rows]
-    total, ids = shortlist(criteria, facts, today, now, limit)
+        rows: Any = (await connection.execute(candidates_query(criteria, today))).all()
+        return rank(criteria, [_facts(row) for row in rows], today, now)
+
+    # Step 1: the ordering columns only; those SQL filtered exactly get a value that passes.
+    query = select(*(_ORDERING_WITH_STALE if criteria.include_stale else _ORDERING))
+    rows = (await connection.execute(query.where(and_(*_conditions(criteria, today))))).all()
+    territory = criteria.departements[0]
+    make = OfferFacts._make
+    if criteria.include_stale:
+        ordering = [
+            make(
+                (i, territory, status, lat, lon, people, start, end, None, step, True, True, q, at, stale, ())
+            )
+            for i, lat, lon, people, start, end, step, q, at, status, stale in rows
+        ]
+    else:
+        ordering = [
+            make(
+                (
+                    i,
+                    territory,
+                    AVAILABLE,
+                    lat,
+                    lon,
+                    people,
+                    start,
+                    end,
+                    None,
+                    step,
+                    True,
+                    True,
+                    q,
+                    at,
+                    None,
+                    (),
+                )
+            )
+            for i, lat, lon, people, start, end, step, q, at in rows
+        ]
+    if ordering and ordering[0].last_confirmed_at.tzinfo is None:  # SQLite: compare in naive UTC
+        total, ids = shortlist(criteria, ordering, today, now.astimezone(UTC).replace(tzinfo=None), limit)
+    else:
+        total, ids = shortlist(criteria, ordering, today, now, limit)
     if not ids:
         return Ranking(total, [])
-    known: dict[int, tuple[str, ...]] = {}
-    for first in range(0, len(ids), _IDS_PER_QUERY):
-        chunk = ids[first : first + _IDS_PER_QUERY]
-        found: Any = await connection.execute(
-            select(col(Offer.id), _LANGUAGES).where(col(Offer.id).in_(chunk))
-        )
-        known.update((offer_id, _languages(text)) for offer_id, text in found)
-    wanted = set(ids)
-    chosen = [offer._replace(languages=known.get(offer.id, ())) for offer in facts if offer.id in wanted]
+    # Step 2: every column of the shortlisted offers, then the exact ranking among them.
+    chosen = await _facts_by_id(connection, ids)
     return Ranking(total, rank(criteria, chosen, today, now, limit=limit).matches)
 
 

@@ -91,7 +91,9 @@ def table_of(data: bytes, filename: str = "offres.csv") -> Table:
     return table
 
 
-def check(rows: list[list[Any]], headers: list[str] = HEADERS, departement: str | tuple[str, ...] = "44") -> list[RowResult]:
+def check(
+    rows: list[list[Any]], headers: list[str] = HEADERS, departement: str | tuple[str, ...] = "44"
+) -> list[RowResult]:
     table = table_of(csv_bytes([headers, *rows]))
     return validate(table, propose_mapping(table.headers), departement, TODAY)
 
@@ -139,7 +141,9 @@ def test_common_french_headers_are_recognised(header: str, target: Target) -> No
 
 
 def test_unrecognised_header_is_listed_then_mapped_with_a_choice_that_survives_json() -> None:
-    table = table_of(csv_bytes([["Ville", "Places", "Remarque du référent", "Truc"], ["Nantes", "3", "RAS", "x"]]))
+    table = table_of(
+        csv_bytes([["Ville", "Places", "Remarque du référent", "Truc"], ["Nantes", "3", "RAS", "x"]])
+    )
     mapping = propose_mapping(table.headers)
     assert mapping.unmapped_headers() == ["Truc"] and mapping.unmapped() == [3]
     assert mapping.targets[:3] == (Target.COMMUNE, Target.PEOPLE, Target.NOTES)
@@ -168,7 +172,9 @@ def test_choosing_a_single_target_again_moves_it_and_requirements_are_reported()
     with pytest.raises(ValueError):
         Mapping.from_json({"v": 1, "headers": ["a"], "targets": ["nonsense"]})
     with pytest.raises(ValueError):
-        validate(table_of(csv_bytes([["A", "B"], ["1", "2"]])), mapping, "44", TODAY)  # made for other headers
+        validate(
+            table_of(csv_bytes([["A", "B"], ["1", "2"]])), mapping, "44", TODAY
+        )  # made for other headers
 
 
 def test_candidates_are_ranked_by_the_values_of_the_column() -> None:
@@ -187,7 +193,11 @@ def test_good_rows_become_offer_fields_and_personal_data_is_left_out() -> None:
     assert [r.status for r in results] == [RowStatus.VALID] * 3, [r.problems for r in results]
     first, second, third = (r.fields for r in results)
     assert first is not None and second is not None and third is not None
-    assert first["commune_insee"] == "44109" and first["commune_name"] == "Nantes" and first["departement"] == "44"
+    assert (
+        first["commune_insee"] == "44109"
+        and first["commune_name"] == "Nantes"
+        and first["departement"] == "44"
+    )
     assert first["kind"] == "room" and first["people"] == 2 and first["beds"] == 2
     assert first["available_from"] == date(2026, 12, 1) and first["available_until"] is None
     assert first["step_free"] == "yes" and first["pets"] is True and first["languages"] == ["ru", "en"]
@@ -207,13 +217,21 @@ def test_good_rows_become_offer_fields_and_personal_data_is_left_out() -> None:
     ("changes", "kind", "column"),
     [
         ({"Commune": "Atlantide", "Code_postal": ""}, ProblemKind.UNKNOWN_COMMUNE, "Commune"),
-        ({"Commune": "Nant", "Code_postal": ""}, ProblemKind.COMMUNE_OUTSIDE_DEPARTEMENT, "Commune"),  # Nant is in Aveyron
+        (
+            {"Commune": "Nant", "Code_postal": ""},
+            ProblemKind.COMMUNE_OUTSIDE_DEPARTEMENT,
+            "Commune",
+        ),  # Nant is in Aveyron
         ({"Commune": "Lyon", "Code_postal": ""}, ProblemKind.COMMUNE_OUTSIDE_DEPARTEMENT, "Commune"),
         ({"Commune": "", "Code_postal": "44150"}, ProblemKind.AMBIGUOUS_COMMUNE, "Code postal"),
         ({"Commune": "", "Code_postal": ""}, ProblemKind.COMMUNE_MISSING, "Commune"),
         ({"Date_de_disponibilité": "32/01/2027"}, ProblemKind.BAD_DATE, "Date de disponibilité"),
         ({"Date_de_disponibilité": "n'importe quand"}, ProblemKind.BAD_DATE, "Date de disponibilité"),
-        ({"Date_de_disponibilité": "01/01/2027", "Jusqu'au": "15/12/2026"}, ProblemKind.END_BEFORE_START, "Jusqu'au"),
+        (
+            {"Date_de_disponibilité": "01/01/2027", "Jusqu'au": "15/12/2026"},
+            ProblemKind.END_BEFORE_START,
+            "Jusqu'au",
+        ),
         ({"Jusqu'au": "01/06/2022"}, ProblemKind.AVAILABILITY_OVER, "Jusqu'au"),
         ({"Nombre_de_places": "-3"}, ProblemKind.NEGATIVE_NUMBER, "Nombre de places"),
         ({"Nombre_de_places": "beaucoup"}, ProblemKind.NOT_A_NUMBER, "Nombre de places"),
@@ -266,13 +284,23 @@ def test_commune_spellings_former_names_and_codes() -> None:
 
 def test_warnings_do_not_stop_a_row_and_unknown_values_are_kept_in_the_notes() -> None:
     [result] = check(
-        [row_with(Téléphone="pas de téléphone", Animaux_acceptés="chats seulement", Langues_parlées="anglais, roumain")]
+        [
+            row_with(
+                Téléphone="pas de téléphone",
+                Animaux_acceptés="chats seulement",
+                Langues_parlées="anglais, roumain",
+            )
+        ]
     )
     assert result.ok and result.fields is not None
     assert sorted(p.kind for p in result.problems) == sorted(
         [ProblemKind.BAD_PHONE, ProblemKind.UNKNOWN_VALUE, ProblemKind.UNKNOWN_VALUE]
     )
-    assert result.fields["phone"] is None and result.fields["pets"] is False and result.fields["languages"] == ["en"]
+    assert (
+        result.fields["phone"] is None
+        and result.fields["pets"] is False
+        and result.fields["languages"] == ["en"]
+    )
     assert "Animaux acceptés : chats seulement" in result.fields["notes"]
     assert "Langues parlées : anglais, roumain" in result.fields["notes"]
     [long] = check([row_with(Commentaires="x" * 3000)])
@@ -323,17 +351,30 @@ def test_2022_form_export_with_insee_codes_checkboxes_typed_cells() -> None:
     table = table_of(xlsx_bytes([headers, *rows]), "export.xlsx")
     mapping = propose_mapping(table.headers)
     assert mapping.unmapped_headers() == []
-    assert [mapping.targets[i] for i in range(4)] == [Target.IGNORE, Target.PRIVATE, Target.PRIVATE, Target.PRIVATE]
+    assert [mapping.targets[i] for i in range(4)] == [
+        Target.IGNORE,
+        Target.PRIVATE,
+        Target.PRIVATE,
+        Target.PRIVATE,
+    ]
     results = validate(table, mapping, ("44", "01"), TODAY)
     assert all(r.ok for r in results), [r.problems for r in results]
     nantes, bourg, varades = (r.fields for r in results)
     assert nantes is not None and bourg is not None and varades is not None
-    assert nantes["commune_insee"] == "44109" and nantes["bedrooms"] == 2 and nantes["available_from"] == TODAY
+    assert (
+        nantes["commune_insee"] == "44109" and nantes["bedrooms"] == 2 and nantes["available_from"] == TODAY
+    )
     assert nantes["available_until"] == date(2027, 3, 15) and nantes["equipment"] == ["furnished", "internet"]
-    assert nantes["transport"] == ["public_transport"] and nantes["children"] is True and nantes["smoking"] is False
+    assert (
+        nantes["transport"] == ["public_transport"]
+        and nantes["children"] is True
+        and nantes["smoking"] is False
+    )
     assert bourg["commune_insee"] == "01053" and bourg["cost"] == "rent" and bourg["cost_eur"] == 250
     assert bourg["available_from"] == date(2027, 1, 10) and bourg["step_free"] == "unknown"
-    assert varades["kind"] == "holiday_centre" and varades["available_from"] == TODAY  # Excel serial 46000 (2025)
+    assert (
+        varades["kind"] == "holiday_centre" and varades["available_from"] == TODAY
+    )  # Excel serial 46000 (2025)
     assert all("example.org" not in str(r.fields) and "Dupont" not in str(r.fields) for r in results)
 
 
@@ -370,9 +411,15 @@ def test_files_that_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     assert refusal(good[:100] + b"\x00" * 200 + good[300:]) is RefusalReason.CORRUPTED
     assert refusal(good, "offres.xlsm") is RefusalReason.MACRO_WORKBOOK
     assert refusal(with_member(good, "xl/vbaProject.bin", b"\x00macro")) is RefusalReason.MACRO_WORKBOOK
-    assert refusal(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "old.xls") is RefusalReason.OLD_OR_ENCRYPTED_WORKBOOK
+    assert (
+        refusal(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "old.xls")
+        is RefusalReason.OLD_OR_ENCRYPTED_WORKBOOK
+    )
     assert refusal(b"%PDF-1.7 ...", "offres.pdf") is RefusalReason.NOT_A_SPREADSHEET
-    assert refusal(zip_of({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"})) is RefusalReason.NOT_A_SPREADSHEET
+    assert (
+        refusal(zip_of({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"}))
+        is RefusalReason.NOT_A_SPREADSHEET
+    )
     assert refusal(csv_bytes([["12", "2026-01-01"], ["3", "4"]]), "a.csv") is RefusalReason.NO_HEADER
     assert refusal(csv_bytes([HEADERS]), "a.csv") is RefusalReason.NO_ROWS
     assert refusal(xlsx_bytes([[f"C{n}" for n in range(250)], ["x"] * 250])) is RefusalReason.TOO_MANY_COLUMNS
@@ -417,7 +464,9 @@ def test_formula_text_is_never_imported_as_such() -> None:
     assert warning.kind is ProblemKind.FORMULA_NEUTRALISED and not warning.is_error
     assert warning.value is not None and warning.value.startswith("'=")
     [in_number] = check([row_with(Nombre_de_places="=1+1", Nombre_de_lits="")])
-    assert ProblemKind.FORMULA_NEUTRALISED in kinds(in_number) and ProblemKind.CAPACITY_MISSING in kinds(in_number)
+    assert ProblemKind.FORMULA_NEUTRALISED in kinds(in_number) and ProblemKind.CAPACITY_MISSING in kinds(
+        in_number
+    )
 
 
 def test_xlsx_formula_cells_are_not_evaluated_and_their_links_are_dropped() -> None:
@@ -437,7 +486,11 @@ def test_xlsx_formula_cells_are_not_evaluated_and_their_links_are_dropped() -> N
     data = out.getvalue()
     # Give the first formula the cached result Excel would have stored with it.
     data = rewrite_member(
-        data, "xl/worksheets/sheet1.xml", lambda xml: xml.replace(b"</f><v />", b"</f><v>Cliquez</v>", 1).replace(b'<c r="C2"', b'<c r="C2" t="str"', 1)
+        data,
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace(b"</f><v />", b"</f><v>Cliquez</v>", 1).replace(
+            b'<c r="C2"', b'<c r="C2" t="str"', 1
+        ),
     )
     table = table_of(data, "f.xlsx")
     assert table.formula_cells == frozenset({(0, 2), (1, 3)})
@@ -452,7 +505,10 @@ def test_xlsx_formula_cells_are_not_evaluated_and_their_links_are_dropped() -> N
 
 def rewrite_member(data: bytes, name: str, change: Any) -> bytes:
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for item in source.infolist():
             content = source.read(item.filename)
             target.writestr(item, change(content) if item.filename == name else content)
@@ -460,7 +516,7 @@ def rewrite_member(data: bytes, name: str, change: Any) -> bytes:
 
 
 def test_error_report_reopens_with_reasons_and_no_formula() -> None:
-    dangerous = ["=HYPERLINK(\"http://evil\",\"x\")", "+SUM(1)", "-2", "@A1"]
+    dangerous = ['=HYPERLINK("http://evil","x")', "+SUM(1)", "-2", "@A1"]
     rows = [row_with(Commune=text, Code_postal="") for text in dangerous] + [GOOD_ROWS[0]]
     table = table_of(csv_bytes([HEADERS, *rows]))
     results = validate(table, propose_mapping(table.headers), "44", TODAY)
@@ -474,7 +530,9 @@ def test_error_report_reopens_with_reasons_and_no_formula() -> None:
     for row in sheet.iter_rows(min_row=2):
         assert all(cell.data_type != "f" for cell in row)
         assert row[1].data_type == "s" and row[1].quotePrefix
-    assert values[1][-1] == "[formula_neutralised]; [commune_missing]" and "[unknown_commune]" in values[3][-1]
+    assert (
+        values[1][-1] == "[formula_neutralised]; [commune_missing]" and "[unknown_commune]" in values[3][-1]
+    )
     assert "<f>" not in zipfile.ZipFile(io.BytesIO(report)).read("xl/worksheets/sheet1.xml").decode()
 
 
@@ -496,15 +554,24 @@ typed_cell = st.one_of(
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rows=st.lists(st.lists(typed_cell, min_size=len(HEADERS), max_size=len(HEADERS)), min_size=1, max_size=4))
+@given(
+    rows=st.lists(st.lists(typed_cell, min_size=len(HEADERS), max_size=len(HEADERS)), min_size=1, max_size=4)
+)
 def test_arbitrary_cells_never_raise(rows: list[list[Any]]) -> None:
-    table = Table(tuple(HEADERS), tuple(tuple(r) for r in rows), tuple(range(2, 2 + len(rows))), importing.SourceType.XLSX)
+    table = Table(
+        tuple(HEADERS),
+        tuple(tuple(r) for r in rows),
+        tuple(range(2, 2 + len(rows))),
+        importing.SourceType.XLSX,
+    )
     results = validate(table, propose_mapping(HEADERS), "44", TODAY)
     assert len(results) == len(rows)
     for result in results:
         assert (result.fields is None) == (result.status is RowStatus.FAILED)
         if result.ok:
-            assert result.fields is not None and not __import__("bot.domain.offers").domain.offers.check_offer(result.fields)
+            assert result.fields is not None and not __import__(
+                "bot.domain.offers"
+            ).domain.offers.check_offer(result.fields)
         for problem in result.problems:
             assert plain_description(problem)
     error_report(table, results)
@@ -534,7 +601,13 @@ async def run_import(database: Database, data: bytes, filename: str, **kwargs: A
     results = validate(table, propose_mapping(table.headers), "44", TODAY)
     async with database.transaction() as session:
         return await import_offers(
-            session, results, organisation=ORGANISATION, actor_id=COORDINATOR, departement="44", now=NOW, **kwargs
+            session,
+            results,
+            organisation=ORGANISATION,
+            actor_id=COORDINATOR,
+            departement="44",
+            now=NOW,
+            **kwargs,
         )
 
 
@@ -554,7 +627,9 @@ async def test_import_writes_managed_offers_with_events_and_reimport_adds_nothin
         assert offer.last_confirmed_at == NOW and offer.qualification == "unqualified"
         assert offer.import_key is not None and len(offer.import_key) == 64
     assert offers[0].languages == ["ru", "en"] and offers[0].phone == "+33612345678"
-    assert {(e.offer_id, e.actor_id, e.action, e.at) for e in events} == {(o.id, COORDINATOR, "imported", NOW) for o in offers}
+    assert {(e.offer_id, e.actor_id, e.action, e.at) for e in events} == {
+        (o.id, COORDINATOR, "imported", NOW) for o in offers
+    }
     assert sorted(e.detail["line"] for e in events) == [2, 3, 4]
 
     # The same offers again: as csv, rows in another order, columns in another order.
@@ -567,7 +642,9 @@ async def test_import_writes_managed_offers_with_events_and_reimport_adds_nothin
     # Checked before importing, the preview says so too.
     table = table_of(xlsx_bytes([HEADERS, *rows]), "offres.xlsx")
     async with database.transaction() as session:
-        marked = await mark_already_imported(session, validate(table, propose_mapping(table.headers), "44", TODAY))
+        marked = await mark_already_imported(
+            session, validate(table, propose_mapping(table.headers), "44", TODAY)
+        )
     assert [r.status for r in marked] == [RowStatus.ALREADY_IMPORTED] * 3 + [RowStatus.FAILED]
     await database.close()
 
@@ -604,7 +681,9 @@ async def test_import_refuses_rows_outside_its_departement_and_bad_arguments(dat
     results = validate(table, propose_mapping(table.headers), None, TODAY)  # not checked against a scope
     async with database.transaction() as session:
         with pytest.raises(ValueError):
-            await import_offers(session, results, organisation=ORGANISATION, actor_id=None, departement="35", now=NOW)
+            await import_offers(
+                session, results, organisation=ORGANISATION, actor_id=None, departement="35", now=NOW
+            )
         with pytest.raises(ValueError):
             await import_offers(session, results, organisation="  ", actor_id=None, departement="44", now=NOW)
     assert await offers_in(database) == (0, 0)

@@ -241,9 +241,9 @@ def sample_statistics(departements: int = 3) -> TerritoryStatistics:
     ]
     tally = Tally(codes, TODAY)
     for n, code in enumerate(codes):
-        tally.add_offers(code, "available", False, True, 5 + n, 12 + 3 * n)
-        tally.add_offers(code, "occupied", False, False, 3, 9)
-        tally.add_occupied(code, 7 + 2 * n)
+        tally.add_offers(code, "available", 6 + n, stale=1, unqualified=5 + n, people=12 + 3 * n)
+        tally.add_offers(code, "occupied", 3)
+        tally.add_active_placements(code, TODAY + timedelta(days=20), 2, 7 + 2 * n)
         for week in range(12):
             tally.add_new_offers(code, week, (week * 7 + n) % 5)
             tally.add_new_placements(code, week, (week + n) % 3)

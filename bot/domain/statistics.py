@@ -216,30 +216,38 @@ class Tally:
         return () if area is None else (area, self._total)
 
     def add_offers(
-        self, departement: str, status: str, stale: bool, unqualified: bool, count: int, people: int
+        self,
+        departement: str,
+        status: str,
+        count: int,
+        *,
+        stale: int = 0,
+        unqualified: int = 0,
+        people: int = 0,
     ) -> None:
-        """``count`` offers with this status, staleness and qualification, welcoming ``people`` in all."""
+        """``count`` offers with this status: ``stale`` of them not re-confirmed (``stale_since`` set),
+        ``unqualified`` not yet qualified, and ``people`` the capacity of those that are not stale."""
         if status == WITHDRAWN:
             return
         for area in self._both(departement):
-            bucket = "stale" if status == AVAILABLE and stale else status
-            area.offers[bucket] += count
-            if status in (AVAILABLE, PAUSED) and unqualified:
-                area.offers["to_qualify"] += count
-            if bucket == AVAILABLE:
+            if status == AVAILABLE:
+                area.offers[AVAILABLE] += count - stale
+                area.offers["stale"] += stale
                 area.places_available += people
+            else:
+                area.offers[status] += count
+            if status in (AVAILABLE, PAUSED):
+                area.offers["to_qualify"] += unqualified
 
-    def add_occupied(self, departement: str, people: int) -> None:
-        """People of the households in active placements."""
+    def add_active_placements(
+        self, departement: str, planned_end: date | None, count: int, people: int
+    ) -> None:
+        """``count`` active placements planned to end on ``planned_end``, housing ``people`` in all."""
+        days = None if planned_end is None else (planned_end - self.today).days
         for area in self._both(departement):
             area.places_occupied += people
-
-    def add_ending(self, departement: str, planned_end: date, count: int) -> None:
-        """``count`` active placements planned to end on ``planned_end``."""
-        days = (planned_end - self.today).days
-        for area in self._both(departement):
             for horizon in HORIZONS:
-                if 0 <= days <= horizon:
+                if days is not None and 0 <= days <= horizon:
                     area.ending[horizon] += count
 
     def add_new_offers(self, departement: str, week: int, count: int) -> None:

@@ -14,7 +14,8 @@ import mimetypes
 import re
 import sys
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -185,6 +186,14 @@ def render_message(msg: JsonDict) -> str:
 _PRESS = re.compile(r"[#!](k?)(\d+)(?:@(\d+))?")
 
 
+@dataclass(frozen=True)
+class ExtraCommand:
+    """A `:name ARGS` command the program running the chat adds (the sandbox: moving its clock, roles)."""
+
+    usage: str  # shown in the banner, e.g. "+30d   move the bot's clock forward and send what is due"
+    run: Callable[[int, list[str]], Awaitable[str]]  # (current user id, arguments) -> text to show
+
+
 class ChatSession:
     """The user's side of a chat with the bot: feed it lines with ``handle_line``."""
 
@@ -199,8 +208,10 @@ class ChatSession:
         wait_for_replies: bool = True,
         reply_timeout: float = 5.0,
         quiet: float = 0.3,
+        extra_commands: Mapping[str, ExtraCommand] | None = None,
     ) -> None:
         self.api = api
+        self.extra_commands = dict(extra_commands or {})
         self.out = out
         self.wait_for_replies = wait_for_replies
         self.reply_timeout = reply_timeout
@@ -226,6 +237,7 @@ class ChatSession:
                 f"Web page to chat from a browser: {page}",
                 f"You are {self._describe(self.current)}. Send /start to begin.",
                 HELP,
+                *(f"  :{name} {command.usage}" for name, command in self.extra_commands.items()),
             ]
         )
 
@@ -388,6 +400,12 @@ class ChatSession:
         elif name in ("show", "history"):
             for msg in self.api.messages(self.current):
                 self.out(render_message(msg))
+        elif name in self.extra_commands:
+            since = self.api.version
+            self.out(await self.extra_commands[name].run(self.current, args))
+            if self.wait_for_replies:
+                await self.settle(since)
+            self.flush()
         else:
             self.out(f"unknown command :{name} (type :help; start a message with \\ to send it as is)")
 
@@ -504,6 +522,7 @@ async def run_terminal_chat(
     language_code: str = "fr",
     reply_timeout: float = 5.0,
     quiet: float = 0.3,
+    extra_commands: Mapping[str, ExtraCommand] | None = None,
 ) -> None:
     """Let a person chat with the bot (which must be running against ``api``) from the terminal.
 
@@ -521,6 +540,7 @@ async def run_terminal_chat(
         wait_for_replies=scripted,
         reply_timeout=reply_timeout,
         quiet=quiet,
+        extra_commands=extra_commands,
     )
     out(session.banner())
     lines = stdin_lines if stdin_lines is not None else _stdin_lines()
