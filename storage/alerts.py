@@ -23,21 +23,17 @@ STUCK_AFTER = timedelta(minutes=5)  # a claim older than this belonged to a proc
 
 
 async def record_due(session: AsyncSession, alerts: Sequence[dict[str, Any]]) -> int:
-    """Insert the alerts whose key is new; returns how many were new. Safe to call from several processes."""
-    if not alerts:
-        return 0
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    created = 0
-    for start in range(0, len(alerts), 500):
-        statement = (
-            insert(Alert)
-            .values(list(alerts[start : start + 500]))
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
-        result = await session.execute(statement)
-        created += max(int(result.rowcount or 0), 0)  # type: ignore[attr-defined]
-    return created
+    """Insert the alerts whose key is new; returns how many were new. Safe to run in several processes at once:
+    a key recorded meanwhile by another process is skipped by the database (ON CONFLICT DO NOTHING)."""
+    keys = [alert["key"] for alert in alerts]
+    known: set[str] = set()
+    for start in range(0, len(keys), 5000):
+        known.update(await session.scalars(select(Alert.key).where(col(Alert.key).in_(keys[start : start + 5000]))))
+    new = [alert for alert in alerts if alert["key"] not in known]
+    if new:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        await session.execute(insert(Alert).on_conflict_do_nothing(index_elements=["key"]), new)
+    return len(new)
 
 
 async def claim(session: AsyncSession, now: datetime, limit: int) -> list[Alert]:
