@@ -21,7 +21,7 @@ from bot import search_results
 from bot.alerts import send_due, sweep_once
 from bot.chat import Reply
 from bot.commands import casework as casework_commands
-from bot.commands import coordination, general, host, language, search, start, team
+from bot.commands import coordination, general, host, language, reports, search, start, team
 from bot.commands.general import commands_for
 from bot.config import Settings
 from bot.context import Ctx
@@ -98,6 +98,8 @@ def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
     on(CommandHandler("invite", handler(exclusive(professional(team.invite)))))
     on(CommandHandler("members", handler(exclusive(professional(team.members)))))
     on(CallbackQueryHandler(handler(exclusive(professional(team.on_members_button))), pattern=r"^mem:"))
+    on(CommandHandler("stats", handler(exclusive(professional(reports.statistics)))))
+    on(CommandHandler("export", handler(exclusive(professional(reports.export)))))
     on(CommandHandler("alerts", handler(exclusive(professional(coordination.alerts_overview)))))
     on(CommandHandler("milestones", handler(exclusive(professional(coordination.set_milestones)))))
     on(CommandHandler("freshness", handler(exclusive(professional(coordination.set_freshness)))))

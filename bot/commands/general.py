@@ -26,6 +26,12 @@ CASEWORKER = [
 COORDINATOR = [
     ("invite", N_("Invite a caseworker or a coordinator")),
     ("members", N_("Members of my territory")),
+    ("stats", N_("Statistics and chart of my territory")),
+    ("export", N_("Excel export (/export csv for CSV files)")),
+    ("alerts", N_("Stale offers, undeliverable alerts, alert settings")),
+    ("milestones", N_("Days before a placement ends to alert, e.g. /milestones 44 60 30 14 7 1")),
+    ("freshness", N_("Days before asking hosts “still available?”, e.g. /freshness 44 14")),
+    ("digest", N_("Weekly digest on Monday morning: /digest on or /digest off")),
 ]
 
 

@@ -1,0 +1,77 @@
+"""Coordinators: /stats (figures and a chart of their territory) and /export (Excel, or CSV on request)."""
+
+from __future__ import annotations
+
+from bot.chat import Attachment, Reply
+from bot.charts import statistics_chart
+from bot.context import Ctx
+from bot.domain.access import Action, require
+from bot.domain.statistics import Figures
+from bot.exports import SHEETS, export_csv, export_filename, export_workbook
+from bot.i18n import Translator
+from storage import audit
+from storage.exports import export_data
+from storage.statistics import territory_statistics
+
+
+def _days(t: Translator, value: float | None) -> str:
+    if value is None:
+        return "—"
+    return t.n_("{n} day", "{n} days", round(value)).format(n=t.number(round(value, 1)))
+
+
+def figures_text(t: Translator, title: str, figures: Figures) -> str:
+    offers = figures.offers
+    lines = [
+        f"<b>{title}</b>",
+        t._("Offers: {available} available, {reserved} reserved, {occupied} occupied, {paused} paused, "
+            "{stale} stale; {to_qualify} to qualify").format(
+            available=offers.available, reserved=offers.reserved, occupied=offers.occupied, paused=offers.paused,
+            stale=offers.stale, to_qualify=offers.to_qualify),
+        t._("Places (people): {available} available, {occupied} occupied").format(
+            available=figures.places_available, occupied=figures.places_occupied),
+        t._("Placements ending within 7 days: {d7} · 30 days: {d30} · 60 days: {d60}").format(
+            d7=figures.ending.in_7_days, d30=figures.ending.in_30_days, d60=figures.ending.in_60_days),
+        t._("This week: {offers} new offers, {placements} new placements").format(
+            offers=figures.weeks[-1].new_offers if figures.weeks else 0,
+            placements=figures.weeks[-1].new_placements if figures.weeks else 0),
+        t._("Median time from offer to qualification: {qualification}; to first placement: {placement}").format(
+            qualification=_days(t, figures.delays.days_to_qualification),
+            placement=_days(t, figures.delays.days_to_first_placement)),
+    ]  # fmt: skip
+    return "\n".join(lines)
+
+
+async def statistics(ctx: Ctx) -> list[Reply]:
+    require(ctx.actor, Action.STATISTICS)
+    territory = ctx.actor.territory(Action.STATISTICS)
+    stats = await territory_statistics(ctx.session, territory, ctx.today, ctx.now)
+    t = ctx.t
+    title = t._("Territory {departements}").format(departements=", ".join(stats.departements))
+    parts = [figures_text(t, title, stats.territory)]
+    if len(stats.departements) > 1:
+        parts += [figures_text(t, departement, stats.by_departement[departement]) for departement in stats.departements]
+    chart = statistics_chart(stats, t)
+    return [
+        Reply("\n\n".join(parts)),
+        Reply(t._("Trends over 12 weeks and breakdown by département"),
+              attachment=Attachment("statistics.png", chart, kind="photo")),
+    ]  # fmt: skip
+
+
+async def export(ctx: Ctx) -> list[Reply]:
+    require(ctx.actor, Action.EXPORT)
+    territory = ctx.actor.territory(Action.EXPORT)
+    data = await export_data(ctx.session, territory, ctx.now)
+    as_csv = ctx.incoming.args[:1] == ("csv",)
+    await audit.record(ctx.session, ctx.user_id, audit.EXPORTED, "csv" if as_csv else "xlsx", ctx.now,
+                       departements=sorted(territory), offers=len(data.offers), placements=len(data.placements))  # fmt: skip
+    t = ctx.t
+    note = t._("Export of {departements}. It contains no personal data of hosts or households; keep it within "
+               "your service. This export is recorded.").format(departements=", ".join(sorted(territory)))  # fmt: skip
+    if as_csv:
+        files = [Reply("", attachment=Attachment(export_filename(data, t, "csv", sheet), export_csv(data, t, sheet)))
+                 for sheet in SHEETS]  # fmt: skip
+        return [Reply(note), *files]
+    workbook = export_workbook(data, t)
+    return [Reply(note, attachment=Attachment(export_filename(data, t, "xlsx"), workbook))]
