@@ -26,16 +26,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert  # noqa: E402
-from telegram import Bot  # noqa: E402
+from sqlalchemy import insert
+from telegram import Bot
 
-from bot.alerts import send_due  # noqa: E402
-from bot.domain import reminders  # noqa: E402
-from bot.rate import Limiter  # noqa: E402
-from bot.sandbox.botapi import FakeBotApi  # noqa: E402
-from storage import alerts  # noqa: E402
-from storage.db import Database  # noqa: E402
-from storage.models import Household, Offer, Placement, RoleGrant, User  # noqa: E402
+from bot.alerts import send_due
+from bot.domain import reminders
+from bot.rate import Limiter
+from bot.sandbox.botapi import FakeBotApi
+from storage import alerts
+from storage.db import Database
+from storage.models import Household, Offer, Placement, RoleGrant, User
 
 TOKEN = "123456789:BENCH-token-for-the-local-stand-in-00000"
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 10:00 in Paris: not quiet hours
@@ -109,10 +109,14 @@ async def fresh_database(url: str | None, folder: Path, name: str) -> Database:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--placements", type=int, default=100_000)
     parser.add_argument("--alerts", type=int, default=10_000, help="alerts to send (a multiple of 4)")
-    parser.add_argument("--database-url", help="PostgreSQL URL (its public schema is emptied!); default SQLite")
+    parser.add_argument(
+        "--database-url", help="PostgreSQL URL (its public schema is emptied!); default SQLite"
+    )
     options = parser.parse_args()
     alerting = options.alerts // 4
     backend = "postgresql" if options.database_url else "sqlite"
@@ -126,7 +130,9 @@ async def main() -> None:
         database = await fresh_database(options.database_url, Path(folder), "bench.sqlite3")
         started = time.perf_counter()
         users = await populate(database, options.placements, alerting)
-        print(f"populated {options.placements} placements in {time.perf_counter() - started:.1f} s", flush=True)
+        print(
+            f"populated {options.placements} placements in {time.perf_counter() - started:.1f} s", flush=True
+        )
         sweep_s, created = await timed_sweep(database)
         again_s, created_again = await timed_sweep(database)
         print(f"sweep over {options.placements} placements: {sweep_s:.3f} s, {created} alerts recorded "

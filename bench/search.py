@@ -4,17 +4,23 @@
 Fills a database with realistic offers (spread over the départements by population, placed at a
 commune centroid plus a little jitter, with plausible capacities, dates, needs, qualification
 and freshness) and a few hundred households, then times :func:`storage.search.find` (SQL
-prefilter + ranking, in a transaction, as the bot runs it) for typical searches: a département
-with people and dates; near a commune within a radius; with step-free or pet needs; a wide
-territory of several départements; and the one-line command (parsing included). The baseline,
-in the same run on the same searches: every offer of the territory loaded as ORM objects, then
-ranked in Python.
+prefilter + ranking of a first page of 10, in a transaction, as the bot runs it) for typical
+searches, as many of each: a département with people and dates ("dates"); near a commune within
+a radius ("near"); with step-free or pet needs ("needs"); a whole département for one person,
+nothing else ("browse"); the one-line command, parsing included ("line"). Then, reported apart
+as a stress case, not in the headline figures: a region of four départements for one person
+("region", thousands of matches). The baseline, in the same run on the same typical searches:
+every offer of the territory loaded as ORM objects, then ranked in Python (the results must be
+identical, checked).
 
 Without ``--database-url`` the data goes to a temporary SQLite file, deleted afterwards. A
 PostgreSQL database is used in a schema of its own (``--schema``, dropped and re-created at the
 start, dropped at the end unless ``--keep``): nothing else in it is touched. A SQLite file
 given must not hold offers yet. Prints a table, then one JSON line:
-``{"offers": N, "backend": "sqlite", "p50_ms": …, "p95_ms": …, "baseline_p95_ms": …}``.
+``{"offers": N, "backend": "sqlite", "p50_ms": …, "p95_ms": …, "baseline_p95_ms": …, …}``.
+The machine's load average is printed too: latencies are wall-clock, other processes inflate them
+(each search waits on the database thread or server a few times); ``--repeat R`` keeps the best
+of R runs of each search, which filters that noise out.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ import asyncio
 import bisect
 import itertools
 import json
+import math
+import os
 import random
 import sys
 import tempfile
@@ -60,7 +68,8 @@ from storage.search import find
 TODAY = date(2026, 11, 22)
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 PLM_CITIES = frozenset({"75056", "69123", "13055"})  # Paris, Lyon, Marseille: their arrondissements are used
-KINDS = ("dates", "near", "needs", "wide", "line")
+KINDS = ("dates", "near", "needs", "browse", "line")
+STRESS = "region"
 
 
 # --------------------------------------------------------------------------- database
@@ -204,11 +213,12 @@ async def fill(database: BenchDatabase, count: int, places: Places, seed: int) -
         rows = [make_offer(rng, places) for _ in range(min(chunk, count - first))]
         async with database.transaction() as session:
             await session.execute(insert(table), rows)
-    async with database.engine.begin() as connection:
-        if database.engine.dialect.name == "postgresql":
-            await connection.execute(text("ANALYZE offers"))
-        else:
-            await connection.execute(text("ANALYZE"))
+    # Statistics, and on PostgreSQL the visibility map that index-only scans use (autovacuum keeps
+    # both up to date on a live database).
+    async with database.engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        postgres = database.engine.dialect.name == "postgresql"
+        await autocommit.execute(text("VACUUM ANALYZE offers" if postgres else "ANALYZE"))
     return time.perf_counter() - started
 
 
@@ -251,11 +261,13 @@ class Query:
 
 
 def make_queries(rng: random.Random, households: list[Household], places: Places, count: int) -> list[Query]:
+    """``count`` typical searches, as many of each kind, and a fifth as many region searches, mixed."""
     queries = []
     departements = sorted({c.departement for c in places.communes})
-    for n in range(count):
+    kinds = [*KINDS, STRESS]
+    for n in range(count + count // len(KINDS)):
         household = households[n % len(households)]
-        kind = KINDS[n % len(KINDS)]
+        kind = kinds[n % len(kinds)]
         base = Criteria(
             departements=(household.departement,),
             people=household.people,
@@ -264,17 +276,16 @@ def make_queries(rng: random.Random, households: list[Household], places: Places
             children=household.children,
             languages=household.languages,
         )
-        if kind == "near" or kind == "line":
+        if kind in ("near", "line"):
             commune = places.within(household.departement).draw(rng)
             base = replace(with_near(base, commune), radius_km=float(rng.choice([10, 20, 30])))
         if kind == "needs":
             base = replace(base, step_free=household.step_free or rng.random() < 0.5, pets=True)
-            if not base.step_free:
-                base = replace(base, pets=True)
-        if kind == "wide":  # a coordinator's region: four neighbouring départements, 1 person
+        if kind == "browse":  # "44 1p": what is there in my département?
+            base = Criteria(departements=(household.departement,), people=1)
+        if kind == STRESS:  # a coordinator's region: four neighbouring départements, one person
             at = departements.index(household.departement)
-            region = tuple(departements[max(0, at - 2) : at + 2])
-            base = Criteria(departements=region, people=1, children=False)
+            base = Criteria(departements=tuple(departements[max(0, at - 2) : at + 2]), people=1)
         line = format_search_line(base) if kind == "line" else None
         queries.append(Query(kind, base, line))
     return queries
@@ -336,16 +347,23 @@ async def baseline_once(database: BenchDatabase, query: Query) -> Ranking:
 
 
 async def timed(
-    database: BenchDatabase, queries: list[Query], call: Callable[[BenchDatabase, Query], Awaitable[int]]
+    database: BenchDatabase,
+    queries: list[Query],
+    call: Callable[[BenchDatabase, Query], Awaitable[int]],
+    repeat: int,
 ) -> tuple[dict[str, list[float]], dict[str, list[int]]]:
+    """Milliseconds (the best of ``repeat`` runs of each search) and match counts by kind; "all"
+    gathers the typical kinds (not the stress case)."""
     times: dict[str, list[float]] = {"all": []}
     totals: dict[str, list[int]] = {"all": []}
     clock = time.perf_counter
     for query in queries:
-        started = clock()
-        total = await call(database, query)
-        elapsed = (clock() - started) * 1000.0
-        for key in (query.kind, "all"):
+        elapsed = math.inf
+        for _ in range(repeat):
+            started = clock()
+            total = await call(database, query)
+            elapsed = min(elapsed, (clock() - started) * 1000.0)
+        for key in (query.kind,) if query.kind == STRESS else (query.kind, "all"):
             times.setdefault(key, []).append(elapsed)
             totals.setdefault(key, []).append(total)
     return times, totals
@@ -377,12 +395,12 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         rng = random.Random(args.seed + 1)
         households = make_households(rng, places, args.households)
         queries = make_queries(rng, households, places, args.queries)
-        baseline_queries = queries[: args.baseline]
+        baseline_queries = [query for query in queries if query.kind != STRESS][: args.baseline]
 
         for query in queries[:50]:  # warm-up: caches, statement compilation, connection pool
             await run_query(database, query)
-        ours, totals = await timed(database, queries, run_query)
-        theirs, _ = await timed(database, baseline_queries, run_baseline)
+        ours, totals = await timed(database, queries, run_query, args.repeat)
+        theirs, _ = await timed(database, baseline_queries, run_baseline, args.repeat)
         for query in baseline_queries:  # the two must agree
             assert await search_once(database, query) == await baseline_once(database, query), query
     finally:
@@ -393,18 +411,28 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             scratch.cleanup()
 
     backend = "postgresql" if postgres else "sqlite"
+    load = os.getloadavg()[0]
     print(f"{args.offers} offers on {backend}, inserted in {insert_s:.1f} s; {len(households)} households")
+    best = f", best of {args.repeat} runs of each search" if args.repeat > 1 else ""
+    print(f"first page of 10; load average {load:.2f} on {os.cpu_count()} CPUs (wall-clock times{best})")
     header = f"{'search':<8}{'runs':>6}{'matches':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}"
     print(f"{header}  |{'baseline runs':>14}{'p50 ms':>9}{'p95 ms':>9}{'p95 ratio':>11}")
-    for kind in [*KINDS, "all"]:
+    for kind in [*KINDS, "all", STRESS]:
         mine, base = ours.get(kind, []), theirs.get(kind, [])
-        matches = sorted(totals.get(kind, [0]))[len(totals.get(kind, [0])) // 2]
-        ratio = percentile(base, 95) / percentile(mine, 95) if base and mine else float("nan")
+        if not mine:
+            continue
+        matches = sorted(totals[kind])[len(totals[kind]) // 2]
+        ratio = f"{percentile(base, 95) / percentile(mine, 95):>10.1f}x" if base else f"{'-':>11}"
+        baseline = (
+            f"{len(base):>14}{percentile(base, 50):>9.2f}{percentile(base, 95):>9.2f}"
+            if base
+            else f"{'-':>14}{'':>18}"
+        )
         print(
             f"{kind:<8}{len(mine):>6}{matches:>9}{percentile(mine, 50):>9.2f}{percentile(mine, 95):>9.2f}"
-            f"{max(mine):>9.2f}  |{len(base):>14}{percentile(base, 50):>9.2f}{percentile(base, 95):>9.2f}"
-            f"{ratio:>10.1f}x"
+            f"{max(mine):>9.2f}  |{baseline}{ratio}"
         )
+    stress = ours.get(STRESS, [])
     return {
         "offers": args.offers,
         "backend": backend,
@@ -415,7 +443,11 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         "baseline_queries": len(theirs["all"]),
         "baseline_p50_ms": round(percentile(theirs["all"], 50), 2),
         "baseline_p95_ms": round(percentile(theirs["all"], 95), 2),
+        "region_p50_ms": round(percentile(stress, 50), 2),
+        "region_p95_ms": round(percentile(stress, 95), 2),
+        "repeat": args.repeat,
         "insert_s": round(insert_s, 1),
+        "load_average": round(load, 2),
     }
 
 
@@ -423,8 +455,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--offers", type=int, default=100_000, help="offers to generate (%(default)s)")
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
-    parser.add_argument("--queries", type=int, default=500, help="searches to time (%(default)s)")
+    parser.add_argument("--queries", type=int, default=500, help="typical searches to time (%(default)s)")
     parser.add_argument("--baseline", type=int, default=150, help="baseline searches to time (%(default)s)")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="time each search this many times, keep the best (%(default)s)"
+    )
     parser.add_argument("--households", type=int, default=400, help="households to search for (%(default)s)")
     parser.add_argument("--schema", default="bench_search", help="PostgreSQL schema to use (%(default)s)")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL schema afterwards")

@@ -29,7 +29,7 @@ from bot.domain import casework
 from bot.domain.access import AccessDenied
 from bot.handlers import SERVICES, Action, Clock, Services, handler, on_error, system_clock
 from bot.i18n import all_translators
-from conversations import engine
+from conversations import engine, importing
 from storage import audit
 from storage.db import Database
 
@@ -100,6 +100,7 @@ def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
     on(CallbackQueryHandler(handler(exclusive(professional(team.on_members_button))), pattern=r"^mem:"))
     on(CommandHandler("stats", handler(exclusive(professional(reports.statistics)))))
     on(CommandHandler("export", handler(exclusive(professional(reports.export)))))
+    on(CommandHandler("import", handler(exclusive(professional(importing.begin)))))
     on(CommandHandler("alerts", handler(exclusive(professional(coordination.alerts_overview)))))
     on(CommandHandler("milestones", handler(exclusive(professional(coordination.set_milestones)))))
     on(CommandHandler("freshness", handler(exclusive(professional(coordination.set_freshness)))))

@@ -19,6 +19,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from bot.domain.statistics import Figures, TerritoryStatistics
+from bot.geo.communes import DEPARTEMENTS as DEPARTEMENT_NAMES
 from bot.i18n import Translator
 
 WIDTH_PX: Final = 1080
@@ -57,10 +58,10 @@ MUTED_COLOUR: Final = "#555555"
 GRID_COLOUR: Final = "#DDDDDD"
 
 
-def _integers(axis_values: Axes, t: Translator) -> None:
+def _integers(axes: Axes, t: Translator) -> None:
     """Whole-number ticks written the user's way (1 234 / 1,234)."""
-    axis_values.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
-    axis_values.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: t.number(int(value))))
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: t.number(int(value))))
 
 
 def _style(axes: Axes) -> None:
@@ -80,6 +81,8 @@ def _annotate(
 
 def _territory_name(stats: TerritoryStatistics, t: Translator) -> str:
     codes = stats.departements
+    if len(codes) == 1 and codes[0] in DEPARTEMENT_NAMES:
+        return f"{DEPARTEMENT_NAMES[codes[0]]} ({codes[0]})"
     if len(codes) <= LISTED_DEPARTEMENTS:
         return ", ".join(codes)
     return t.n_("{n} département", "{n} départements", len(codes)).format(n=len(codes))
@@ -104,8 +107,9 @@ def _trends(axes: Axes, stats: TerritoryStatistics, t: Translator) -> None:
     _annotate(axes, offer_bars, offers, t)
     _annotate(axes, placement_bars, placed, t)
     axes.set_title(
-        t._("The last {n} weeks").format(n=len(weeks)), fontsize=HEADING_SIZE, color=TEXT_COLOUR, loc="left"
-    )
+        t.n_("The last {n} week", "The last {n} weeks", len(weeks)).format(n=len(weeks)),
+        fontsize=HEADING_SIZE, color=TEXT_COLOUR, loc="left",
+    )  # fmt: skip
     axes.set_xticks(list(positions))
     axes.set_xticklabels(
         [t.date(week.start, "d MMM") for week in weeks], rotation=45, ha="right", rotation_mode="anchor"
@@ -201,11 +205,12 @@ def statistics_chart(stats: TerritoryStatistics, t: Translator) -> bytes:
         MARGIN, 0.92, t._("Crisis housing: {territory}").format(territory=_territory_name(stats, t)),
         fontsize=TITLE_SIZE, fontweight="bold", color=TEXT_COLOUR, va="top",
     )  # fmt: skip
-    summary = t._("{available} places available, {occupied} occupied · {offers} offers").format(
-        available=t.number(total.places_available),
-        occupied=t.number(total.places_occupied),
-        offers=t.number(total.offers.total),
+    counts = (
+        (t.n_("{n} place available", "{n} places available", total.places_available), total.places_available),
+        (t.n_("{n} place occupied", "{n} places occupied", total.places_occupied), total.places_occupied),
+        (t.n_("{n} offer", "{n} offers", total.offers.total), total.offers.total),
     )
+    summary = " · ".join(text.format(n=t.number(value)) for text, value in counts)
     header.text(MARGIN, 0.5, summary, fontsize=LABEL_SIZE, color=TEXT_COLOUR, va="top")
     header.text(
         MARGIN, 0.18, t._("Situation on {date}").format(date=t.date(stats.today)),

@@ -58,6 +58,35 @@ def cmd_add_coordinator(args: argparse.Namespace) -> None:
     print(f"User {args.telegram_id} is coordinator for: {', '.join(granted)}.")
 
 
+def cmd_import_offers(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from bot.domain.importing import describe_refusal
+    from storage.imports import import_file
+
+    departement = normalise_departement(args.departement)
+    if departement is None:
+        raise ConfigError(f"{args.departement!r} is not a French département code (01…95, 2A, 2B, 971…976).")
+    path = Path(args.file)
+    if not path.is_file():
+        raise ConfigError(f"{path} is not a file.")
+    result = asyncio.run(import_file(_database_url(args), path, departement, args.organisation))
+    if result.refusal is not None:
+        raise ConfigError(describe_refusal(result.refusal))
+    if result.outcome is None:
+        raise ConfigError(
+            "Some required columns are missing: " + ", ".join(str(m) for m in result.missing) + "."
+        )
+    outcome = result.outcome
+    print(
+        f"{outcome.imported} offers imported, {outcome.already_imported} already imported, {outcome.failed} failed."
+    )
+    if result.report is not None:
+        report = path.with_name(path.stem + "-errors.xlsx")
+        report.write_bytes(result.report)
+        print(f"The rows not imported, with the reason, are in {report}.")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="logement-bot", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
@@ -89,6 +118,15 @@ def build_parser() -> argparse.ArgumentParser:
     coordinator.add_argument("--departement", action="append", required=True, help="repeat for several")
     coordinator.add_argument("--database-url")
     coordinator.set_defaults(func=cmd_add_coordinator)
+    importer = sub.add_parser("import", help="import data").add_subparsers(
+        dest="import_command", required=True
+    )
+    offers = importer.add_parser("offers", help="import offers from a spreadsheet (.xlsx or .csv)")
+    offers.add_argument("file")
+    offers.add_argument("--departement", required=True)
+    offers.add_argument("--organisation", default="DDETS", help="who manages these offers (default DDETS)")
+    offers.add_argument("--database-url")
+    offers.set_defaults(func=cmd_import_offers)
     return parser
 
 

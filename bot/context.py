@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -25,6 +26,8 @@ class Ctx:
     user: User | None = None
     grants: dict[str, frozenset[str]] = field(default_factory=dict)  # role -> départements
     bot_username: str = ""
+    # Downloads a file a user sent (by its file id); provided by the Telegram glue.
+    fetch_file: Callable[[str], Awaitable[bytes]] | None = None
 
     @property
     def actor(self) -> Actor:

@@ -289,7 +289,7 @@ def _unique(name: str, taken: set[str]) -> str:
 
 def export_workbook(data: ExportData, t: Translator) -> bytes:
     """An .xlsx workbook: offers, placements, households and alerts, one sheet each."""
-    workbook = Workbook(write_only=True)
+    workbook = Workbook(write_only=True)  # streamed: rows are written as they come
     workbook.properties.creator = "Logement de crise"
     formats = _formats(t)
     bold = Font(bold=True)
@@ -308,8 +308,9 @@ def export_workbook(data: ExportData, t: Translator) -> bytes:
             cell.font = bold
             header.append(cell)
         worksheet.append(header)
+        cells = _Cells(worksheet, content.kinds, formats)
         for row in content.rows:
-            worksheet.append([_cell(worksheet, value, formats) for value in row])
+            worksheet.append(cells.row(row))
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
@@ -320,26 +321,41 @@ def _clean(text: str) -> str:
     return str(ILLEGAL_CHARACTERS_RE.sub("", text))
 
 
-def _cell(worksheet: Any, value: Value, formats: tuple[str, str]) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        cell = WriteOnlyCell(worksheet, value=value)
-        cell.number_format = formats[1]
-        return cell
-    if isinstance(value, date):
-        cell = WriteOnlyCell(worksheet, value=value)
-        cell.number_format = formats[0]
-        return cell
-    if isinstance(value, int):
-        return value
-    text = _clean(value)
-    if not _is_formula_like(text):
-        return text
-    cell = WriteOnlyCell(worksheet, value=text)
-    cell.data_type = "s"  # openpyxl would make "=…" a formula
-    cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
-    return cell
+class _Cells:
+    """Turns a row of values into what a write-only sheet appends: plain values, or styled cells for
+    dates and for texts that look like formulas. One styled cell per column is reused from row to row
+    (a write-only sheet writes each row out as soon as it is appended)."""
+
+    def __init__(self, worksheet: Any, kinds: Sequence[Kind], formats: tuple[str, str]) -> None:
+        self.dated: list[Any] = []
+        self.quoted: list[Any] = []
+        for kind in kinds:
+            dated = WriteOnlyCell(worksheet)
+            dated.number_format = formats[1] if kind is Kind.DATETIME else formats[0]
+            quoted = WriteOnlyCell(worksheet)
+            quoted.quotePrefix = True  # Excel keeps the text a text, even when the cell is edited
+            self.dated.append(dated)
+            self.quoted.append(quoted)
+
+    def row(self, values: Sequence[Value]) -> list[Any]:
+        cells: list[Any] = []
+        for index, value in enumerate(values):
+            if isinstance(value, str):
+                text = _clean(value)
+                if _is_formula_like(text):
+                    cell = self.quoted[index]
+                    cell.value = text
+                    cell.data_type = "s"  # openpyxl would have made "=…" a formula
+                    cells.append(cell)
+                else:
+                    cells.append(text)
+            elif isinstance(value, date):  # datetimes too
+                cell = self.dated[index]
+                cell.value = value
+                cells.append(cell)
+            else:
+                cells.append(value)
+        return cells
 
 
 def _text(value: Value, date_format: str) -> str:

@@ -68,6 +68,7 @@ async def _run(action: Action, update: Update, context: ContextTypes.DEFAULT_TYP
             user=user,
             grants=await roles.grants_of(session, incoming.user_id) if user else {},
             bot_username=context.bot.username,
+            fetch_file=lambda file_id: _download(context, file_id),
         )
         replies = await action(ctx)
 
@@ -79,6 +80,11 @@ async def _run(action: Action, update: Update, context: ContextTypes.DEFAULT_TYP
             log.info("could not answer callback query: %s", error)
     pressed = query.message if query is not None and isinstance(query.message, Message) else None
     await deliver(context.bot, incoming.user_id, replies, pressed)
+
+
+async def _download(context: ContextTypes.DEFAULT_TYPE, file_id: str) -> bytes:
+    file = await context.bot.get_file(file_id)
+    return bytes(await file.download_as_bytearray())
 
 
 def handler(action: Action) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:

@@ -28,7 +28,9 @@ async def record_due(session: AsyncSession, alerts: Sequence[dict[str, Any]]) ->
     keys = [alert["key"] for alert in alerts]
     known: set[str] = set()
     for start in range(0, len(keys), 5000):
-        known.update(await session.scalars(select(Alert.key).where(col(Alert.key).in_(keys[start : start + 5000]))))
+        known.update(
+            await session.scalars(select(Alert.key).where(col(Alert.key).in_(keys[start : start + 5000])))
+        )
     new = [alert for alert in alerts if alert["key"] not in known]
     if new:
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert

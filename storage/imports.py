@@ -2,11 +2,13 @@
 
 The rows come from ``bot.domain.importing.validate``. Everything is written in the caller's session
 (its transaction): if anything fails, the caller's rollback leaves the database as it was. Offers and
-their "imported" history events are inserted in bulk (Core ``INSERT … RETURNING`` in batches; SQLAlchemy
-packs each batch into multi-row statements), so 20 000 rows take a few seconds on SQLite and
-PostgreSQL. A row whose fingerprint (``import_key``) is already in the database is not written again:
-it is counted as already imported, not as a failure; two imports racing on the same file are settled
-by the unique index (``ON CONFLICT DO NOTHING``).
+their "imported" history events are written in bulk, never as ORM objects one by one: on SQLite a Core
+``INSERT`` executemany per batch, on PostgreSQL (asyncpg) a ``COPY`` in the same transaction, elsewhere
+``INSERT … RETURNING``; 20 000 rows take a few seconds. Known fingerprints are looked up first, in
+chunks (``IN`` lists of 500): a row whose ``import_key`` is already in the database is not written again
+and counts as already imported, not as a failure. Two imports racing on the same file: the unique index
+settles it and the loser raises :class:`ConcurrentImportError` (roll back, import again: nothing is
+duplicated).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 from typing import Any, Final, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table
+from sqlalchemy import JSON, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col, select
@@ -36,8 +38,8 @@ from bot.domain.importing import (
     Requirement,
     RowResult,
     RowStatus,
+    describe_problem,
     error_report,
-    plain_description,
     propose_mapping,
     read_table,
     validate,
@@ -108,8 +110,8 @@ def _offer_values(result: RowResult, organisation: str, now: datetime) -> dict[s
     fields = result.fields
     if fields is None or result.import_key is None or len(result.import_key) != 64:
         raise ValueError(f"line {result.line}: not a valid row")
-    if domain.check_offer(fields):
-        raise ValueError(f"line {result.line}: incomplete offer {domain.check_offer(fields)}")
+    if any(fields.get(name) is None for name in domain.REQUIRED):  # validate() checked the rest
+        raise ValueError(f"line {result.line}: incomplete offer")
     values = {key: fields.get(key) for key in EDITABLE}
     for key in ("equipment", "transport", "languages"):
         values[key] = list(values[key] or [])
@@ -177,13 +179,16 @@ async def _asyncpg_connection(session: AsyncSession) -> Any | None:
     return driver if hasattr(driver, "copy_records_to_table") else None
 
 
-def _copy_value(value: Any) -> Any:
-    return json.dumps(value) if isinstance(value, (list, dict)) else value
-
-
 async def _copy_rows(driver: Any, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     columns = list(rows[0])
-    records = [tuple(_copy_value(row[name]) for name in columns) for row in rows]
+    as_json = [isinstance(table.c[name].type, JSON) for name in columns]
+    records = [
+        tuple(
+            json.dumps(row[name]) if encode else row[name]
+            for name, encode in zip(columns, as_json, strict=True)
+        )
+        for row in rows
+    ]
     try:
         await driver.copy_records_to_table(table.name, records=records, columns=columns)
     except Exception as error:
@@ -233,7 +238,8 @@ async def import_offers(
     Rows already imported (same fingerprint) are skipped and counted; failed rows are only counted.
     Raises ValueError, before writing anything, for an empty organisation, a row outside
     ``departement`` or a row that is not a complete offer (programming errors: ``validate`` gives
-    neither). Any database error propagates: the caller's rollback then leaves nothing written.
+    neither). Any database error propagates (ConcurrentImportError when another import wrote some of
+    the same offers meanwhile): the caller's rollback then leaves nothing written.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -299,7 +305,7 @@ async def import_file(
     actor_id: int | None = None,
     now: datetime | None = None,
     mapping: Mapping | None = None,
-    describe: Callable[[Problem], str] = plain_description,
+    describe: Callable[[Problem], str] = describe_problem,
 ) -> FileImport:
     """Import a file from the command line: read, recognise the columns (unrecognised ones are left
     out), check, write in one transaction (the schema is brought up to date first)."""

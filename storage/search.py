@@ -20,9 +20,9 @@ import json
 import math
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, DateTime, Select, Text, and_, cast, delete, or_, select, type_coerce
+from sqlalchemy import Date, DateTime, Select, Text, and_, bindparam, cast, delete, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col
 
@@ -106,55 +106,102 @@ def _box(lat: float, lon: float, radius_km: float) -> tuple[float, float, float,
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
 
 
-def _conditions(criteria: Criteria, today: date) -> list[ColumnElement[bool]]:
-    """The SQL prefilter. Exact for territory, status, staleness, capacity, the latest start,
-    the minimum stay, step-free (yes or partly), pets, children and qualification; a superset
-    for the end date (the stay may start later than wanted) and the radius (a box)."""
-    start = today if criteria.start is None or criteria.start < today else criteria.start
-    stay = 1 if criteria.days is None else criteria.days
+class _Shape(NamedTuple):
+    """Which conditions and columns a search needs: one cached statement per shape."""
+
+    columns: str  # "facts", "ordering" or "ordering_with_stale"
+    include_stale: bool
+    days: bool
+    step_free: bool
+    pets: bool
+    children: bool
+    box: bool
+
+
+@functools.lru_cache(maxsize=512)
+def _statement(shape: _Shape) -> Select[*tuple[Any, ...]]:
+    """The SQL prefilter, with bound parameters (see :func:`_parameters`). Exact for territory,
+    status, staleness, capacity, the latest start, the minimum stay, step-free (yes or partly),
+    pets, children and qualification; a superset for the end date (the stay may start later than
+    wanted) and the radius (a box)."""
     conditions = [
-        col(Offer.departement).in_(sorted(set(criteria.departements))),
-        col(Offer.status).in_([AVAILABLE, PAUSED] if criteria.include_stale else [AVAILABLE]),
-        col(Offer.people) >= criteria.people,
-        col(Offer.available_from) <= start + timedelta(days=START_TOLERANCE_DAYS),
+        col(Offer.departement).in_(bindparam("departements", expanding=True)),
+        col(Offer.status).in_([AVAILABLE, PAUSED] if shape.include_stale else [AVAILABLE]),
+        col(Offer.people) >= bindparam("people"),
+        col(Offer.available_from) <= bindparam("latest_from", type_=Date),
         # The stay starts on the wanted day or later: the end must be at least `stay` days after it.
-        or_(col(Offer.available_until).is_(None), col(Offer.available_until) >= start + timedelta(days=stay)),
+        or_(
+            col(Offer.available_until).is_(None),
+            col(Offer.available_until) >= bindparam("earliest_end", type_=Date),
+        ),
         col(Offer.qualification) != TURNED_DOWN,
     ]
-    if not criteria.include_stale:
+    if not shape.include_stale:
         conditions.append(col(Offer.stale_since).is_(None))
-    if criteria.days is not None:
-        conditions.append(or_(col(Offer.min_stay_days).is_(None), col(Offer.min_stay_days) <= criteria.days))
-    if criteria.step_free:
+    if shape.days:
+        conditions.append(
+            or_(col(Offer.min_stay_days).is_(None), col(Offer.min_stay_days) <= bindparam("days"))
+        )
+    if shape.step_free:
         conditions.append(col(Offer.step_free).in_(["yes", "partly"]))
-    if criteria.pets:
+    if shape.pets:
         conditions.append(col(Offer.pets).is_(True))
-    if criteria.children:
+    if shape.children:
         conditions.append(col(Offer.children).is_(True))
+    if shape.box:
+        conditions.append(col(Offer.latitude).between(bindparam("south"), bindparam("north")))
+        conditions.append(col(Offer.longitude).between(bindparam("west"), bindparam("east")))
+    columns = {"facts": _FACTS, "ordering": _ORDERING, "ordering_with_stale": _ORDERING_WITH_STALE}
+    return select(*columns[shape.columns]).where(and_(*conditions))
+
+
+def _parameters(criteria: Criteria, today: date, columns: str) -> tuple[_Shape, dict[str, Any]]:
+    start = today if criteria.start is None or criteria.start < today else criteria.start
+    stay = 1 if criteria.days is None else criteria.days
+    values: dict[str, Any] = {
+        "departements": sorted(set(criteria.departements)),
+        "people": criteria.people,
+        "latest_from": start + timedelta(days=START_TOLERANCE_DAYS),
+        "earliest_end": start + timedelta(days=stay),
+        "days": criteria.days,
+    }
+    box = None
     if criteria.near is not None and criteria.radius_km is not None:
         box = _box(criteria.near[0], criteria.near[1], criteria.radius_km)
         if box is not None:
-            south, north, west, east = box
-            conditions.append(col(Offer.latitude).between(south, north))
-            conditions.append(col(Offer.longitude).between(west, east))
-    return conditions
+            values["south"], values["north"], values["west"], values["east"] = box
+    shape = _Shape(
+        columns,
+        criteria.include_stale,
+        criteria.days is not None,
+        criteria.step_free,
+        criteria.pets,
+        criteria.children,
+        box is not None,
+    )
+    if not shape.days:
+        del values["days"]
+    return shape, values
 
 
 def candidates_query(criteria: Criteria, today: date) -> Select[*tuple[Any, ...]]:
     """Every column of the offers that pass the SQL prefilter, in :class:`OfferFacts` order (the
-    languages as JSON text)."""
-    return select(*_FACTS).where(and_(*_conditions(criteria, today)))
+    languages as JSON text), parameters bound: for inspection (``EXPLAIN``)."""
+    shape, values = _parameters(criteria, today, "facts")
+    return _statement(shape).params(values)
 
 
 def _facts(row: Any) -> OfferFacts:
     return OfferFacts._make((*row[:15], _languages(row[15])))
 
 
+_BY_ID = select(*_FACTS).where(col(Offer.id).in_(bindparam("ids", expanding=True)))
+
+
 async def _facts_by_id(connection: AsyncConnection, ids: Sequence[int]) -> list[OfferFacts]:
     facts: list[OfferFacts] = []
     for first in range(0, len(ids), _IDS_PER_QUERY):
-        chunk = ids[first : first + _IDS_PER_QUERY]
-        rows: Any = await connection.execute(select(*_FACTS).where(col(Offer.id).in_(chunk)))
+        rows: Any = await connection.execute(_BY_ID, {"ids": list(ids[first : first + _IDS_PER_QUERY])})
         facts.extend(_facts(row) for row in rows)
     return facts
 
@@ -174,12 +221,15 @@ async def find(
         return Ranking(0, [])
     connection = await session.connection()  # Core rows: no ORM bookkeeping for thousands of tuples
     if limit is None:
-        rows: Any = (await connection.execute(candidates_query(criteria, today))).all()
+        shape, values = _parameters(criteria, today, "facts")
+        rows: Any = (await connection.execute(_statement(shape), values)).all()
         return rank(criteria, [_facts(row) for row in rows], today, now)
 
     # Step 1: the ordering columns only; those SQL filtered exactly get a value that passes.
-    query = select(*(_ORDERING_WITH_STALE if criteria.include_stale else _ORDERING))
-    rows = (await connection.execute(query.where(and_(*_conditions(criteria, today))))).all()
+    shape, values = _parameters(
+        criteria, today, "ordering_with_stale" if criteria.include_stale else "ordering"
+    )
+    rows = (await connection.execute(_statement(shape), values)).all()
     territory = criteria.departements[0]
     make = OfferFacts._make
     if criteria.include_stale:
@@ -191,28 +241,9 @@ async def find(
         ]
     else:
         ordering = [
-            make(
-                (
-                    i,
-                    territory,
-                    AVAILABLE,
-                    lat,
-                    lon,
-                    people,
-                    start,
-                    end,
-                    None,
-                    step,
-                    True,
-                    True,
-                    q,
-                    at,
-                    None,
-                    (),
-                )
-            )
+            make((i, territory, AVAILABLE, lat, lon, people, start, end, None, step, True, True, q, at, None, ()))
             for i, lat, lon, people, start, end, step, q, at in rows
-        ]
+        ]  # fmt: skip
     if ordering and ordering[0].last_confirmed_at.tzinfo is None:  # SQLite: compare in naive UTC
         total, ids = shortlist(criteria, ordering, today, now.astimezone(UTC).replace(tzinfo=None), limit)
     else:

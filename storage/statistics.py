@@ -29,8 +29,8 @@ SECONDS_PER_DAY: Final = 86_400
 
 def _whole_days(later: Any, earlier: Any, dialect: str) -> ColumnElement[int]:
     """Whole days (24-hour periods) from ``earlier`` to ``later``, two timestamp expressions."""
-    if dialect == "sqlite":  # ISO texts; whole seconds since 1970, then an integer division (truncates)
-        seconds = cast(func.strftime("%s", later), Integer) - cast(func.strftime("%s", earlier), Integer)
+    if dialect == "sqlite":  # ISO texts: Julian days, rounded to the second, then an integer division
+        seconds = cast((func.julianday(later) - func.julianday(earlier)) * SECONDS_PER_DAY + 0.5, Integer)
         return seconds // SECONDS_PER_DAY
     return cast(func.floor(extract("epoch", later - earlier) / SECONDS_PER_DAY), Integer)
 
@@ -43,16 +43,22 @@ def _week_index(column: Any, boundaries: Sequence[Any]) -> ColumnElement[int | N
     return case(*whens, else_=None)
 
 
+def _grouped(rows: Select[Any]) -> Select[Any]:
+    """How many of ``rows`` share each value of their columns (the count comes last). Grouped in an
+    outer query: PostgreSQL does not see an expression with bound parameters in GROUP BY as the
+    selected one."""
+    columns = list(rows.subquery().c)
+    return select(*columns, func.count()).group_by(*columns)
+
+
 def _counted(
     *keys: Any, where: Sequence[Any], source: Any = Offer, joins: Sequence[tuple[Any, Any]] = ()
 ) -> Select[Any]:
-    """How many rows share each value of ``keys``, département first. Grouped in an outer query: PostgreSQL
-    does not see an expression with bound parameters in GROUP BY as the same as the selected one."""
-    inner = select(col(Offer.departement), *keys).select_from(source)
+    """How many rows of ``source`` (and ``joins``) in ``where`` share each département and ``keys``."""
+    rows = select(col(Offer.departement), *keys).select_from(source)
     for table, on in joins:
-        inner = inner.join(table, on)
-    columns = list(inner.where(*where).subquery().c)
-    return select(*columns, func.count()).group_by(*columns)
+        rows = rows.join(table, on)
+    return _grouped(rows.where(*where))
 
 
 def _paris_midnight(day: date) -> datetime:
@@ -74,7 +80,7 @@ async def territory_statistics(
     starts = [*tally.starts, tally.starts[-1] + timedelta(weeks=1)]  # Mondays, and the next one
     instants = [_paris_midnight(day) for day in starts]  # Monday 00:00 in Paris
 
-    # 1. Offers by status (from the covering search index on SQLite: no table access).
+    # 1. Offers by status (read from the search index alone where it covers these columns).
     fresh_people = case((col(Offer.stale_since).is_(None), col(Offer.people)), else_=0)
     unqualified = case((col(Offer.qualification) == UNQUALIFIED, 1))
     rows: Any = await connection.execute(
@@ -140,18 +146,21 @@ async def territory_statistics(
     for departement, week, count in rows:
         tally.add_new_placements(departement, week, count)
 
-    # 5. Whole days from each offer's submission to its first placement.
+    # 5. Whole days from each offer's submission to its first placement (of any fate).
     first = (
-        select(col(Placement.offer_id), func.min(col(Placement.created_at)).label("first_at"))
-        .group_by(col(Placement.offer_id))
+        select(
+            col(Offer.departement).label("departement"),
+            col(Offer.created_at).label("submitted"),
+            func.min(col(Placement.created_at)).label("placed"),
+        )
+        .select_from(Placement)
+        .join(Offer, col(Offer.id) == Placement.offer_id)
+        .where(in_territory)
+        .group_by(col(Placement.offer_id), col(Offer.departement), col(Offer.created_at))
         .subquery()
     )
     rows = await connection.execute(
-        _counted(
-            _whole_days(first.c.first_at, col(Offer.created_at), dialect),
-            joins=[(first, first.c.offer_id == Offer.id)],
-            where=[in_territory],
-        )
+        _grouped(select(first.c.departement, _whole_days(first.c.placed, first.c.submitted, dialect)))
     )
     for departement, days, count in rows:
         tally.add_days_to_first_placement(departement, int(days), count)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import random
 import zipfile
 from datetime import UTC, date, datetime, timedelta
@@ -21,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from bot.domain import importing
 from bot.domain.importing import (
@@ -34,10 +34,10 @@ from bot.domain.importing import (
     RowStatus,
     Table,
     Target,
+    describe_problem,
     error_report,
     guess_target,
     is_formula_like,
-    plain_description,
     preview,
     propose_mapping,
     read_table,
@@ -255,7 +255,7 @@ def test_each_bad_row_gets_a_typed_reason_with_its_column_and_value(
     assert problem.column == column and problem.is_error
     if column is not None:
         assert problem.value == (changes[next(k for k in changes if k.replace("_", " ") == column)] or None)
-    assert plain_description(problem)
+    assert describe_problem(problem)
 
 
 def test_ambiguity_and_narrowing_by_departement_or_postal_code() -> None:
@@ -573,7 +573,7 @@ def test_arbitrary_cells_never_raise(rows: list[list[Any]]) -> None:
                 "bot.domain.offers"
             ).domain.offers.check_offer(result.fields)
         for problem in result.problems:
-            assert plain_description(problem)
+            assert describe_problem(problem)
     error_report(table, results)
 
 
@@ -619,7 +619,7 @@ async def test_import_writes_managed_offers_with_events_and_reimport_adds_nothin
     assert (first.imported, first.already_imported, first.failed) == (3, 0, 1)
     assert first.failed_lines == (5,) and len(first.offer_ids) == 3
     async with database.transaction() as session:
-        offers = list(await session.scalars(select(Offer).order_by(Offer.id)))  # type: ignore[arg-type]
+        offers = list(await session.scalars(select(Offer).order_by(col(Offer.id))))
         events = list(await session.scalars(select(OfferEvent)))
     assert [o.commune_name for o in offers] == ["Nantes", "Saint-Herblain", "Rezé"]
     for offer in offers:
@@ -674,6 +674,25 @@ async def test_import_is_all_or_nothing(database_url: str, monkeypatch: pytest.M
     await database.close()
 
 
+async def test_an_import_racing_another_one_writes_nothing(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = Database(database_url)
+    await database.upgrade()
+    await run_import(database, csv_bytes([HEADERS, GOOD_ROWS[0]]), "first.csv")
+
+    async def nothing_known(
+        session: Any, keys: Any
+    ) -> set[str]:  # as if the other import committed just after
+        return set()
+
+    monkeypatch.setattr(imports, "existing_keys", nothing_known)
+    with pytest.raises(imports.ConcurrentImportError):
+        await run_import(database, csv_bytes([HEADERS, *GOOD_ROWS]), "second.csv")
+    assert await offers_in(database) == (1, 1)
+    await database.close()
+
+
 async def test_import_refuses_rows_outside_its_departement_and_bad_arguments(database_url: str) -> None:
     database = Database(database_url)
     await database.upgrade()
@@ -710,14 +729,30 @@ async def test_command_line_import_of_a_file(database_url: str, tmp_path: Path) 
     assert incomplete.missing == (Requirement.COMMUNE,) and incomplete.outcome is None
 
 
-@pytest.mark.skipif(not os.environ.get("IMPORT_BENCH"), reason="set IMPORT_BENCH=1 for the 20 000-row import")
-async def test_twenty_thousand_rows_under_twenty_seconds(database_url: str) -> None:  # pragma: no cover
-    import time
+def test_every_target_refusal_and_problem_has_an_english_text() -> None:
+    assert set(importing.TARGET_NAMES) == set(Target)
+    for reason in RefusalReason:
+        assert importing.describe_refusal(ImportRefusal(reason, {"limit": 1}))
+    for kind in ProblemKind:
+        assert describe_problem(Problem(kind, "Commune", "x"))
 
-    rows = [row_with(Commentaires=f"Offre {n}") for n in range(20_000)]
-    database = Database(database_url)
-    await database.upgrade()
-    started = time.perf_counter()
-    outcome = await run_import(database, xlsx_bytes([HEADERS, *rows]), "big.xlsx")
-    assert outcome.imported == 20_000 and time.perf_counter() - started < 20
-    await database.close()
+
+def test_fingerprint_ignores_cell_types_order_and_the_day_but_not_the_content() -> None:
+    headers = ["Ville", "CP", "Places", "Disponible à partir du", "Jusqu'au", "Commentaires"]
+    typed = [
+        ["Nantes", 44000, 2, date(2026, 12, 1), None, "Calme"],
+        ["Rezé", 44400, 3, "maintenant", None, "x"],
+    ]
+    as_text = [
+        ["Rezé", "44400", "3", "Maintenant", "", "x"],
+        ["NANTES ", "44000", "2", "2026-12-01", "", "calme"],
+    ]
+    xlsx = table_of(xlsx_bytes([headers, *typed]), "a.xlsx")
+    csv_table = table_of(csv_bytes([headers, *as_text]))
+    keys_xlsx = {r.import_key for r in validate(xlsx, propose_mapping(xlsx.headers), "44", TODAY)}
+    keys_csv = {r.import_key for r in validate(csv_table, propose_mapping(csv_table.headers), "44", TODAY)}
+    later = validate(xlsx, propose_mapping(xlsx.headers), "44", TODAY + timedelta(days=3))
+    assert keys_xlsx == keys_csv == {r.import_key for r in later} and None not in keys_xlsx
+    changed = table_of(xlsx_bytes([headers, [*typed[0][:-1], "Calme, jardin"]]), "b.xlsx")
+    [other] = validate(changed, propose_mapping(changed.headers), "44", TODAY)
+    assert other.import_key not in keys_xlsx

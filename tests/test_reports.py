@@ -37,7 +37,7 @@ async def test_stats_text_and_chart(bot: BotUnderTest) -> None:
 async def test_export_reopens_with_sheets_values_and_escaping(bot: BotUnderTest) -> None:
     await accepted_user(bot, HOST)
     await grant(bot, COORDINATOR, "coordinator", "44")
-    place = await offer(bot, HOST, "Nantes", notes="=HYPERLINK(\"http://evil\",\"x\")")
+    place = await offer(bot, HOST, "Nantes", notes='=HYPERLINK("http://evil","x")')
     async with bot.database.transaction() as session:
         family = await households.create(session, 600, {"reference": "=CMD", "departement": "44", "adults": 2,
                                                         "children": 0}, bot.clock())  # fmt: skip
@@ -55,7 +55,9 @@ async def test_export_reopens_with_sheets_values_and_escaping(bot: BotUnderTest)
     assert all(cell.data_type != "f" for sheet in workbook for row in sheet.iter_rows() for cell in row)
     assert any(isinstance(v, str) and v.endswith("=CMD") for v in values)
     async with bot.database.transaction() as session:
-        assert [(e.actor_id, e.subject) for e in await audit.events(session, audit.EXPORTED)] == [(COORDINATOR, "xlsx")]
+        assert [(e.actor_id, e.subject) for e in await audit.events(session, audit.EXPORTED)] == [
+            (COORDINATOR, "xlsx")
+        ]
     csv_files = [m for m in await coordinator.send("/export csv") if m.get("document")]
     assert len(csv_files) == 4
     # Caseworkers may not export.

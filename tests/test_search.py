@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from bot.domain.dates import DateError
+from bot.domain.offers import LANGUAGES
 from bot.domain.search import (
     KNOWN_LANGUAGES,
     MAX_LINE_LENGTH,
@@ -119,6 +120,7 @@ GOOD_LINES: list[tuple[str, Criteria]] = [
     ('1p near:"Saint-Denis 93"', near(SAINT_DENIS_93, people=1)),
     ("1p «near:Saint-Denis (93)»", near(SAINT_DENIS_93, people=1)),
     ("93 1p near:Saint-Denis", near(SAINT_DENIS_93, departements=("93",), people=1)),
+    ("1p near:Saint-Denis dep:93", near(SAINT_DENIS_93, departements=("93",), people=1)),
     ("1p near:Saint-Denis 974", near(SAINT_DENIS_974, departements=("974",), people=1)),
     ('1p near:"Saint-Denis, Réunion"', near(SAINT_DENIS_974, people=1)),
     ("1p près:Le Mans 10 km", near(LE_MANS, people=1, radius_km=10.0)),
@@ -226,6 +228,10 @@ def test_an_ambiguous_commune_comes_with_the_candidates_and_the_rest_of_the_line
     assert isinstance(prefix, LineError) and prefix.code is LineErrorCode.AMBIGUOUS_COMMUNE
     assert prefix.candidates[0] == NANTES and len(prefix.candidates) == 8
     assert parse_search_line("1p near:Nant", TODAY) == near(commune("Nant", "12"), people=1)
+
+
+def test_the_languages_are_those_an_offer_can_carry() -> None:
+    assert set(KNOWN_LANGUAGES) == set(LANGUAGES)
 
 
 def test_the_examples_and_the_help() -> None:
@@ -383,6 +389,8 @@ def test_any_criteria_round_trip_through_the_line_and_json(
         {"v": 2},
         {**Criteria().to_json(), "people": "3"},
         {**Criteria().to_json(), "people": True},
+        {**Criteria().to_json(), "people": 0},
+        {**Criteria().to_json(), "days": 5000},
         {**Criteria().to_json(), "start": "15/03"},
         {**Criteria().to_json(), "near": [1.0]},
         {**Criteria().to_json(), "near": "Nantes"},

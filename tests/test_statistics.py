@@ -285,3 +285,24 @@ def test_chart_of_many_departements_and_of_nothing() -> None:
         warnings.simplefilter("error")
         data = statistics_chart(empty, translator("uk"))
     assert png_size(data) == (1080, 1350) and distinct_colours(data) > 5
+
+
+def test_tally_rules() -> None:
+    tally = Tally(["44"], TODAY, weeks=2)
+    tally.add_offers("44", "paused", 2, stale=1, unqualified=2, people=9)  # a paused offer is not stale
+    tally.add_offers("44", "available", 5, stale=2, unqualified=1, people=8)
+    tally.add_offers("44", "reserved", 1, unqualified=1)  # reserved: not "to qualify"
+    tally.add_offers("44", "withdrawn", 7, people=30)
+    tally.add_offers("85", "available", 3, people=12)  # outside the territory
+    tally.add_active_placements("44", TODAY, 1, 2)  # ends today: still "ending soon"
+    tally.add_active_placements("44", TODAY - timedelta(days=1), 1, 3)  # passed
+    tally.add_active_placements("44", None, 1, 1)
+    tally.add_new_offers("44", 2, 5)  # beyond the weeks shown
+    tally.add_days_to_qualification("44", -1, 1)  # clock skew: zero days
+    figures = tally.result().by_departement["44"]
+    assert figures.offers == OfferCounts(available=3, reserved=1, paused=2, stale=2, to_qualify=3)
+    assert (figures.places_available, figures.places_occupied) == (8, 6)
+    assert figures.ending == EndingSoon(1, 1, 1)
+    assert [w.new_offers for w in figures.weeks] == [0, 0]
+    assert figures.delays.days_to_qualification == 0.0
+    assert tally.result().territory == figures

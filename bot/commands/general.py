@@ -5,8 +5,9 @@ from __future__ import annotations
 from bot.chat import Reply
 from bot.commands.start import main_menu
 from bot.context import Ctx
+from bot.domain.access import Action
 from bot.i18n import N_, Translator
-from conversations import engine
+from conversations import engine, importing
 from storage import roles
 
 # (command, description) shown in /help and registered as Telegram command menus.
@@ -32,6 +33,7 @@ COORDINATOR = [
     ("milestones", N_("Days before a placement ends to alert, e.g. /milestones 44 60 30 14 7 1")),
     ("freshness", N_("Days before asking hosts “still available?”, e.g. /freshness 44 14")),
     ("digest", N_("Weekly digest on Monday morning: /digest on or /digest off")),
+    ("import", N_("Import offers from a spreadsheet (.xlsx or .csv)")),
 ]
 
 
@@ -75,6 +77,8 @@ async def anything_else(ctx: Ctx) -> list[Reply]:
     answered = await engine.handle_answer(ctx)
     if answered is not None:
         return answered
+    if ctx.incoming.document is not None and ctx.actor.may(Action.IMPORT):
+        return await importing.begin(ctx)
     if ctx.incoming.command:
         return [Reply(ctx.t._("I do not know this command. Send /help to see what you can do."))]
     if ctx.incoming.callback is not None:

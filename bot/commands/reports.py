@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.chat import Attachment, Reply
 from bot.charts import statistics_chart
+from bot.chat import Attachment, Reply
 from bot.context import Ctx
 from bot.domain.access import Action, require
 from bot.domain.statistics import Figures
@@ -50,7 +50,10 @@ async def statistics(ctx: Ctx) -> list[Reply]:
     title = t._("Territory {departements}").format(departements=", ".join(stats.departements))
     parts = [figures_text(t, title, stats.territory)]
     if len(stats.departements) > 1:
-        parts += [figures_text(t, departement, stats.by_departement[departement]) for departement in stats.departements]
+        parts += [
+            figures_text(t, departement, stats.by_departement[departement])
+            for departement in stats.departements
+        ]
     chart = statistics_chart(stats, t)
     return [
         Reply("\n\n".join(parts)),

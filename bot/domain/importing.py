@@ -37,8 +37,8 @@ Fingerprint
 -----------
 ``import_key`` is the SHA-256 (hex) of a canonical text made of the row's *parsed* values, so that the
 same row gives the same key whatever the file type (xlsx or csv), the column order, the row order, the
-cell types (``3`` or ``"3"``, a date cell or ``15/03/2027``), the case, accents-as-typed spacing of
-texts, and the day of the import. Contents (version ``v1``): commune INSEE code, kind, people, beds,
+cell types (``3`` or ``"3"``, a date cell or ``15/03/2027``), the case and spacing of texts, and
+the day of the import. Contents (version ``v1``): commune INSEE code, kind, people, beds,
 bedrooms, welcome, start and end dates *as written* (an explicit date is its ISO form; a relative
 answer such as "maintenant" is its folded text, so that the key does not change with the day),
 minimum stay, step-free, pets, children, smoking, equipment, transport, languages, cost, amount,
@@ -83,6 +83,7 @@ from bot.domain.validation import (
 )
 from bot.geo.communes import DEPARTEMENTS as DEPARTEMENT_NAMES
 from bot.geo.communes import Commune, load_communes, normalize
+from bot.i18n import N_
 
 MAX_BYTES: Final = 10 * 1024 * 1024
 MAX_ROWS: Final = 50_000
@@ -184,6 +185,7 @@ def display_text(value: CellValue, max_chars: int = 60) -> str:
     return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
 
 
+_MAYBE_FORMULA: Final = "=+-@ \t\r\n\u00a0"  # first characters worth a closer look
 _FORMULA_CALL_RE: Final = re.compile(r"[+\-@]\s*[A-Za-z_][A-Za-z0-9_.]*\s*\(")
 _DDE_RE: Final = re.compile(r"[=+\-@].*\|.*!")
 
@@ -401,7 +403,12 @@ def _read_sheet(sheet: Any, archive: zipfile.ZipFile) -> Table | ImportRefusal:
     )
     records: list[tuple[int, list[CellValue]]] = []
     for number, row in enumerate(rows, start=1):
-        values = [_cell(value) for value in row]
+        end = len(row)
+        while end and row[end - 1] is None:  # rows padded to a wide declared dimension
+            end -= 1
+        if not end:
+            continue
+        values = [_cell(value) for value in row[:end]]
         if any(value is not None for value in values):
             records.append((number, values))
             if len(records) > MAX_ROWS + 1:
@@ -858,11 +865,7 @@ def _shape(value: CellValue) -> _Shape:
     if isinstance(value, (int, float)):
         if value in (0, 1):
             return _Shape.YES_NO
-        return (
-            _Shape.CODE
-            if 1000 <= value <= 99999 and float(value).is_integer() and value >= 1000
-            else _Shape.NUMBER
-        )
+        return _Shape.CODE if 1000 <= value <= 99999 and float(value).is_integer() else _Shape.NUMBER
     text = str(value)
     if _CODE_RE.fullmatch(text):
         return _Shape.CODE
@@ -1597,14 +1600,15 @@ class _Validator:
         state = _Row()
         cells: dict[Target, tuple[str, CellValue]] = {}
         lists: dict[Target, list[tuple[str, CellValue]]] = {}
+        formulas = self.table.formula_cells
         for column, target in self.columns:
             value = values[column]
             header = self.table.headers[column]
-            if (index, column) in self.table.formula_cells:
+            if formulas and (index, column) in formulas:
                 state.problems.append(
                     Problem(ProblemKind.FORMULA_NEUTRALISED, header, display_text(value), {"kept": "result"})
                 )
-            if isinstance(value, str) and is_formula_like(value):
+            if isinstance(value, str) and value[:1] in _MAYBE_FORMULA and value and is_formula_like(value):
                 state.problems.append(
                     Problem(ProblemKind.FORMULA_NEUTRALISED, header, display_text(value), {"kept": "nothing"})
                 )
@@ -1969,7 +1973,10 @@ class _Validator:
     def _clean(cell: tuple[str, CellValue], maximum: int, state: _Row) -> str | None:
         header, value = cell
         text = value if isinstance(value, str) else display_text(value, MAX_CELL_CHARS)
-        cleaned = clean_free_text(text, max_length=10 * MAX_CELL_CHARS)
+        if text.isascii() and text.isprintable() and text.strip() == text and any(c.isalnum() for c in text):
+            cleaned: str | TextError = text  # what clean_free_text gives for such text, faster
+        else:
+            cleaned = clean_free_text(text, max_length=len(text) + 1)  # never TOO_LONG: cut below
         if isinstance(cleaned, TextError):
             return None
         if len(cleaned) > maximum:
@@ -2000,6 +2007,8 @@ def _key_text(value: Any) -> str:
     if isinstance(value, list):
         return ",".join(sorted(str(v) for v in value))
     if isinstance(value, str):
+        if value.isascii():  # the same as below, faster
+            return " ".join(value.lower().split())
         return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
     return str(value)
 
@@ -2070,33 +2079,72 @@ def summary(results: Iterable[RowResult]) -> dict[RowStatus, int]:
 # --------------------------------------------------------------------------- error report
 
 _PROBLEM_TEXTS: Final[dict[ProblemKind, str]] = {
-    ProblemKind.COMMUNE_MISSING: "No commune",
-    ProblemKind.UNKNOWN_COMMUNE: "Unknown commune",
-    ProblemKind.AMBIGUOUS_COMMUNE: "Several communes have this name: add the postal code",
-    ProblemKind.COMMUNE_OUTSIDE_DEPARTEMENT: "Commune outside the département",
-    ProblemKind.BAD_DATE: "Date not understood",
-    ProblemKind.END_BEFORE_START: "The end date is not after the start date",
-    ProblemKind.AVAILABILITY_OVER: "The end date is past",
-    ProblemKind.NEGATIVE_NUMBER: "Negative number",
-    ProblemKind.NOT_A_NUMBER: "Not a number",
-    ProblemKind.CAPACITY_MISSING: "No number of people or beds",
-    ProblemKind.NO_BEDS: "No beds",
-    ProblemKind.TOO_LARGE: "Number too large",
-    ProblemKind.BAD_DURATION: "Minimum stay not understood",
-    ProblemKind.MIN_STAY_TOO_LONG: "The minimum stay is longer than the availability",
-    ProblemKind.RENT_WITHOUT_AMOUNT: "Rent or charges without an amount",
-    ProblemKind.DUPLICATE_IN_FILE: "Same offer as another line",
-    ProblemKind.FORMULA_NEUTRALISED: "Formula not imported",
-    ProblemKind.BAD_PHONE: "Phone number not understood (left out)",
-    ProblemKind.UNKNOWN_VALUE: "Value not understood (kept in the notes)",
-    ProblemKind.TRUNCATED: "Text too long (shortened)",
-    ProblemKind.ALREADY_IMPORTED: "Already imported",
+    ProblemKind.COMMUNE_MISSING: N_("No commune"),
+    ProblemKind.UNKNOWN_COMMUNE: N_("Unknown commune"),
+    ProblemKind.AMBIGUOUS_COMMUNE: N_("Several communes have this name: add the postal code"),
+    ProblemKind.COMMUNE_OUTSIDE_DEPARTEMENT: N_("Commune outside the département"),
+    ProblemKind.BAD_DATE: N_("Date not understood"),
+    ProblemKind.END_BEFORE_START: N_("The end date is not after the start date"),
+    ProblemKind.AVAILABILITY_OVER: N_("The end date is past"),
+    ProblemKind.NEGATIVE_NUMBER: N_("Negative number"),
+    ProblemKind.NOT_A_NUMBER: N_("Not a number"),
+    ProblemKind.CAPACITY_MISSING: N_("No number of people or beds"),
+    ProblemKind.NO_BEDS: N_("No beds"),
+    ProblemKind.TOO_LARGE: N_("Number too large"),
+    ProblemKind.BAD_DURATION: N_("Minimum stay not understood"),
+    ProblemKind.MIN_STAY_TOO_LONG: N_("The minimum stay is longer than the availability"),
+    ProblemKind.RENT_WITHOUT_AMOUNT: N_("Rent or charges without an amount"),
+    ProblemKind.DUPLICATE_IN_FILE: N_("Same offer as another line"),
+    ProblemKind.FORMULA_NEUTRALISED: N_("Formula not imported"),
+    ProblemKind.BAD_PHONE: N_("Phone number not understood (left out)"),
+    ProblemKind.UNKNOWN_VALUE: N_("Value not understood (kept in the notes)"),
+    ProblemKind.TRUNCATED: N_("Text too long (shortened)"),
+    ProblemKind.ALREADY_IMPORTED: N_("Already imported"),
 }
 
 
-def plain_description(problem: Problem) -> str:
-    """An untranslated English description (the command line, logs); the bot translates instead."""
-    text = _PROBLEM_TEXTS[problem.kind]
+TARGET_NAMES: Final[dict[Target, str]] = {
+    Target.IGNORE: N_("Not imported"), Target.PRIVATE: N_("Host's personal data (not imported)"), Target.KIND: N_("Kind of place"),
+    Target.COMMUNE: N_("Commune"), Target.POSTAL_CODE: N_("Postal code"), Target.INSEE: N_("INSEE code"),
+    Target.DEPARTEMENT: N_("Département"), Target.ADDRESS: N_("Address"), Target.PEOPLE: N_("Number of people"),
+    Target.BEDS: N_("Beds"), Target.BEDROOMS: N_("Bedrooms"), Target.WELCOME: N_("Who can be welcomed"),
+    Target.AVAILABLE_FROM: N_("Available from"), Target.AVAILABLE_UNTIL: N_("Available until"),
+    Target.MIN_STAY: N_("Minimum stay"), Target.STEP_FREE: N_("Step-free"), Target.PETS: N_("Pets accepted"),
+    Target.CHILDREN: N_("Children welcome"), Target.SMOKING: N_("Smoking allowed"), Target.LANGUAGES: N_("Languages spoken"),
+    Target.EQUIPMENT: N_("Equipment (list)"), Target.FURNISHED: N_("Furnished"), Target.KITCHEN: N_("Kitchen access"),
+    Target.BATHROOM: N_("Private bathroom"), Target.INTERNET: N_("Internet"), Target.WASHING_MACHINE: N_("Washing machine"),
+    Target.TRANSPORT: N_("Getting around (list)"), Target.PUBLIC_TRANSPORT: N_("Public transport nearby"),
+    Target.SHOPS: N_("Shops nearby"), Target.PARKING: N_("Parking"), Target.CAR_NEEDED: N_("A car is needed"),
+    Target.COST: N_("Cost (free, charges, rent)"), Target.COST_EUR: N_("Amount in euros"), Target.FREE: N_("Free (yes/no)"),
+    Target.NOTES: N_("Notes"), Target.PHONE: N_("Phone"),
+}  # fmt: skip
+"""Untranslated English names of the targets (command line, logs); the bot shows translated labels."""
+
+_REFUSAL_TEXTS: Final[dict[RefusalReason, str]] = {
+    RefusalReason.TOO_BIG: N_("The file is too big"),
+    RefusalReason.TOO_MANY_ROWS: N_("The file has too many rows"),
+    RefusalReason.TOO_MANY_COLUMNS: N_("The file has too many columns"),
+    RefusalReason.MACRO_WORKBOOK: N_("Workbooks with macros are not accepted: save it as .xlsx"),
+    RefusalReason.OLD_OR_ENCRYPTED_WORKBOOK: N_(
+        "Old (.xls) or password-protected workbook: save it as .xlsx"
+    ),
+    RefusalReason.CORRUPTED: N_("The file is damaged"),
+    RefusalReason.NOT_A_SPREADSHEET: N_("This is not an .xlsx or .csv spreadsheet"),
+    RefusalReason.EMPTY: N_("The file is empty"),
+    RefusalReason.NO_HEADER: N_("The first row must hold the column names"),
+    RefusalReason.NO_ROWS: N_("There is no row under the column names"),
+}
+
+
+def describe_refusal(refusal: ImportRefusal, translate: Callable[[str], str] = str) -> str:
+    """Why a file is refused, in one sentence (`translate`: the user's translation of the English text)."""
+    details = ", ".join(f"{key}: {value}" for key, value in refusal.details.items())
+    return translate(_REFUSAL_TEXTS[refusal.reason]) + (f" ({details})" if details else "")
+
+
+def describe_problem(problem: Problem, translate: Callable[[str], str] = str) -> str:
+    """What is wrong with a cell or a row (`translate`: as for :func:`describe_refusal`)."""
+    text = translate(_PROBLEM_TEXTS[problem.kind])
     if problem.kind is ProblemKind.DUPLICATE_IN_FILE and "line" in problem.details:
         text += f" ({problem.details['line']})"
     if problem.kind is ProblemKind.AMBIGUOUS_COMMUNE and problem.details.get("candidates"):
@@ -2108,6 +2156,10 @@ def plain_description(problem: Problem) -> str:
         if problem.value:
             text += f" « {problem.value} »"
     return text
+
+
+def target_name(target: Target, translate: Callable[[str], str] = str) -> str:
+    return translate(TARGET_NAMES[target])
 
 
 _REPORT_UNSAFE_START: Final = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -2133,7 +2185,7 @@ def _report_cell(sheet: Any, value: Any) -> Any:
 def error_report(
     table: Table,
     results: Sequence[RowResult],
-    describe: Callable[[Problem], str] = plain_description,
+    describe: Callable[[Problem], str] = describe_problem,
     *,
     reason_header: str = "Motif",
     line_header: str = "Ligne",

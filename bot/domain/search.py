@@ -110,6 +110,7 @@ from bot.domain.validation import normalise_departement
 from bot.geo.communes import Commune, distance_km, load_communes, normalize
 
 __all__ = [
+    "KNOWN_LANGUAGES",
     "MAX_LINE_LENGTH",
     "MAX_PEOPLE",
     "MAX_RADIUS_KM",
@@ -125,6 +126,7 @@ __all__ = [
     "Ranking",
     "Reason",
     "Why",
+    "commune_label",
     "format_search_line",
     "parse_search_line",
     "rank",
@@ -205,6 +207,9 @@ class Criteria:
     :func:`within_territory` turns that into a subset of the caseworker's grants. ``near`` is a
     (latitude, longitude) pair, ``near_label`` its commune for display (``"Saint-Denis (93)"``).
     ``start`` None means today, whenever the search runs; ``days`` None means unknown.
+    ``radius_km`` only applies with ``near`` (without, as in ``LineError.partial``, it waits for
+    one). ``people`` is 1–:data:`MAX_PEOPLE`, ``days`` 1–3 × 365, ``radius_km`` up to
+    :data:`MAX_RADIUS_KM`: other values raise ValueError.
     """
 
     departements: tuple[str, ...] = ()
@@ -219,6 +224,15 @@ class Criteria:
     children: bool = False
     languages: tuple[str, ...] = ()
     include_stale: bool = False
+
+    def __post_init__(self) -> None:
+        """Refuse what no search means (ValueError): the dialogue validates answers before."""
+        if not 1 <= self.people <= MAX_PEOPLE:
+            raise ValueError(f"people out of range: {self.people}")
+        if self.days is not None and not 1 <= self.days <= MAX_DURATION_DAYS:
+            raise ValueError(f"days out of range: {self.days}")
+        if self.radius_km is not None and not 0.0 < self.radius_km <= MAX_RADIUS_KM:
+            raise ValueError(f"radius out of range: {self.radius_km}")
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict (dates in ISO format), read back by :meth:`from_json`."""
@@ -1034,7 +1048,11 @@ class _Parser:
             return LineError(LineErrorCode.EMPTY, "")
         # Départements typed anywhere on the line pick among homonymous communes (near:Saint-Denis 93).
         for word in self.words:
-            item = _classify(word)
+            match = _KEY_VALUE_RE.fullmatch(_fold(word))
+            if match is not None and _KEYS.get(match.group(1)) is _Key.DEP:
+                item = _departements(match.group(2).strip())
+            else:
+                item = _classify(word)
             if isinstance(item, _Item):
                 self.typed.extend(item.departements)
         n = 0

@@ -39,13 +39,19 @@ class MovableClock:
         return datetime.now(UTC) + self.offset
 
 
-def sandbox_commands(application: Application, database: Database, clock: MovableClock) -> dict[str, ExtraCommand]:  # type: ignore[type-arg]
+def sandbox_commands(
+    application: Application, database: Database, clock: MovableClock
+) -> dict[str, ExtraCommand]:  # type: ignore[type-arg]
     async def move_clock(_user: int, args: list[str]) -> str:
         match = SHIFT.match(args[0]) if len(args) == 1 else None
         if match is None:
             return "usage: :clock +30d   (or +12h, +45m): move the bot's clock forward, then send what is due"
         amount, unit = int(match.group(1)), match.group(2)
-        clock.offset += {"d": timedelta(days=amount), "h": timedelta(hours=amount), "m": timedelta(minutes=amount)}[unit]
+        clock.offset += {
+            "d": timedelta(days=amount),
+            "h": timedelta(hours=amount),
+            "m": timedelta(minutes=amount),
+        }[unit]
         await run_alerts(application)
         return f"the bot's clock now reads {clock():%Y-%m-%d %H:%M} UTC; alerts due by then were sent (quiet hours: 21:00–08:00 Paris)"
 
@@ -60,7 +66,9 @@ def sandbox_commands(application: Application, database: Database, clock: Movabl
         return f"user {user} is now {args[0]} in {departement}"
 
     return {
-        "clock": ExtraCommand("+30d     move the bot's clock forward (alerts due by then are sent)", move_clock),
+        "clock": ExtraCommand(
+            "+30d     move the bot's clock forward (alerts due by then are sent)", move_clock
+        ),
         "grant": ExtraCommand("ROLE DEP give yourself a role, e.g. :grant coordinator 44", grant),
     }
 

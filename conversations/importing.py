@@ -1,0 +1,227 @@
+"""A coordinator imports offers from a spreadsheet (.xlsx or .csv) sent to the bot.
+
+Steps: département, the association managing the offers, the columns nobody recognised (buttons), a preview
+with the counts, then the import. The file itself stays with Telegram: the dialogue keeps its file id and
+downloads it again at each step, so nothing large lives in the dialogue state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bot.chat import Attachment, Button, Incoming, Reply, esc
+from bot.context import Ctx
+from bot.domain import importing
+from bot.domain.access import Action, require
+from bot.domain.importing import Mapping, RowStatus, Table
+from bot.i18n import N_
+from conversations import engine
+from conversations.engine import Accepted, Invalid, Outcome, Stay, Step, button_data
+from conversations.steps import Departement, FreeText, with_territory
+from storage import audit
+from storage.imports import ConcurrentImportError, import_offers, mark_already_imported
+
+NAME = "import_offers"
+FILE_ID = "_file_id"
+FILENAME = "_filename"
+DEPARTEMENT = "departement"
+ORGANISATION = "organisation"
+COLUMNS = "columns"
+PREVIEW = "preview"
+MAPPING = "_mapping"
+MAX_BYTES = importing.MAX_BYTES
+REQUIREMENTS = {
+    importing.Requirement.COMMUNE: N_("a column with the commune (name, postal code or INSEE code)"),
+    importing.Requirement.CAPACITY: N_("a column with the number of people or beds"),
+}
+
+
+async def _table(ctx: Ctx, answers: dict[str, Any]) -> Table | importing.ImportRefusal:
+    assert ctx.fetch_file is not None
+    data = await ctx.fetch_file(answers[FILE_ID])
+    return await asyncio.to_thread(importing.read_table, data, answers[FILENAME])
+
+
+class Columns(Step):
+    """Each column nobody recognised gets a question with buttons; then the mapping is shown to confirm."""
+
+    name = COLUMNS
+
+    def prompt(self, ctx: Ctx, answers: dict[str, Any]) -> Reply:
+        mapping = Mapping.from_json(answers[MAPPING])
+        t = ctx.t
+        recognised = [
+            f"• {esc(header)} → {importing.target_name(target, t._)}"
+            for header, target in zip(mapping.headers, mapping.targets, strict=True)
+            if target is not None and target is not importing.Target.IGNORE
+        ]
+        unmapped = mapping.unmapped()
+        if unmapped:
+            column = unmapped[0]
+            header = mapping.headers[column]
+            likely = [
+                target for target in mapping.candidates(column) if target is not importing.Target.IGNORE
+            ][:9]
+            buttons = [
+                Button(importing.target_name(target, t._), button_data(COLUMNS, f"{column}:{target.value}"))
+                for target in [*likely, importing.Target.IGNORE]
+            ]
+            rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+            text = t._("Columns recognised:") + "\n" + "\n".join(recognised) + "\n\n"
+            text += t._("What does the column “{header}” hold?").format(header=esc(header))
+            return Reply(text, rows)
+        missing = [t._(REQUIREMENTS[need]) for need in mapping.missing()]
+        text = t._("Columns recognised:") + "\n" + "\n".join(recognised)
+        if missing:
+            text += "\n\n" + t._("The file lacks {what}: add it and send the file again.").format(
+                what="; ".join(missing)
+            )
+            return Reply(text)
+        return Reply(text, [[Button(t._("Continue"), button_data(COLUMNS, "ok"))]])
+
+    async def accept(
+        self, ctx: Ctx, answers: dict[str, Any], incoming: Incoming, choice: str | None
+    ) -> Outcome:
+        mapping = Mapping.from_json(answers[MAPPING])
+        if choice == "ok" and not mapping.unmapped() and not mapping.missing():
+            return Accepted({COLUMNS: True, **await prepare_preview(ctx, answers)})
+        column, _, target = (choice or "").partition(":")
+        if (
+            column.isdigit()
+            and int(column) < len(mapping.headers)
+            and target in {t.value for t in importing.Target}
+        ):
+            return Stay({MAPPING: mapping.with_choice(int(column), target).to_json()})
+        return Invalid(ctx.t._("Please choose one of the buttons."))
+
+
+class Preview(Step):
+    """The counts and a few rows, before anything is written."""
+
+    name = PREVIEW
+
+    def prompt(self, ctx: Ctx, answers: dict[str, Any]) -> Reply:
+        counts = answers.get("_counts") or {}
+        t = ctx.t
+        text = "\n".join([
+            t._("Ready to import from {file}:").format(file=esc(answers[FILENAME])),
+            t.n_("{n} offer to import", "{n} offers to import", counts.get("valid", 0)).format(n=counts.get("valid", 0)),
+            t.n_("{n} row with errors (reported to you in a spreadsheet)", "{n} rows with errors (reported to you in a spreadsheet)",
+                 counts.get("failed", 0)).format(n=counts.get("failed", 0)),
+            t.n_("{n} row already imported before", "{n} rows already imported before",
+                 counts.get("already", 0)).format(n=counts.get("already", 0)),
+            *(f"• {esc(line)}" for line in answers.get("_sample") or []),
+        ])  # fmt: skip
+        buttons = [
+            [
+                Button(t._("Import"), button_data(PREVIEW, "go")),
+                Button(t._("Cancel"), button_data(PREVIEW, "no")),
+            ]
+        ]
+        return Reply(text, buttons if counts.get("valid") or counts.get("failed") else [])
+
+    async def accept(
+        self, ctx: Ctx, answers: dict[str, Any], incoming: Incoming, choice: str | None
+    ) -> Outcome:
+        if choice in ("go", "no"):
+            return Accepted({PREVIEW: choice})
+        return Invalid(ctx.t._("Please choose one of the buttons."))
+
+
+class ImportOffers(engine.Dialogue):
+    name = NAME
+    steps = (
+        Departement(DEPARTEMENT, N_("Into which département do you import these offers?")),
+        FreeText(
+            ORGANISATION,
+            N_("Which association or service manages these offers (for hosts not on Telegram)?"),
+            200,
+        ),
+        Columns(),
+        Preview(),
+    )
+
+    async def complete(self, ctx: Ctx, answers: dict[str, Any]) -> list[Reply]:
+        if answers[PREVIEW] != "go":
+            return [Reply(ctx.t._("Nothing was imported."))]
+        require(ctx.actor, Action.IMPORT, answers[DEPARTEMENT])
+        table = await _table(ctx, answers)
+        if isinstance(table, importing.ImportRefusal):
+            return [Reply(importing.describe_refusal(table, ctx.t._))]
+        mapping = Mapping.from_json(answers[MAPPING])
+        results = await asyncio.to_thread(importing.validate, table, mapping, answers[DEPARTEMENT], ctx.today)
+        try:
+            outcome = await import_offers(ctx.session, results, organisation=answers[ORGANISATION], actor_id=ctx.user_id,
+                                          departement=answers[DEPARTEMENT], now=ctx.now)  # fmt: skip
+        except ConcurrentImportError:
+            return [
+                Reply(ctx.t._("The same offers were being imported at the same moment. Please try again."))
+            ]
+        await audit.record(ctx.session, ctx.user_id, audit.IMPORTED, answers[FILENAME][:60], ctx.now,
+                           imported=outcome.imported, failed=outcome.failed, departement=answers[DEPARTEMENT])  # fmt: skip
+        t = ctx.t
+        done = "\n".join([
+            t.n_("{n} offer imported.", "{n} offers imported.", outcome.imported).format(n=outcome.imported),
+            t.n_("{n} row already imported before.", "{n} rows already imported before.",
+                 outcome.already_imported).format(n=outcome.already_imported),
+            t.n_("{n} row not imported: see the attached spreadsheet.", "{n} rows not imported: see the attached spreadsheet.",
+                 outcome.failed).format(n=outcome.failed),
+        ])  # fmt: skip
+        replies = [Reply(done)]
+        if outcome.failed:
+            report = await asyncio.to_thread(
+                importing.error_report, table, results, lambda problem: importing.describe_problem(problem, t._),
+                reason_header=t._("Reason"), line_header=t._("Line"), sheet_title=t._("Errors"),
+            )  # fmt: skip
+            replies.append(
+                Reply(
+                    t._("Rows not imported, with the reason:"), attachment=Attachment("errors.xlsx", report)
+                )
+            )
+        return replies
+
+
+DIALOGUE = engine.register(ImportOffers())
+
+
+async def prepare_preview(ctx: Ctx, answers: dict[str, Any]) -> dict[str, Any]:
+    """Validate the rows for the preview: counts and a few lines (nothing written)."""
+    table = await _table(ctx, answers)
+    if isinstance(table, importing.ImportRefusal):
+        return {"_counts": {}, "_sample": []}
+    mapping = Mapping.from_json(answers[MAPPING])
+    results = await asyncio.to_thread(importing.validate, table, mapping, answers[DEPARTEMENT], ctx.today)
+    results = await mark_already_imported(ctx.session, results)
+    summary = importing.summary(results)
+    sample = [
+        f"{result.line}: {result.fields.get('commune_name')} · {result.fields.get('people')} · "
+        f"{result.fields.get('available_from')}"
+        for result in results if result.status is RowStatus.VALID and result.fields
+    ][:5]  # fmt: skip
+    counts = {"valid": summary.get(RowStatus.VALID, 0), "failed": summary.get(RowStatus.FAILED, 0),
+              "already": summary.get(RowStatus.ALREADY_IMPORTED, 0)}  # fmt: skip
+    return {"_counts": counts, "_sample": sample}
+
+
+async def begin(ctx: Ctx) -> list[Reply]:
+    """A spreadsheet was sent: check it, then ask the questions."""
+    territory = ctx.actor.territory(Action.IMPORT)
+    require(ctx.actor, Action.IMPORT)
+    document = ctx.incoming.document
+    if document is None:
+        return [Reply(ctx.t._("Send me the spreadsheet (.xlsx or .csv, 10 MB at most) as a file."))]
+    if document.size > MAX_BYTES:
+        return [
+            Reply(
+                importing.describe_refusal(importing.ImportRefusal(importing.RefusalReason.TOO_BIG), ctx.t._)
+            )
+        ]
+    answers: dict[str, Any] = {FILE_ID: document.file_id, FILENAME: document.filename}
+    table = await _table(ctx, answers)
+    if isinstance(table, importing.ImportRefusal):
+        return [Reply(importing.describe_refusal(table, ctx.t._))]
+    answers[MAPPING] = importing.propose_mapping(table.headers).to_json()
+    intro = Reply(ctx.t.n_("A spreadsheet with {n} row.", "A spreadsheet with {n} rows.", len(table.rows)).format(
+        n=len(table.rows)))  # fmt: skip
+    return [intro, *await engine.begin(ctx, DIALOGUE, with_territory(answers, territory, DEPARTEMENT))]
