@@ -25,11 +25,12 @@ Conventions
 from __future__ import annotations
 
 import re
-import unicodedata
 from calendar import monthrange
 from datetime import date, timedelta
 from enum import Enum
 from typing import Final
+
+from bot.domain.validation import fold
 
 
 class DateError(Enum):
@@ -137,29 +138,12 @@ def check_period(start: date, end: date | None) -> DateError | None:
 
 # --------------------------------------------------------------------------- text normalisation
 
-_APOSTROPHES: Final = "'’‘ʼ`´′ʹ"
-_DASHES: Final = "‐‑‒–—―−"
 _SEPARATORS_RE: Final = re.compile(r"[,;:!?()\[\]{}«»\"“”„]+")
-
-
-def _fold(text: str) -> str:
-    """Case-fold, strip accents/combining marks and apostrophes, unify dashes and spaces."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    decomposed = unicodedata.normalize("NFD", folded)
-    out: list[str] = []
-    for char in decomposed:
-        if unicodedata.combining(char) or char in _APOSTROPHES:
-            continue
-        if char in _DASHES:
-            out.append("-")
-        else:
-            out.append(char)
-    return "".join(out)
 
 
 def _tokens(text: str) -> list[str]:
     """Fold ``text`` and split it into words, dropping punctuation and trailing dots."""
-    cleaned = _SEPARATORS_RE.sub(" ", _fold(text))
+    cleaned = _SEPARATORS_RE.sub(" ", fold(text))
     tokens: list[str] = []
     for raw in cleaned.split():
         token = raw.strip(".")
@@ -511,7 +495,7 @@ def parse_duration_days(text: str) -> int | DateError:
     """
     if len(text) > MAX_INPUT_LENGTH:
         return DateError.UNREADABLE
-    folded = _DIGIT_LETTER_RE.sub(r"\1 \2", _SEPARATORS_RE.sub(" ", _fold(text)))
+    folded = _DIGIT_LETTER_RE.sub(r"\1 \2", _SEPARATORS_RE.sub(" ", fold(text)))
     tokens = [t for t in (raw.strip(".") for raw in folded.split()) if t]
     joined = " ".join(tokens)
     for filler in sorted(_DURATION_FILLERS, key=len, reverse=True):

@@ -106,7 +106,7 @@ from bot.domain.dates import (
     parse_duration_days,
     parse_user_date,
 )
-from bot.domain.validation import normalise_departement
+from bot.domain.validation import fold, normalise_departement
 from bot.geo.communes import Commune, distance_km, load_communes, normalize
 
 __all__ = [
@@ -723,27 +723,14 @@ class LineError:
     partial: Criteria | None = None
 
 
-_APOSTROPHES: Final = "'’‘ʼ`´′ʹ"
-_DASHES: Final = "‐‑‒–—―−﹣－"
 _QUOTES: Final = '"“”«»„‟'
-
-
-def _fold(text: str) -> str:
-    """NFKC, case-fold, no accents or apostrophes, every dash a ``-``."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    out: list[str] = []
-    for char in unicodedata.normalize("NFD", folded):
-        if unicodedata.combining(char) or char in _APOSTROPHES:
-            continue
-        out.append("-" if char in _DASHES else char)
-    return "".join(out)
 
 
 _V = TypeVar("_V")
 
 
 def _words(spec: str) -> frozenset[str]:
-    return frozenset(_fold(word) for word in spec.split("|"))
+    return frozenset(fold(word) for word in spec.split("|"))
 
 
 def _table(entries: Mapping[str, _V]) -> dict[str, _V]:
@@ -917,8 +904,8 @@ def _join_units(words: list[str]) -> list[str]:
         word = words[n]
         if (
             n + 1 < len(words)
-            and _NUMBER_RE.fullmatch(_fold(word))
-            and _fold(words[n + 1]).rstrip(".") in _UNITS
+            and _NUMBER_RE.fullmatch(fold(word))
+            and fold(words[n + 1]).rstrip(".") in _UNITS
         ):
             joined.append(f"{word} {words[n + 1]}")
             n += 2
@@ -940,7 +927,7 @@ def _number(text: str) -> float | None:
 
 def _classify(word: str) -> _Item | LineErrorCode:
     """What a word without ``key:`` means, or why it means nothing."""
-    folded = _fold(word)
+    folded = fold(word)
     flag = _FLAGS.get(folded)
     if flag is not None:
         return _Item(flag=flag)
@@ -1048,7 +1035,7 @@ class _Parser:
             return LineError(LineErrorCode.EMPTY, "")
         # Départements typed anywhere on the line pick among homonymous communes (near:Saint-Denis 93).
         for word in self.words:
-            match = _KEY_VALUE_RE.fullmatch(_fold(word))
+            match = _KEY_VALUE_RE.fullmatch(fold(word))
             if match is not None and _KEYS.get(match.group(1)) is _Key.DEP:
                 item = _departements(match.group(2).strip())
             else:
@@ -1066,7 +1053,7 @@ class _Parser:
     def _is_free(self, n: int) -> bool:
         """True if word ``n`` means nothing by itself, so may continue a name or a date."""
         word = self.words[n]
-        match = _KEY_VALUE_RE.fullmatch(_fold(word))
+        match = _KEY_VALUE_RE.fullmatch(fold(word))
         if match is not None and match.group(1) in _KEYS:
             return False
         return isinstance(_classify(word), LineErrorCode)
@@ -1074,7 +1061,7 @@ class _Parser:
     def _word(self, n: int) -> int | LineError:
         """Handle word ``n``; returns how many words it used."""
         word = self.words[n]
-        match = _KEY_VALUE_RE.fullmatch(_fold(word))
+        match = _KEY_VALUE_RE.fullmatch(fold(word))
         if match is not None:
             key = _KEYS.get(match.group(1))
             if key is None:
@@ -1099,7 +1086,7 @@ class _Parser:
             return self._extended(n + used, key, head, value, used)
         if key is _Key.LANG:
             codes: list[str] = []
-            for part in re.split(r"[,;+/]", _fold(value)):
+            for part in re.split(r"[,;+/]", fold(value)):
                 if not part:
                     continue
                 code = _LANGUAGES.get(part.strip())
@@ -1108,12 +1095,12 @@ class _Parser:
                 codes.append(code)
             error = self._apply(_Item(languages=tuple(codes)), head)
         elif key is _Key.DEP:
-            item = _departements(_fold(value).strip())
+            item = _departements(fold(value).strip())
             if isinstance(item, LineErrorCode):
                 return LineError(item, head)
             error = self._apply(item, head)
         else:
-            number = _number(_fold(value).strip().removesuffix("km").strip())
+            number = _number(fold(value).strip().removesuffix("km").strip())
             if number is None:
                 return LineError(LineErrorCode.BAD_NUMBER, head)
             unit = _Unit.KM if key is _Key.RADIUS else _Unit.PEOPLE

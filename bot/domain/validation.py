@@ -23,8 +23,8 @@ _DASHES: Final = "‐‑‒–—―−﹣－"
 _APOSTROPHES: Final = "'’‘ʼ`´′ʹ"
 
 
-def _fold(text: str) -> str:
-    """NFKC, case-fold, drop accents and apostrophes, turn every dash into ``-``."""
+def fold(text: str) -> str:
+    """NFKC, case-fold, drop accents and apostrophes, turn every dash into ``-``: how typed words compare."""
     folded = unicodedata.normalize("NFKC", text).casefold()
     out: list[str] = []
     for char in unicodedata.normalize("NFD", folded):
@@ -35,7 +35,7 @@ def _fold(text: str) -> str:
 
 
 def _fold_all(words: str) -> frozenset[str]:
-    return frozenset(" ".join(_fold(word).split()) for word in words.split("|"))
+    return frozenset(" ".join(fold(word).split()) for word in words.split("|"))
 
 
 # --------------------------------------------------------------------------- numbers
@@ -89,7 +89,7 @@ def parse_count(text: str, minimum: int, maximum: int) -> int | NumberError:
         raise ValueError(f"invalid bounds [{minimum}, {maximum}]")
     if len(text) > MAX_NUMBER_INPUT_LENGTH:
         return NumberError.NOT_A_NUMBER
-    cleaned = " ".join(_fold(text).split()).rstrip(".!").strip()
+    cleaned = " ".join(fold(text).split()).rstrip(".!").strip()
     match = _COUNT_RE.fullmatch(cleaned)
     if match is None:
         return NumberError.NOT_A_NUMBER
@@ -167,7 +167,7 @@ def parse_amount_eur(text: str) -> Decimal | NumberError:
     """
     if len(text) > MAX_NUMBER_INPUT_LENGTH:
         return NumberError.NOT_A_NUMBER
-    cleaned = " ".join(_fold(text).split()).rstrip("!").strip()
+    cleaned = " ".join(fold(text).split()).rstrip("!").strip()
     if cleaned in _FREE_WORDS:
         return Decimal(0).quantize(_CENT)
     padded = f" {cleaned} "
@@ -326,7 +326,7 @@ def parse_phone(text: str) -> str | PhoneError:
     """
     if len(text) > MAX_NUMBER_INPUT_LENGTH:
         return PhoneError.TOO_LONG
-    cleaned = " ".join(_fold(text).split())
+    cleaned = " ".join(fold(text).split())
     for prefix in _PHONE_PREFIXES:
         if cleaned.startswith(prefix):
             cleaned = cleaned[len(prefix) :].lstrip(" :.")
@@ -410,7 +410,7 @@ def parse_yes_no(text: str) -> bool | None:
     """
     if len(text) > MAX_NUMBER_INPUT_LENGTH:
         return None
-    folded = _fold(text)
+    folded = fold(text)
     symbols = {c for c in folded if c not in "\ufe0f\u200d" and not ("\U0001f3fb" <= c <= "\U0001f3ff")}
     symbols -= set(" .!,;")
     if symbols and symbols <= _YES_EMOJI:

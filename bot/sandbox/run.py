@@ -13,6 +13,7 @@ import re
 import signal
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from telegram.ext import Application
 
@@ -40,8 +41,8 @@ class MovableClock:
 
 
 def sandbox_commands(
-    application: Application, database: Database, clock: MovableClock
-) -> dict[str, ExtraCommand]:  # type: ignore[type-arg]
+    application: Application[Any, Any, Any, Any, Any, Any], database: Database, clock: MovableClock
+) -> dict[str, ExtraCommand]:
     async def move_clock(_user: int, args: list[str]) -> str:
         match = SHIFT.match(args[0]) if len(args) == 1 else None
         if match is None:
