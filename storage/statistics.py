@@ -88,7 +88,9 @@ async def territory_statistics(
             col(Offer.departement), col(Offer.status), func.count(), func.count(col(Offer.stale_since)),
             func.count(unqualified), func.sum(fresh_people),
         )
-        .where(in_territory, col(Offer.status) != WITHDRAWN)
+        # A turned-down offer left the search: not a place anyone can be offered (but still occupied if it is).
+        .where(in_territory, col(Offer.status) != WITHDRAWN,
+               or_(col(Offer.status) != "available", col(Offer.qualification) != "turned_down"))
         .group_by(col(Offer.departement), col(Offer.status))
     )  # fmt: skip
     for departement, status, count, stale, not_qualified, people in rows:
