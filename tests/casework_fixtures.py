@@ -16,8 +16,8 @@ async def accepted_user(bot: BotUnderTest, user_id: int, language: str = "fr") -
         await users.register(session, user_id, language, bot.clock())
 
 
-async def grant(bot: BotUnderTest, user_id: int, role: str, *departements: str) -> None:
-    await accepted_user(bot, user_id)
+async def grant(bot: BotUnderTest, user_id: int, role: str, *departements: str, language: str = "fr") -> None:
+    await accepted_user(bot, user_id, language)
     async with bot.database.transaction() as session:
         for departement in departements:
             await roles.grant(session, user_id, role, departement, granted_by=None, organisation="Test")

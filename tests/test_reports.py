@@ -29,8 +29,8 @@ async def test_stats_text_and_chart(bot: BotUnderTest) -> None:
     [chart] = [m for m in replies if m.get("photo")]
     png = bot.api.file_bytes(chart["photo"][-1]["file_id"])
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
+    await grant(bot, COORDINATOR + 1, "coordinator", "44", language="uk")
     uk = bot.user(COORDINATOR + 1, "uk")
-    await grant(bot, COORDINATOR + 1, "coordinator", "44")
     assert UK._("Territory {departements}").format(departements="44") in texts(await uk.send("/stats"))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.charts import statistics_chart
 from bot.chat import Attachment, Reply
 from bot.context import Ctx
@@ -54,7 +56,7 @@ async def statistics(ctx: Ctx) -> list[Reply]:
             figures_text(t, departement, stats.by_departement[departement])
             for departement in stats.departements
         ]
-    chart = statistics_chart(stats, t)
+    chart = await asyncio.to_thread(statistics_chart, stats, t)  # matplotlib takes about half a second
     return [
         Reply("\n\n".join(parts)),
         Reply(t._("Trends over 12 weeks and breakdown by département"),
@@ -73,8 +75,9 @@ async def export(ctx: Ctx) -> list[Reply]:
     note = t._("Export of {departements}. It contains no personal data of hosts or households; keep it within "
                "your service. This export is recorded.").format(departements=", ".join(sorted(territory)))  # fmt: skip
     if as_csv:
-        files = [Reply("", attachment=Attachment(export_filename(data, t, "csv", sheet), export_csv(data, t, sheet)))
+        files = [Reply("", attachment=Attachment(export_filename(data, t, "csv", sheet),
+                                                 await asyncio.to_thread(export_csv, data, t, sheet)))
                  for sheet in SHEETS]  # fmt: skip
         return [Reply(note), *files]
-    workbook = export_workbook(data, t)
+    workbook = await asyncio.to_thread(export_workbook, data, t)  # seconds for a large territory
     return [Reply(note, attachment=Attachment(export_filename(data, t, "xlsx"), workbook))]
