@@ -598,3 +598,12 @@ def test_parse_duration_days_bare_numbers(n: int) -> None:
         assert result is DateError.NOT_POSITIVE
     else:
         assert result is DateError.TOO_FAR
+
+
+def test_yesterday_in_each_language() -> None:
+    from datetime import date as day
+
+    from bot.domain.dates import parse_user_date
+
+    for word in ("hier", "Yesterday", "вчора"):
+        assert parse_user_date(word, day(2026, 11, 22)) == day(2026, 11, 21)

@@ -49,7 +49,8 @@ LINE_PROBLEMS = {
 
 def search_help(t: Translator) -> str:
     examples = "\n".join(f"<code>/search {esc(example)}</code>" for example in SEARCH_LINE_EXAMPLES[:3])
-    return f"{t._(SEARCH_HELP)}\n\n{t._('Examples:')}\n{examples}"
+    heading = t._("Examples:")
+    return f"{t._(SEARCH_HELP)}\n\n{heading}\n{examples}"
 
 
 def explain(t: Translator, error: LineError) -> str:
@@ -59,7 +60,8 @@ def explain(t: Translator, error: LineError) -> str:
     example = t._("For example: {example}").format(
         example=f"<code>/search {esc(SEARCH_LINE_EXAMPLES[1])}</code>"
     )
-    return f"{text}\n{example}\n{t._('All the words: /help search')}"
+    more = t._("All the words: /help search")
+    return f"{text}\n{example}\n{more}"
 
 
 async def search_command(ctx: Ctx) -> list[Reply]:

@@ -185,6 +185,7 @@ _TODAY_WORDS: Final = _fold_all(
     "|зараз|прямо зараз|сьогодні|негайно|відразу|одразу|вже|якнайшвидше|сейчас|сегодня|сразу"
 )
 _TOMORROW_WORDS: Final = _fold_all("demain|tomorrow|завтра")
+_YESTERDAY_WORDS: Final = _fold_all("hier|yesterday|вчора|учора|вчера")
 _AFTER_TOMORROW_WORDS: Final = _fold_all(
     "après-demain|après demain|day after tomorrow|the day after tomorrow|післязавтра|послезавтра"
 )
@@ -361,6 +362,8 @@ def _parse_date_core(tokens: list[str], today: date) -> date | DateError:
             return today
         if phrase in _TOMORROW_WORDS:
             return today + timedelta(days=1)
+        if phrase in _YESTERDAY_WORDS:  # for days in the past (a visit); a start date then means today
+            return today - timedelta(days=1)
         if phrase in _AFTER_TOMORROW_WORDS:
             return today + timedelta(days=2)
     if not core:
@@ -401,7 +404,7 @@ def parse_user_date(text: str, today: date) -> date | DateError:
       ``15th March``, ``lundi 15 mars``, abbreviations (``15 janv.``, ``Sept 3``);
     * words: ``maintenant``, ``dès maintenant``, ``aujourd'hui``, ``immédiatement``, ``now``,
       ``today``, ``зараз``, ``сьогодні``, ``негайно`` (today); ``demain``, ``tomorrow``,
-      ``завтра``; ``après-demain``, ``післязавтра``;
+      ``завтра``; ``après-demain``, ``післязавтра``; ``hier``, ``yesterday``, ``вчора``;
     * relative: ``dans 2 semaines``, ``in 3 days``, ``через 2 тижні``, ``dans un mois``,
       ``in a week``, ``через тиждень``, ``2 weeks from now``, ``через півроку``. Days and weeks
       are added as days; months and years as calendar months clamped to the month end
