@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from telegram import Bot
 
 from bot.alerts import send_due
@@ -86,6 +86,9 @@ async def populate(database: Database, placements: int, alerting: int) -> set[in
             await session.execute(insert(Offer), offers)
             await session.execute(insert(Household), households)
             await session.execute(insert(Placement), rows)
+    # Fresh tables get their planner statistics, as autovacuum gives them in production.
+    async with database.engine.begin() as connection:
+        await connection.execute(text("ANALYZE"))
     return users
 
 
@@ -99,8 +102,6 @@ async def timed_sweep(database: Database) -> tuple[float, int]:
 async def fresh_database(url: str | None, folder: Path, name: str) -> Database:
     database = Database(url or f"sqlite+aiosqlite:///{folder / name}")
     if url:
-        from sqlalchemy import text
-
         async with database.engine.begin() as connection:
             await connection.execute(text("DROP SCHEMA public CASCADE"))
             await connection.execute(text("CREATE SCHEMA public"))

@@ -401,10 +401,8 @@ class ChatSession:
             for msg in self.api.messages(self.current):
                 self.out(render_message(msg))
         elif name in self.extra_commands:
-            since = self.api.version
+            # What it makes the bot send (alerts after :clock) is sent before it returns.
             self.out(await self.extra_commands[name].run(self.current, args))
-            if self.wait_for_replies:
-                await self.settle(since)
             self.flush()
         else:
             self.out(f"unknown command :{name} (type :help; start a message with \\ to send it as is)")
