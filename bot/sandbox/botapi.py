@@ -1725,16 +1725,8 @@ class FakeBotApi:
         else:
             stored = self._existing_file(photo, "photo")
             sizes = self._photo_sizes_of(stored)
-        caption, raw_caption, entities, parse_mode = self._caption(params)
-        markup = self._check_reply_markup(params.get("reply_markup"))
-        record = self._new_bot_record(chat, params, markup)
+        record = self._captioned_record(chat, params)
         record.photo = sizes
-        record.caption, record.raw_caption, record.caption_entities, record.parse_mode = (
-            caption,
-            raw_caption,
-            entities,
-            parse_mode,
-        )
         return self._commit_bot_record(chat, record)
 
     def _photo_sizes_of(self, stored: _StoredFile) -> list[JsonDict]:
@@ -1777,17 +1769,18 @@ class FakeBotApi:
                 info["file_name"] = stored.file_name
             if stored.mime_type:
                 info["mime_type"] = stored.mime_type
-        caption, raw_caption, entities, parse_mode = self._caption(params)
-        markup = self._check_reply_markup(params.get("reply_markup"))
-        record = self._new_bot_record(chat, params, markup)
+        record = self._captioned_record(chat, params)
         record.document = info
-        record.caption, record.raw_caption, record.caption_entities, record.parse_mode = (
-            caption,
-            raw_caption,
-            entities,
-            parse_mode,
-        )
         return self._commit_bot_record(chat, record)
+
+    def _captioned_record(self, chat: _Chat, params: JsonDict) -> _Record:
+        """A new bot message with the caption and keyboard of `params` (photos, documents)."""
+        caption, raw_caption, entities, parse_mode = self._caption(params)
+        record = self._new_bot_record(chat, params, self._check_reply_markup(params.get("reply_markup")))
+        record.caption, record.raw_caption, record.caption_entities, record.parse_mode = (
+            caption, raw_caption, entities, parse_mode,
+        )  # fmt: skip
+        return record
 
     async def _m_send_location(self, params: JsonDict, request: web.Request | None) -> Any:
         chat = self._sendable_chat(params)
