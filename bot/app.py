@@ -27,7 +27,7 @@ from bot.config import Settings
 from bot.context import Ctx
 from bot.domain import casework
 from bot.domain.access import AccessDenied
-from bot.handlers import SERVICES, Action, Clock, Services, handler, on_error, system_clock
+from bot.handlers import SERVICES, Action, Callback, Clock, Services, handler, on_error, system_clock
 from bot.i18n import all_translators
 from conversations import engine, importing
 from storage import audit
@@ -82,47 +82,57 @@ def professional(action: Action) -> Action:
 
 
 def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
-    on = application.add_handler
-    on(CommandHandler("start", handler(start.start)))
-    on(CallbackQueryHandler(handler(start.on_privacy_button), pattern=r"^privacy:"))
-    on(CommandHandler("help", handler(general.show_help)))
-    on(CommandHandler("language", handler(registered(language.choose))))
-    on(CallbackQueryHandler(handler(registered(language.on_button)), pattern=r"^lang:"))
-    on(CommandHandler("cancel", handler(registered(general.cancel))))
-    on(CommandHandler("myoffers", handler(exclusive(host.my_offers))))
-    on(CallbackQueryHandler(handler(exclusive(host.on_offer_button)), pattern=r"^offer:"))
-    on(CallbackQueryHandler(handler(exclusive(host.on_still_available_answer)), pattern=r"^fresh:"))
-    on(CommandHandler("mydata", handler(registered(host.my_data))))
-    on(CallbackQueryHandler(handler(registered(host.on_erase_button)), pattern=r"^erase:"))
-    on(CallbackQueryHandler(handler(exclusive(professional(start.on_menu_button))), pattern=r"^menu:"))
-    on(CommandHandler("invite", handler(exclusive(professional(team.invite)))))
-    on(CommandHandler("members", handler(exclusive(professional(team.members)))))
-    on(CallbackQueryHandler(handler(exclusive(professional(team.on_members_button))), pattern=r"^mem:"))
-    on(CommandHandler("stats", handler(exclusive(professional(reports.statistics)))))
-    on(CommandHandler("export", handler(exclusive(professional(reports.export)))))
-    on(CommandHandler("import", handler(exclusive(professional(importing.begin)))))
-    on(CommandHandler("alerts", handler(exclusive(professional(coordination.alerts_overview)))))
-    on(CommandHandler("milestones", handler(exclusive(professional(coordination.set_milestones)))))
-    on(CommandHandler("freshness", handler(exclusive(professional(coordination.set_freshness)))))
-    on(CommandHandler("digest", handler(exclusive(professional(coordination.toggle_digest)))))
-    on(CallbackQueryHandler(handler(exclusive(professional(coordination.on_alert_button))), pattern=r"^al:"))
-    on(CallbackQueryHandler(handler(exclusive(coordination.on_host_question_button)), pattern=r"^hq:"))
-    on(CallbackQueryHandler(handler(exclusive(coordination.on_offer_end_button)), pattern=r"^oe:"))
-    on(CommandHandler("search", handler(exclusive(professional(search.search_command)))))
-    on(CallbackQueryHandler(handler(exclusive(professional(search_results.on_page_button))), pattern=r"^sr:"))
-    on(CallbackQueryHandler(handler(exclusive(professional(search.on_commune_button))), pattern=r"^sn:"))
-    on(CommandHandler("household", handler(exclusive(professional(casework_commands.new_household)))))
-    on(CommandHandler("placements", handler(exclusive(professional(casework_commands.my_placements)))))
-    on(CallbackQueryHandler(handler(exclusive(professional(casework_commands.on_offer_button))),
-                            pattern=r"^(od|oc|oq|op|pp):"))  # fmt: skip
-    on(
-        CallbackQueryHandler(
-            handler(exclusive(professional(casework_commands.on_placement_button))), pattern=r"^pl:"
-        )
-    )
+    def host_side(action: Action) -> Callback:
+        return handler(exclusive(action))
+
+    def pro(action: Action) -> Callback:
+        return handler(exclusive(professional(action)))
+
+    commands: dict[str, Callback] = {
+        "start": handler(start.start),
+        "help": handler(general.show_help),
+        "language": handler(registered(language.choose)),
+        "cancel": handler(registered(general.cancel)),
+        "mydata": handler(registered(host.my_data)),
+        "myoffers": host_side(host.my_offers),
+        "search": pro(search.search_command),
+        "household": pro(casework_commands.new_household),
+        "placements": pro(casework_commands.my_placements),
+        "invite": pro(team.invite),
+        "members": pro(team.members),
+        "stats": pro(reports.statistics),
+        "export": pro(reports.export),
+        "import": pro(importing.begin),
+        "alerts": pro(coordination.alerts_overview),
+        "milestones": pro(coordination.set_milestones),
+        "freshness": pro(coordination.set_freshness),
+        "digest": pro(coordination.toggle_digest),
+    }
+    # Buttons, by the prefix of their data (dialogue buttons, "d:", go to the dialogue in progress).
+    buttons: dict[str, Callback] = {
+        "privacy": handler(start.on_privacy_button),
+        "lang": handler(registered(language.on_button)),
+        "erase": handler(registered(host.on_erase_button)),
+        "offer": host_side(host.on_offer_button),
+        "fresh": host_side(host.on_still_available_answer),
+        "hq": host_side(coordination.on_host_question_button),
+        "oe": host_side(coordination.on_offer_end_button),
+        "menu": pro(start.on_menu_button),
+        "mem": pro(team.on_members_button),
+        "al": pro(coordination.on_alert_button),
+        "sr": pro(search_results.on_page_button),
+        "sn": pro(search.on_commune_button),
+        "od|oc|oq|op|pp": pro(casework_commands.on_offer_button),
+        "pl": pro(casework_commands.on_placement_button),
+    }
+    for name, callback in commands.items():
+        application.add_handler(CommandHandler(name, callback))
+    for prefixes, callback in buttons.items():
+        application.add_handler(CallbackQueryHandler(callback, pattern=rf"^({prefixes}):"))
     # Everything else: the answer to the dialogue in progress, or a helpful reply.
-    on(MessageHandler(filters.ALL, handler(registered(professional(general.anything_else)))))
-    on(CallbackQueryHandler(handler(registered(professional(general.anything_else)))))
+    anything_else = handler(registered(professional(general.anything_else)))
+    application.add_handler(MessageHandler(filters.ALL, anything_else))
+    application.add_handler(CallbackQueryHandler(anything_else))
     application.add_error_handler(on_error)
 
 

@@ -27,6 +27,7 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 Action = Callable[[Ctx], Awaitable[list[Reply]]]
+Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 Clock = Callable[[], datetime]
 SERVICES = "services"
 
@@ -87,7 +88,7 @@ async def _download(context: ContextTypes.DEFAULT_TYPE, file_id: str) -> bytes:
     return bytes(await file.download_as_bytearray())
 
 
-def handler(action: Action) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+def handler(action: Action) -> Callback:
     async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _run(action, update, context)
 
