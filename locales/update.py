@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALES = Path(__file__).resolve().parent
 SOURCES = ("bot", "conversations")
 KEYWORDS = {"_": None, "N_": None, "n_": (1, 2)}
-LANGUAGES = ("fr", "uk", "en")
+LANGUAGES = ("fr", "uk")  # English is the source language: it needs no catalog
 
 
 def extract() -> Catalog:
