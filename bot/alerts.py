@@ -26,7 +26,7 @@ from bot.domain import reminders
 from bot.i18n import Translator, translator
 from bot.rate import Limiter
 from bot.telegram_io import send_one
-from storage import alerts, users
+from storage import alerts, updates, users
 from storage.db import Database
 from storage.models import Alert, Household, Offer, Placement
 
@@ -227,9 +227,11 @@ async def _drain(queue: asyncio.Queue[Alert], database: Database, bot: Bot, cloc
 
 
 async def sweep_once(database: Database, clock: Callable[[], datetime], holder: str = INSTANCE) -> int | None:
-    """Record the alerts due now, if this process holds the sweeper lease; None if another one does."""
+    """Record the alerts due now, if this process holds the sweeper lease; None if another one does.
+    The same periodic round forgets the ids of updates handled more than two days ago."""
     async with database.transaction() as session:
         now = clock()
         if not await alerts.take_lease(session, "alert-sweeper", holder, now, SWEEP_LEASE):
             return None
+        await updates.forget_old(session, now)
         return await reminders.sweep(session, now)

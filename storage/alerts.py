@@ -89,15 +89,6 @@ async def retry_later(
     await session.execute(update(Alert).where(col(Alert.id) == alert_id).values(**values))
 
 
-async def postpone_all(session: AsyncSession, at: datetime) -> None:
-    """Quiet hours or a flood limit: everything due waits until `at`."""
-    await session.execute(
-        update(Alert)
-        .where(col(Alert.status) == PENDING, col(Alert.next_attempt_at) < at)
-        .values(next_attempt_at=at)
-    )
-
-
 async def undeliverable(session: AsyncSession, departements: frozenset[str]) -> list[Alert]:
     query = select(Alert).where(
         col(Alert.status) == UNDELIVERABLE, col(Alert.departement).in_(sorted(departements))

@@ -126,12 +126,6 @@ async def delete_offer(session: AsyncSession, offer: Offer) -> None:
     await session.flush()
 
 
-async def count_of_host(session: AsyncSession, host_id: int) -> int:
-    return int(
-        await session.scalar(select(func.count()).select_from(Offer).where(Offer.host_id == host_id)) or 0
-    )
-
-
 async def count_to_qualify(session: AsyncSession, departements: frozenset[str]) -> int:
     query = select(func.count()).select_from(Offer).where(
         col(Offer.departement).in_(sorted(departements)), col(Offer.qualification) == "unqualified",

@@ -257,3 +257,23 @@ async def test_weekly_digest_on_monday_morning(bot: BotUnderTest) -> None:
     async with bot.database.transaction() as session:
         kinds = [a.kind for a in await alerts.all_alerts(session)]
     assert kinds.count("digest") == 1
+
+
+async def test_handled_update_ids_are_forgotten_after_two_days(bot: BotUnderTest) -> None:
+    from sqlalchemy import func, select
+
+    from storage.models import HandledUpdate
+
+    await bot.user(HOST, "fr").send("/start")
+
+    async def remembered() -> int:
+        async with bot.database.transaction() as session:
+            return int(await session.scalar(select(func.count()).select_from(HandledUpdate)) or 0)
+
+    assert await remembered() == 1
+    bot.clock.advance(days=1)
+    await run_alerts(bot.application)
+    assert await remembered() == 1
+    bot.clock.advance(days=1, minutes=1)
+    await run_alerts(bot.application)
+    assert await remembered() == 0

@@ -2208,7 +2208,3 @@ def error_report(
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
-
-
-def failed_rows(results: Iterable[RowResult]) -> Iterator[RowResult]:
-    return (result for result in results if result.status is RowStatus.FAILED)
