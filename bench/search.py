@@ -52,7 +52,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.domain.search import (
     Criteria,
     LineError,
-    OfferFacts,
     Ranking,
     format_search_line,
     parse_search_line,
@@ -63,7 +62,7 @@ from bot.domain.search import (
 from bot.geo.communes import Commune, load_communes
 from storage.db import alembic_config, make_engine
 from storage.models import Offer
-from storage.search import find
+from storage.search import facts_of, find
 
 TODAY = date(2026, 11, 22)
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -322,27 +321,7 @@ async def baseline_once(database: BenchDatabase, query: Query) -> Ranking:
         criteria, _ = within_territory(parsed, [query.criteria.departements[0]])
     async with database.transaction() as session:
         offers = await session.scalars(select(Offer).where(Offer.departement.in_(criteria.departements)))  # type: ignore[attr-defined]
-        facts = [
-            OfferFacts(
-                id=o.id,
-                departement=o.departement,
-                status=o.status,
-                latitude=o.latitude,
-                longitude=o.longitude,
-                people=o.people,
-                available_from=o.available_from,
-                available_until=o.available_until,
-                min_stay_days=o.min_stay_days,
-                step_free=o.step_free,
-                pets=o.pets,
-                children=o.children,
-                qualification=o.qualification,
-                last_confirmed_at=o.last_confirmed_at,
-                stale_since=o.stale_since,
-                languages=tuple(o.languages),
-            )
-            for o in offers
-        ]
+        facts = [facts_of(o) for o in offers]
     return rank(criteria, facts, TODAY, NOW, limit=10)
 
 

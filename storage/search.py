@@ -191,6 +191,12 @@ def candidates_query(criteria: Criteria, today: date) -> Select[*tuple[Any, ...]
     return _statement(shape).params(values)
 
 
+def facts_of(offer: Offer) -> OfferFacts:
+    """The ranking's view of an offer loaded as an ORM object (benchmark baseline, tests)."""
+    values = {name: getattr(offer, name) for name in OfferFacts._fields if name != "languages"}
+    return OfferFacts(**values, languages=tuple(offer.languages))
+
+
 def _facts(row: Any) -> OfferFacts:
     return OfferFacts._make((*row[:15], _languages(row[15])))
 

@@ -42,7 +42,7 @@ from bot.geo.communes import Commune, distance_km, load_communes
 from storage import offers
 from storage.db import Database
 from storage.models import Offer, SavedSearch, User
-from storage.search import find, load_criteria, purge_saved_searches, save_criteria
+from storage.search import facts_of, find, load_criteria, purge_saved_searches, save_criteria
 
 TODAY = date(2026, 11, 22)
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -833,27 +833,7 @@ async def test_find_agrees_with_ranking_everything(database_url: str) -> None:
             new.status, new.qualification, new.stale_since = fact.status, fact.qualification, fact.stale_since
             session.add(new)
     async with database.transaction() as session:
-        stored = [
-            OfferFacts(
-                id=o.id or 0,
-                departement=o.departement,
-                status=o.status,
-                latitude=o.latitude,
-                longitude=o.longitude,
-                people=o.people,
-                available_from=o.available_from,
-                available_until=o.available_until,
-                min_stay_days=o.min_stay_days,
-                step_free=o.step_free,
-                pets=o.pets,
-                children=o.children,
-                qualification=o.qualification,
-                last_confirmed_at=o.last_confirmed_at,
-                stale_since=o.stale_since,
-                languages=tuple(o.languages),
-            )
-            for o in await session.scalars(select(Offer))
-        ]
+        stored = [facts_of(o) for o in await session.scalars(select(Offer))]
     assert sorted(stored, key=lambda o: o.id) == facts
     for _ in range(40):
         criteria = random_criteria(rng)
