@@ -533,6 +533,18 @@ def _as_json_object(value: Any, what: str) -> JsonDict:
     return value
 
 
+def _message_text(params: JsonDict) -> tuple[str, str | None, str, list[JsonDict]]:
+    """The text of sendMessage / editMessageText as sent and as shown, refused as Telegram refuses it."""
+    raw_text = _as_text(params.get("text"))
+    parse_mode = _as_text(params.get("parse_mode")) or None
+    text, entities = _format_text(raw_text, parse_mode)
+    if not text.strip():
+        raise _bad_request("message text is empty")
+    if _utf16_len(text) > MAX_TEXT_LENGTH:
+        raise _bad_request("message is too long")
+    return raw_text, parse_mode, text, entities
+
+
 def _as_text(value: Any) -> str:
     if isinstance(value, str):
         return value
@@ -1677,13 +1689,7 @@ class FakeBotApi:
 
     async def _m_send_message(self, params: JsonDict, request: web.Request | None) -> Any:
         chat = self._sendable_chat(params)
-        raw_text = _as_text(params.get("text"))
-        parse_mode = _as_text(params.get("parse_mode")) or None
-        text, entities = _format_text(raw_text, parse_mode)
-        if not text.strip():
-            raise _bad_request("message text is empty")
-        if _utf16_len(text) > MAX_TEXT_LENGTH:
-            raise _bad_request("message is too long")
+        raw_text, parse_mode, text, entities = _message_text(params)
         markup = self._check_reply_markup(params.get("reply_markup"))
         record = self._new_bot_record(chat, params, markup)
         record.text, record.raw_text, record.entities = text, raw_text, entities
@@ -1826,13 +1832,7 @@ class FakeBotApi:
         chat, record = self._editable(params)
         if record.text is None:
             raise _bad_request("there is no text in the message to edit")
-        raw_text = _as_text(params.get("text"))
-        parse_mode = _as_text(params.get("parse_mode")) or None
-        text, entities = _format_text(raw_text, parse_mode)
-        if not text.strip():
-            raise _bad_request("message text is empty")
-        if _utf16_len(text) > MAX_TEXT_LENGTH:
-            raise _bad_request("message is too long")
+        raw_text, parse_mode, text, entities = _message_text(params)
         markup = self._check_reply_markup(params.get("reply_markup"))
         if markup is not None and "inline_keyboard" not in markup:
             raise _bad_request("inline keyboard expected")
