@@ -82,3 +82,8 @@ def all_translators() -> list[Translator]:
 def N_(message: str) -> str:
     """Marks a string for extraction where it is translated later, at display time."""
     return message
+
+
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a singular/plural pair for extraction; `Translator.n_(*pair, n)` picks the form later."""
+    return singular, plural

@@ -6,12 +6,12 @@ and confirming the summary updates the offer instead of creating one.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from bot.cards import offer_card
 from bot.chat import Button, Incoming, Reply, esc
 from bot.context import Ctx
+from bot.domain import offer_schema as schema
 from bot.domain import offers as domain
 from bot.geo.communes import Commune
 from bot.i18n import N_
@@ -35,56 +35,33 @@ from storage.models import Offer
 NAME = "host_offer"
 OFFER_ID = "_offer_id"  # set when the dialogue changes an existing offer
 
-# Steps, in the order they are asked.
-KIND = "kind"
-COMMUNE = "commune"
-ADDRESS = "address"
-PEOPLE = "people"
-BEDS = "beds"
-BEDROOMS = "bedrooms"
-WELCOME = "welcome"
-AVAILABLE_FROM = "available_from"
-AVAILABLE_UNTIL = "available_until"
-MIN_STAY = "min_stay_days"
-STEP_FREE = "step_free"
-PETS = "pets"
-CHILDREN = "children"
-SMOKING = "smoking"
-EQUIPMENT = "equipment"
-TRANSPORT = "transport"
-LANGUAGES = "languages"
-COST = "cost"
-COST_EUR = "cost_eur"
-NOTES = "notes"
+# Step names: the facts' names (bot/domain/offer_schema.py), plus the dialogue's own steps.
+KIND = schema.KIND.name
+COMMUNE = schema.PLACE.name
+AVAILABLE_FROM = schema.AVAILABLE_FROM.name
+AVAILABLE_UNTIL = schema.AVAILABLE_UNTIL.name
+MIN_STAY = schema.MIN_STAY.name
+COST = schema.COST.name
+COST_EUR = schema.COST_EUR.name
 PHOTOS = "photos"
-PHONE = "phone"
 SUMMARY = "summary"
 CHANGE_FIELD = "change_field"
 
-COMMUNE_FIELDS = ("commune_insee", "commune_name", "departement", "latitude", "longitude")
+# A question that always goes with another one, even when the host changes only the first from the summary.
+ASKED_WITH = {AVAILABLE_FROM: AVAILABLE_UNTIL, AVAILABLE_UNTIL: MIN_STAY, COST: COST_EUR}
 
-# What the host may change from the summary, with the step that asks it.
+# The host's photos are asked just before the phone number (the last fact).
+FACTS_BEFORE_PHOTOS = tuple(fact for fact in schema.FACTS if fact is not schema.PHONE)
+
+# What the host may change from the summary, with the step that asks it (followers come with their lead).
 CHANGEABLE = {
-    KIND: N_("Kind of place"),
-    COMMUNE: N_("Commune"),
-    ADDRESS: N_("Address"),
-    PEOPLE: N_("Number of people"),
-    BEDS: N_("Beds"),
-    BEDROOMS: N_("Bedrooms"),
-    WELCOME: N_("Who can be welcomed"),
-    AVAILABLE_FROM: N_("Dates"),
-    MIN_STAY: N_("Minimum stay"),
-    STEP_FREE: N_("Step-free access"),
-    PETS: N_("Pets"),
-    CHILDREN: N_("Children"),
-    SMOKING: N_("Smoking"),
-    EQUIPMENT: N_("Equipment"),
-    TRANSPORT: N_("Getting around"),
-    LANGUAGES: N_("Languages spoken"),
-    COST: N_("Cost"),
-    NOTES: N_("Notes"),
+    **{
+        fact.name: N_("Dates") if fact is schema.AVAILABLE_FROM else fact.label
+        for fact in FACTS_BEFORE_PHOTOS
+        if fact.name not in (AVAILABLE_UNTIL, COST_EUR)
+    },
     PHOTOS: N_("Photos"),
-    PHONE: N_("Phone number"),
+    schema.PHONE.name: schema.PHONE.label,
 }
 
 
@@ -94,7 +71,7 @@ class CommuneStep(CommuneAnswer):
     name = COMMUNE
 
     def question(self, ctx: Ctx) -> str:
-        return ctx.t._("In which commune is the place? Type its name or postal code, or share a location.")
+        return ctx.t._(schema.PLACE.question)
 
     def chosen(self, ctx: Ctx, commune: Commune) -> Accepted:
         values: dict[str, Any] = {
@@ -112,7 +89,7 @@ class Photos(Step):
 
     def prompt(self, ctx: Ctx, answers: dict[str, Any]) -> Reply:
         photos = answers.get(PHOTOS) or []
-        text = ctx.t._("You can send up to {n} photos of the place (optional).").format(n=domain.MAX_PHOTOS)
+        text = ctx.t._("You can send up to {n} photos of the place (optional).").format(n=schema.MAX_PHOTOS)
         if photos:
             count = ctx.t.n_("{n} photo received.", "{n} photos received.", len(photos)).format(n=len(photos))
             text += "\n" + count
@@ -133,7 +110,7 @@ class Photos(Step):
             del photos[int(choice[2:])]
             return Stay({PHOTOS: photos})
         if incoming.photo_id is not None:
-            if len(photos) >= domain.MAX_PHOTOS:
+            if len(photos) >= schema.MAX_PHOTOS:
                 return Invalid(ctx.t._("That is the maximum number of photos. Tap “Done” to continue."))
             return Stay({PHOTOS: [*photos, incoming.photo_id]})
         return Invalid(ctx.t._("Please send a photo, or tap “Done”."))
@@ -194,47 +171,52 @@ class ChangeField(Step):
 
 class OptionalAmount(Count):
     def applies(self, answers: dict[str, Any]) -> bool:
-        return answers.get(COST) in ("charges", "rent")
+        return answers.get(COST) in schema.PAYING
+
+
+def step_for(fact: schema.Fact) -> Step:
+    """The question that asks a fact, by its kind."""
+    follower = ASKED_WITH.get(fact.name)
+    if isinstance(fact, schema.Place):
+        return CommuneStep()
+    if isinstance(fact, schema.Choice):
+        return Choice(fact.name, fact.question, fact.options, per_row=fact.per_row, followed_by=follower)
+    if isinstance(fact, schema.YesNo):
+        return yes_no(fact.name, fact.question)
+    if isinstance(fact, schema.Days):
+        return Duration(
+            fact.name, fact.question, optional=fact.optional, period=(AVAILABLE_FROM, AVAILABLE_UNTIL)
+        )
+    if isinstance(fact, schema.Amount):
+        return OptionalAmount(fact.name, fact.question, fact.minimum, fact.maximum)
+    if isinstance(fact, schema.Count):
+        return Count(fact.name, fact.question, fact.minimum, fact.maximum, quick=fact.quick)
+    if isinstance(fact, schema.Ticks):
+        return Ticks(fact.name, fact.question, fact.options)
+    if isinstance(fact, schema.Phone):
+        return Phone(fact.name, fact.question, optional=fact.optional)
+    if isinstance(fact, schema.Text):
+        return FreeText(fact.name, fact.question, fact.max_length, optional=fact.optional)
+    if isinstance(fact, schema.Day) and fact.open_ended:
+        return DateAnswer(fact.name, fact.question, when="after", open_ended=True, not_before=AVAILABLE_FROM,
+                          followed_by=follower)  # fmt: skip
+    if isinstance(fact, schema.Day):
+        return DateAnswer(fact.name, fact.question, now_button=True, followed_by=follower)
+    raise TypeError(f"no question for {fact!r}")
 
 
 class HostOffer(engine.Dialogue):
     name = NAME
     steps = (
-        Choice(KIND, N_("What kind of place do you offer?"), domain.KINDS),
-        CommuneStep(),
-        FreeText(ADDRESS, N_("The exact address (optional). Only authorised social workers will see it."),
-                 domain.MAX_ADDRESS, optional=True),
-        Count(PEOPLE, N_("How many people can you welcome?"), 1, domain.MAX_PEOPLE, quick=(1, 2, 3, 4, 5, 6)),
-        Count(BEDS, N_("How many beds?"), 1, domain.MAX_PEOPLE * 2, quick=(1, 2, 3, 4, 5, 6)),
-        Count(BEDROOMS, N_("How many bedrooms?"), 0, domain.MAX_BEDROOMS, quick=(0, 1, 2, 3, 4)),
-        Choice(WELCOME, N_("Who can you welcome?"), domain.WELCOME),
-        DateAnswer(AVAILABLE_FROM, N_("From when is the place available?"), now_button=True,
-                   followed_by=AVAILABLE_UNTIL),
-        DateAnswer(AVAILABLE_UNTIL, N_("Until when? (or no end date)"), when="after", open_ended=True,
-                   not_before=AVAILABLE_FROM,
-                   followed_by=MIN_STAY),
-        Duration(MIN_STAY, N_("Is there a minimum stay? (optional)"), optional=True,
-                 period=(AVAILABLE_FROM, AVAILABLE_UNTIL)),
-        Choice(STEP_FREE, N_("Is the place accessible without steps (wheelchair)?"), domain.STEP_FREE, per_row=2),
-        yes_no(PETS, N_("Are pets accepted?")),
-        yes_no(CHILDREN, N_("Are children welcome?")),
-        yes_no(SMOKING, N_("Is smoking allowed?")),
-        Ticks(EQUIPMENT, N_("What equipment is there? Tap all that apply, then “Done”."), domain.EQUIPMENT),
-        Ticks(TRANSPORT, N_("Getting around: tap all that apply, then “Done”."), domain.TRANSPORT),
-        Ticks(LANGUAGES, N_("Which languages do you speak? Tap all that apply, then “Done”."), domain.LANGUAGES),
-        Choice(COST, N_("Does it cost anything for the people you welcome?"), domain.COSTS, followed_by=COST_EUR),
-        OptionalAmount(COST_EUR, N_("How much per month, in euros?"), 1, domain.MAX_RENT_EUR),
-        FreeText(NOTES, N_("Anything else to know (house rules, access…)? (optional)"), domain.MAX_NOTES,
-                 optional=True),
+        *(step_for(fact) for fact in FACTS_BEFORE_PHOTOS),
         Photos(),
-        Phone(PHONE, N_("A phone number for the social workers (optional). Only authorised social workers of "
-                        "your département will see it.")),
+        step_for(schema.PHONE),
         Summary(),
         ChangeField(),
-    )  # fmt: skip
+    )
 
     async def complete(self, ctx: Ctx, answers: dict[str, Any]) -> list[Reply]:
-        fields = offer_fields(answers)
+        fields = schema.stated_facts(answers)
         problems = domain.check_offer(fields)
         if problems:
             # Cannot happen through the steps; kept as a guard so a bad offer is never stored.
@@ -265,21 +247,10 @@ class HostOffer(engine.Dialogue):
 DIALOGUE = engine.register(HostOffer())
 
 
-def offer_fields(answers: dict[str, Any]) -> dict[str, Any]:
-    """The offer's columns from the dialogue answers (dates travel as ISO strings in the saved answers)."""
-    fields = {key: answers.get(key) for key in offers.EDITABLE}
-    for key in (AVAILABLE_FROM, AVAILABLE_UNTIL):
-        fields[key] = date.fromisoformat(answers[key]) if answers.get(key) else None
-    for key in (EQUIPMENT, TRANSPORT, LANGUAGES):
-        fields[key] = list(answers.get(key) or [])
-    if answers.get(COST) == "free":
-        fields[COST_EUR] = None
-    return fields
-
-
 def answers_from(offer: Offer, photos: list[str]) -> dict[str, Any]:
-    answers: dict[str, Any] = {key: getattr(offer, key) for key in offers.EDITABLE}
-    for key in (AVAILABLE_FROM, AVAILABLE_UNTIL):
+    """The dialogue's answers for an existing offer (dates as ISO text, as saved answers hold them)."""
+    answers: dict[str, Any] = {column: getattr(offer, column) for column in schema.COLUMNS}
+    for key in schema.DAYS:
         answers[key] = answers[key].isoformat() if answers[key] else None
     answers[COMMUNE] = offer.commune_insee
     answers[PHOTOS] = photos

@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = Path(__file__).resolve().parent
 SOURCES = ("bot", "conversations")
-KEYWORDS = {"_": None, "N_": None, "n_": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "n_": (1, 2), "Nn_": (1, 2)}
 LANGUAGES = ("fr", "uk")  # English is the source language: it needs no catalog
 
 

@@ -44,6 +44,7 @@ from bot.domain.importing import (
     read_table,
     validate,
 )
+from bot.domain.offer_schema import ALWAYS_STATED
 from bot.domain.validation import normalise_departement
 from storage.db import Database
 from storage.models import Offer, OfferEvent
@@ -110,7 +111,7 @@ def _offer_values(result: RowResult, organisation: str, now: datetime) -> dict[s
     fields = result.fields
     if fields is None or result.import_key is None or len(result.import_key) != 64:
         raise ValueError(f"line {result.line}: not a valid row")
-    if any(fields.get(name) is None for name in domain.REQUIRED):  # validate() checked the rest
+    if any(fields.get(name) is None for name in ALWAYS_STATED):  # validate() checked the rest
         raise ValueError(f"line {result.line}: incomplete offer")
     values = {key: fields.get(key) for key in EDITABLE}
     for key in ("equipment", "transport", "languages"):

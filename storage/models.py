@@ -83,7 +83,7 @@ class Offer(SQLModel, table=True):
         default=None, sa_type=BigInteger, foreign_key="users.id", ondelete="SET NULL", index=True
     )
     status: str = Field(max_length=12, index=True)
-    kind: str = Field(max_length=20)
+    kind: str | None = Field(default=None, max_length=20)
     commune_insee: str = Field(max_length=5)
     commune_name: str = Field(max_length=100)
     departement: str = Field(max_length=3, index=True)
@@ -91,20 +91,21 @@ class Offer(SQLModel, table=True):
     longitude: float
     address: str | None = Field(default=None, max_length=200)
     people: int
-    beds: int
-    bedrooms: int
-    welcome: str = Field(max_length=10)
+    # The facts of bot/domain/offer_schema.py: None means that nobody stated it (an imported row said nothing).
+    beds: int | None = None
+    bedrooms: int | None = None
+    welcome: str | None = Field(default=None, max_length=10)
     available_from: date
     available_until: date | None = None
     min_stay_days: int | None = None
-    step_free: str = Field(max_length=10)
-    pets: bool
-    children: bool
-    smoking: bool
-    equipment: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    transport: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    cost: str = Field(max_length=10)
+    step_free: str | None = Field(default=None, max_length=10)
+    pets: bool | None = None
+    children: bool | None = None
+    smoking: bool | None = None
+    equipment: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    transport: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    languages: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    cost: str | None = Field(default=None, max_length=10)
     cost_eur: int | None = None
     notes: str | None = Field(default=None, max_length=1000)
     phone: str | None = Field(default=None, max_length=20)

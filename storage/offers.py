@@ -10,15 +10,12 @@ from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from bot.domain.offer_schema import COLUMNS
+from bot.domain.offers import Status
 from storage.models import Offer, OfferEvent, OfferPhoto
 
-EDITABLE = frozenset(
-    {
-        "kind", "commune_insee", "commune_name", "departement", "latitude", "longitude", "address", "people",
-        "beds", "bedrooms", "welcome", "available_from", "available_until", "min_stay_days", "step_free", "pets",
-        "children", "smoking", "equipment", "transport", "languages", "cost", "cost_eur", "notes", "phone",
-    }
-)  # fmt: skip
+EDITABLE = frozenset(COLUMNS)
+"""What a host or an import may set: the fact columns of the offer schema."""
 
 
 def _json_safe(value: Any) -> Any:
@@ -38,7 +35,7 @@ async def create(
 ) -> Offer:
     offer = Offer(
         host_id=host_id,
-        status="available",
+        status=Status.AVAILABLE,
         created_at=now,
         updated_at=now,
         last_confirmed_at=now,
@@ -90,7 +87,7 @@ async def confirm_still_available(
 async def of_host(session: AsyncSession, host_id: int, *, include_withdrawn: bool = False) -> list[Offer]:
     query = select(Offer).where(Offer.host_id == host_id)
     if not include_withdrawn:
-        query = query.where(Offer.status != "withdrawn")
+        query = query.where(Offer.status != Status.WITHDRAWN)
     return list(await session.scalars(query.order_by(col(Offer.id))))
 
 
@@ -129,6 +126,6 @@ async def delete_offer(session: AsyncSession, offer: Offer) -> None:
 async def count_to_qualify(session: AsyncSession, departements: frozenset[str]) -> int:
     query = select(func.count()).select_from(Offer).where(
         col(Offer.departement).in_(sorted(departements)), col(Offer.qualification) == "unqualified",
-        col(Offer.status).in_(("available", "paused")),
+        col(Offer.status).in_((Status.AVAILABLE, Status.PAUSED)),
     )  # fmt: skip
     return int(await session.scalar(query) or 0)

@@ -194,7 +194,7 @@ def candidates_query(criteria: Criteria, today: date) -> Select[*tuple[Any, ...]
 def facts_of(offer: Offer) -> OfferFacts:
     """The ranking's view of an offer loaded as an ORM object (benchmark baseline, tests)."""
     values = {name: getattr(offer, name) for name in OfferFacts._fields if name != "languages"}
-    return OfferFacts(**values, languages=tuple(offer.languages))
+    return OfferFacts(**values, languages=tuple(offer.languages or ()))
 
 
 def _facts(row: Any) -> OfferFacts:
