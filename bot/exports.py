@@ -35,9 +35,10 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from bot.domain import offer_schema as schema
 from bot.domain import offers as domain
 from bot.i18n import N_, Translator
-from storage.exports import ExportData
+from storage.exports import EXPORTED_FACTS, ExportData
 
 PARIS: Final = ZoneInfo("Europe/Paris")
 FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
@@ -150,17 +151,23 @@ def _yes_no(t: Translator, value: bool) -> str:
     return t._("Yes") if value else t._("No")
 
 
+def _fact_column(fact: schema.Fact) -> Column:
+    kind = (
+        Kind.INTEGER
+        if isinstance(fact, schema.Count)
+        else Kind.DATE
+        if isinstance(fact, schema.Day)
+        else Kind.TEXT
+    )
+    return Column(fact.label, kind, lambda r, t: fact.export_value(t, r.facts[fact.name]))
+
+
 OFFER_COLUMNS: Final[Sequence[Column]] = (
     Column(N_("Offer no."), Kind.INTEGER, lambda r, t: r.id),
     Column(N_("Commune"), Kind.TEXT, lambda r, t: r.commune),
     Column(N_("INSEE code"), Kind.TEXT, lambda r, t: r.insee),
     Column(N_("Département"), Kind.TEXT, lambda r, t: r.departement),
-    Column(N_("Kind of place"), Kind.TEXT, lambda r, t: _label(t, domain.KINDS, r.kind)),
-    Column(N_("Number of people"), Kind.INTEGER, lambda r, t: r.people),
-    Column(N_("Beds"), Kind.INTEGER, lambda r, t: r.beds),
-    Column(N_("Bedrooms"), Kind.INTEGER, lambda r, t: r.bedrooms),
-    Column(N_("Available from"), Kind.DATE, lambda r, t: r.available_from),
-    Column(N_("Available until"), Kind.DATE, lambda r, t: r.available_until),
+    *(_fact_column(schema.BY_NAME[name]) for name in EXPORTED_FACTS),
     Column(N_("Status"), Kind.TEXT, lambda r, t: _label(t, domain.STATUS_LABELS, r.status)),
     Column(N_("Not re-confirmed since"), Kind.DATE, lambda r, t: _day(r.stale_since)),
     Column(N_("Qualification"), Kind.TEXT, lambda r, t: _label(t, QUALIFICATIONS, r.qualification)),
@@ -169,6 +176,8 @@ OFFER_COLUMNS: Final[Sequence[Column]] = (
     Column(N_("Last confirmed on"), Kind.DATE, lambda r, t: _day(r.last_confirmed_at)),
     Column(N_("Managed by"), Kind.TEXT, lambda r, t: r.managed_by),
 )
+"""Offers: where, then every exported fact of the offer schema (empty where not stated), then their state."""
+
 PLACEMENT_COLUMNS: Final[Sequence[Column]] = (
     Column(N_("Placement no."), Kind.INTEGER, lambda r, t: r.id),
     Column(N_("Offer no."), Kind.INTEGER, lambda r, t: r.offer_id),

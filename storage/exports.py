@@ -19,10 +19,19 @@ from sqlalchemy import Text, and_, cast, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from bot.domain import offer_schema as schema
 from storage.models import Alert, Household, Offer, Placement
 
 PARIS: Final = ZoneInfo("Europe/Paris")
 OPEN: Final = ("proposed", "active")
+
+
+# The offer facts an export carries (not the private ones: address, phone, notes).
+EXPORTED_FACTS: Final = tuple(
+    fact.name
+    for fact in schema.FACTS
+    if fact.exported and not fact.private and not isinstance(fact, schema.Place)
+)
 
 
 @dataclass(frozen=True)
@@ -31,12 +40,7 @@ class OfferRow:
     commune: str
     insee: str
     departement: str
-    kind: str
-    people: int
-    beds: int
-    bedrooms: int
-    available_from: date
-    available_until: date | None
+    facts: dict[str, Any]  # EXPORTED_FACTS, lists decoded; None where not stated
     status: str
     stale_since: datetime | None
     qualification: str
@@ -111,6 +115,33 @@ class ExportData:
         return self.generated_at.astimezone(PARIS).date()
 
 
+def _offer_row(row: Any) -> OfferRow:
+    i, commune, insee, dep, status, stale, qualification, qualified, created, confirmed, managed, *values = (
+        row
+    )
+    return OfferRow(
+        i,
+        commune,
+        insee,
+        dep,
+        _facts(values),
+        status,
+        stale,
+        qualification,
+        qualified,
+        created,
+        confirmed,
+        managed,
+    )
+
+
+def _facts(values: Any) -> dict[str, Any]:
+    facts = dict(zip(EXPORTED_FACTS, values, strict=True))
+    for name in schema.LISTS & facts.keys():
+        facts[name] = None if facts[name] is None else list(_json_list(facts[name]))
+    return facts
+
+
 def _json_list(text: str | None) -> tuple[Any, ...]:
     decoded = json.loads(text) if text else []
     return tuple(decoded) if isinstance(decoded, list) else ()
@@ -127,17 +158,20 @@ async def export_data(session: AsyncSession, departements: frozenset[str], now: 
     today = now.astimezone(PARIS).date()
     connection = await session.connection()
 
+    facts = [
+        cast(getattr(Offer, name), Text) if name in schema.LISTS else getattr(Offer, name)
+        for name in EXPORTED_FACTS
+    ]
     rows: Any = await connection.execute(
         select(
             col(Offer.id), col(Offer.commune_name), col(Offer.commune_insee), col(Offer.departement),
-            col(Offer.kind), col(Offer.people), col(Offer.beds), col(Offer.bedrooms), col(Offer.available_from),
-            col(Offer.available_until), col(Offer.status), col(Offer.stale_since), col(Offer.qualification),
-            col(Offer.qualified_at), col(Offer.created_at), col(Offer.last_confirmed_at), col(Offer.managed_by),
+            col(Offer.status), col(Offer.stale_since), col(Offer.qualification), col(Offer.qualified_at),
+            col(Offer.created_at), col(Offer.last_confirmed_at), col(Offer.managed_by), *facts,
         )
         .where(col(Offer.departement).in_(territory))
         .order_by(col(Offer.id))
     )  # fmt: skip
-    offers = tuple(OfferRow(*row) for row in rows)
+    offers = tuple(_offer_row(row) for row in rows)
 
     rows = await connection.execute(
         select(

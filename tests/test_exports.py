@@ -127,7 +127,7 @@ async def read(database: Database, departements: frozenset[str] = TERRITORY) -> 
 async def test_export_data_reads_the_territory_without_personal_data(database: Database) -> None:
     data = await read(database)
     assert data.departements == ("44", "85") and data.generated_at == NOW and data.today == date(2026, 11, 22)
-    assert [(o.departement, o.kind, o.status, o.managed_by) for o in data.offers] == [
+    assert [(o.departement, o.facts["kind"], o.status, o.managed_by) for o in data.offers] == [
         ("44", "room", "occupied", HYPERLINK),
         ("85", "dwelling", "available", None),
     ]
@@ -195,12 +195,12 @@ async def test_workbook_has_typed_translated_sheets(
     assert first[t._("Available until")].value.date() == date(2027, 3, 31)
     assert first[t._("Kind of place")].value == t._("A room in my home")
     assert first[t._("Qualified on")].value.date() == date(2026, 10, 5)
-    second = [cell.value for cell in offers_sheet[3]]
-    assert second[9] is None  # no end date: an empty cell
+    second = {header.value: cell.value for header, cell in zip(offers_sheet[1], offers_sheet[3], strict=True)}
+    assert second[t._("Available until")] is None  # no end date: an empty cell
 
     placement = [cell.value for cell in placements_sheet[2]]
     assert placement[8].date() == date(2026, 11, 1) and placement[12] == 7
-    days_left, status = placements_sheet.cell(2, 13), offers_sheet.cell(2, 11)
+    days_left, status = placements_sheet.cell(2, 13), first[t._("Status")]
     assert not days_left.is_date and days_left.number_format == "General"  # after date cells: unstyled
     assert status.value == t._("occupied") and status.number_format == "General"
     alert = {header.value: cell for header, cell in zip(alerts_sheet[1], alerts_sheet[2], strict=True)}
@@ -216,8 +216,12 @@ async def test_workbook_has_typed_translated_sheets(
 async def test_nothing_typed_by_a_user_becomes_a_formula(database: Database) -> None:
     data = await read(database)
     workbook = load_workbook(io.BytesIO(export_workbook(data, translator("fr"))))
+    offers = workbook.worksheets[0]
+    managed_by = next(
+        cell.column_letter for cell in offers[1] if cell.value == translator("fr")._("Managed by")
+    )
     escaped = {
-        HYPERLINK: workbook.worksheets[0]["Q2"],
+        HYPERLINK: offers[f"{managed_by}2"],
         "+33-DOS": workbook.worksheets[2]["A2"],
         "@DOS-3": workbook.worksheets[2]["A3"],
         "-DOS-2": workbook.worksheets[2]["A4"],
@@ -272,8 +276,9 @@ async def test_csv_files_open_in_excel(database: Database, language: str, day: s
     offers_rows = list(
         csv.reader(io.StringIO(export_csv(data, t, "offers").decode("utf-8-sig")), delimiter=";")
     )
-    second = offers_rows[2]
-    assert second[0].isdigit() and second[5] == "5" and second[9] == "" and second[14] == day
+    second = dict(zip(offers_rows[0], offers_rows[2], strict=True))
+    assert second[t._("Offer no.")].isdigit() and second[t._("Number of people")] == "5"
+    assert second[t._("Available until")] == "" and second[t._("Submitted on")] == day
     alerts_rows = list(
         csv.reader(io.StringIO(export_csv(data, t, "alerts").decode("utf-8-sig")), delimiter=";")
     )
