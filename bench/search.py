@@ -184,9 +184,10 @@ def make_offer(rng: random.Random, places: Places) -> dict[str, Any]:
         "available_from": available_from,
         "available_until": available_until,
         "min_stay_days": pick(rng, {None: 55, 30: 15, 60: 10, 90: 15, 180: 5}),
-        "step_free": pick(rng, {"yes": 15, "partly": 15, "no": 50, "unknown": 20}),
-        "pets": rng.random() < 0.35,
-        "children": rng.random() < 0.75,
+        # About one offer in ten imported from a spreadsheet that did not say.
+        "step_free": pick(rng, {"yes": 15, "partly": 15, "no": 45, "unknown": 15, None: 10}),
+        "pets": pick(rng, {True: 32, False: 58, None: 10}),
+        "children": pick(rng, {True: 68, False: 22, None: 10}),
         "smoking": rng.random() < 0.1,
         "equipment": ["furnished", "kitchen"],
         "transport": ["public_transport"] if rng.random() < 0.6 else [],
@@ -272,14 +273,15 @@ def make_queries(rng: random.Random, households: list[Household], places: Places
             people=household.people,
             start=None if rng.random() < 0.6 else TODAY + timedelta(days=rng.randint(1, 30)),
             days=rng.choice([None, 30, 60, 90, 180]),
-            children=household.children,
+            needs=frozenset({"children"} if household.children else ()),
             languages=household.languages,
         )
         if kind in ("near", "line"):
             commune = places.within(household.departement).draw(rng)
             base = replace(with_near(base, commune), radius_km=float(rng.choice([10, 20, 30])))
         if kind == "needs":
-            base = replace(base, step_free=household.step_free or rng.random() < 0.5, pets=True)
+            step_free = {"step_free"} if household.step_free or rng.random() < 0.5 else set()
+            base = replace(base, needs=base.needs | step_free | {"pets"})
         if kind == "browse":  # "44 1p": what is there in my département?
             base = Criteria(departements=(household.departement,), people=1)
         if kind == STRESS:  # a coordinator's region: four neighbouring départements, one person

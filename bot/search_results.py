@@ -8,6 +8,7 @@ from bot.commands.casework import offer_buttons
 from bot.context import Ctx
 from bot.domain import offers as domain
 from bot.domain.access import Action, require
+from bot.domain.offer_schema import NEED_BY_NAME, NEEDS
 from bot.domain.search import Caveat, Criteria, Match, Reason, Why, within_territory
 from bot.i18n import Translator
 from storage import search
@@ -34,9 +35,7 @@ def describe(t: Translator, why: Why) -> str:
         Reason.OPEN_ENDED: lambda: t._("no end date"),
         Reason.CAPACITY_FITS: lambda: t.n_("fits ({n} place)", "fits ({n} places)", number).format(n=number),
         Reason.DISTANCE: lambda: t._("{km} km away").format(km=t.number(float(value or 0))),
-        Reason.STEP_FREE: lambda: t._("step-free"),
-        Reason.PETS_OK: lambda: t._("pets accepted"),
-        Reason.CHILDREN_OK: lambda: t._("children welcome"),
+        Reason.NEED_MET: lambda: t._(NEED_BY_NAME[str(value)].reason),
         Reason.SPEAKS_LANGUAGE: lambda: t._("host speaks {language}").format(
             language=language_name(t, value)
         ),
@@ -52,7 +51,8 @@ def describe(t: Translator, why: Why) -> str:
         Caveat.STARTS_LATER: lambda: t.n_(
             "available {n} day later", "available {n} days later", number
         ).format(n=number),
-        Caveat.STEP_FREE_PARTLY: lambda: t._("only partly step-free"),
+        Caveat.NEED_PARTLY: lambda: t._(NEED_BY_NAME[str(value)].partly_caveat),
+        Caveat.NEED_UNKNOWN: lambda: t._(NEED_BY_NAME[str(value)].unknown_caveat),
         Caveat.LARGER: lambda: t.n_(
             "{n} place more than needed", "{n} places more than needed", number
         ).format(n=number),
@@ -97,8 +97,7 @@ def summary(t: Translator, criteria: Criteria) -> str:
         parts.append(t._("from {date}").format(date=t.date(criteria.start)))
     if criteria.days:
         parts.append(t.n_("{n} day", "{n} days", criteria.days).format(n=criteria.days))
-    needs = [label for flag, label in ((criteria.step_free, t._("step-free")), (criteria.pets, t._("pets")),
-                                       (criteria.children, t._("children"))) if flag]  # fmt: skip
+    needs = [t._(need.short) for need in NEEDS if need.name in criteria.needs]
     return " · ".join(parts + needs)
 
 

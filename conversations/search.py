@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.chat import Button, Incoming, Reply, esc
 from bot.context import Ctx
+from bot.domain import offer_schema as schema
 from bot.domain import offers as domain
 from bot.domain import validation
 from bot.domain.access import Action, require
@@ -27,7 +28,7 @@ NEEDS = "needs"
 LANGUAGES = "languages"
 
 ALL = "all"
-NEED_LABELS = {"step_free": N_("Step-free access"), "pets": N_("A pet"), "children": N_("Children")}
+NEED_LABELS = {need.name: need.label for need in schema.NEEDS}
 RADII = (10, 20, 50, 100)
 
 
@@ -108,7 +109,7 @@ class GuidedSearch(engine.Dialogue):
 
 def criteria_from(answers: dict[str, Any], today: date) -> Criteria:
     near = answers.get("near")
-    needs = set(answers.get(NEEDS) or [])
+    needs = set(answers.get(NEEDS) or []) & schema.NEED_BY_NAME.keys()
     start = date.fromisoformat(answers[START]) if answers.get(START) else None
     return Criteria(
         departements=tuple(answers.get(AREA) or []),
@@ -118,9 +119,7 @@ def criteria_from(answers: dict[str, Any], today: date) -> Criteria:
         people=answers[PEOPLE],
         start=None if start == today else start,
         days=answers.get(DAYS),
-        step_free="step_free" in needs,
-        pets="pets" in needs,
-        children="children" in needs,
+        needs=frozenset(needs),
         languages=tuple(answers.get(LANGUAGES) or []),
     )
 

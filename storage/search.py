@@ -26,6 +26,7 @@ from sqlalchemy import Date, DateTime, Select, Text, and_, bindparam, cast, dele
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col
 
+from bot.domain.offer_schema import NEEDS
 from bot.domain.search import (
     AVAILABLE,
     PAUSED,
@@ -46,43 +47,20 @@ _KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180.0
 _IDS_PER_QUERY = 500
 _BOX_MARGIN = 1.01  # the box is a little larger than the circle: rank() applies the exact distance
 
-# Every column of OfferFacts, in its order; the languages (JSON) as text, decoded by _languages().
-_FACTS = (
-    col(Offer.id),
-    col(Offer.departement),
-    col(Offer.status),
-    col(Offer.latitude),
-    col(Offer.longitude),
-    col(Offer.people),
-    col(Offer.available_from),
-    col(Offer.available_until),
-    col(Offer.min_stay_days),
-    col(Offer.step_free),
-    col(Offer.pets),
-    col(Offer.children),
-    col(Offer.qualification),
-    col(Offer.last_confirmed_at),
-    col(Offer.stale_since),
-    cast(col(Offer.languages), Text),
+# Every column of OfferFacts, by name and in its order; the languages (JSON, last) as text, decoded by
+# _languages().
+assert OfferFacts._fields[-1] == "languages", "the languages are read apart, last"
+_FACTS = tuple(
+    cast(col(Offer.languages), Text) if name == "languages" else col(getattr(Offer, name))
+    for name in OfferFacts._fields
 )
-# What orders the offers once SQL filtered them (all in the index ix_offers_search). The others
-# passed an exact SQL condition: their values cannot change the order.
-_ORDERING = (
-    col(Offer.id),
-    col(Offer.latitude),
-    col(Offer.longitude),
-    col(Offer.people),
-    col(Offer.available_from),
-    col(Offer.available_until),
-    col(Offer.step_free),
-    col(Offer.qualification),
-    # Without the UTC type's Python conversion (thousands of rows): SQLite gives them naive, in UTC.
-    type_coerce(col(Offer.last_confirmed_at), DateTime(timezone=True)),
-)
-_ORDERING_WITH_STALE = (
-    *_ORDERING,
-    col(Offer.status),
-    type_coerce(col(Offer.stale_since), DateTime(timezone=True)),
+# What orders the offers once SQL filtered them: every column but the languages, all in the index
+# ix_offers_search (the timestamps without the UTC type's Python conversion, for thousands of rows: SQLite
+# gives them naive, in UTC).
+_ORDERING = tuple(
+    type_coerce(column, DateTime(timezone=True)) if name in ("last_confirmed_at", "stale_since") else column
+    for name, column in zip(OfferFacts._fields, _FACTS, strict=True)
+    if name != "languages"
 )
 
 
@@ -109,20 +87,18 @@ def _box(lat: float, lon: float, radius_km: float) -> tuple[float, float, float,
 class _Shape(NamedTuple):
     """Which conditions and columns a search needs: one cached statement per shape."""
 
-    columns: str  # "facts", "ordering" or "ordering_with_stale"
+    columns: str  # "facts" or "ordering"
     include_stale: bool
     days: bool
-    step_free: bool
-    pets: bool
-    children: bool
+    needs: frozenset[str]
     box: bool
 
 
 @functools.lru_cache(maxsize=512)
 def _statement(shape: _Shape) -> Select[*tuple[Any, ...]]:
     """The SQL prefilter, with bound parameters (see :func:`_parameters`). Exact for territory,
-    status, staleness, capacity, the latest start, the minimum stay, step-free (yes or partly),
-    pets, children and qualification; a superset for the end date (the stay may start later than
+    status, staleness, capacity, the latest start, the minimum stay, the needs (every value but
+    those that exclude an offer: not stated ones are ranked, lower) and qualification; a superset for the end date (the stay may start later than
     wanted) and the radius (a box)."""
     conditions = [
         col(Offer.departement).in_(bindparam("departements", expanding=True)),
@@ -142,17 +118,14 @@ def _statement(shape: _Shape) -> Select[*tuple[Any, ...]]:
         conditions.append(
             or_(col(Offer.min_stay_days).is_(None), col(Offer.min_stay_days) <= bindparam("days"))
         )
-    if shape.step_free:
-        conditions.append(col(Offer.step_free).in_(["yes", "partly"]))
-    if shape.pets:
-        conditions.append(col(Offer.pets).is_(True))
-    if shape.children:
-        conditions.append(col(Offer.children).is_(True))
+    for need in NEEDS:
+        if need.name in shape.needs:
+            column = col(getattr(Offer, need.fact))
+            conditions.append(or_(column.is_(None), column.not_in(sorted(need.excluded, key=str))))
     if shape.box:
         conditions.append(col(Offer.latitude).between(bindparam("south"), bindparam("north")))
         conditions.append(col(Offer.longitude).between(bindparam("west"), bindparam("east")))
-    columns = {"facts": _FACTS, "ordering": _ORDERING, "ordering_with_stale": _ORDERING_WITH_STALE}
-    return select(*columns[shape.columns]).where(and_(*conditions))
+    return select(*(_FACTS if shape.columns == "facts" else _ORDERING)).where(and_(*conditions))
 
 
 def _parameters(criteria: Criteria, today: date, columns: str) -> tuple[_Shape, dict[str, Any]]:
@@ -174,9 +147,7 @@ def _parameters(criteria: Criteria, today: date, columns: str) -> tuple[_Shape, 
         columns,
         criteria.include_stale,
         criteria.days is not None,
-        criteria.step_free,
-        criteria.pets,
-        criteria.children,
+        criteria.needs,
         box is not None,
     )
     if not shape.days:
@@ -198,7 +169,7 @@ def facts_of(offer: Offer) -> OfferFacts:
 
 
 def _facts(row: Any) -> OfferFacts:
-    return OfferFacts._make((*row[:15], _languages(row[15])))
+    return OfferFacts._make((*row[:-1], _languages(row[-1])))
 
 
 _BY_ID = select(*_FACTS).where(col(Offer.id).in_(bindparam("ids", expanding=True)))
@@ -231,25 +202,11 @@ async def find(
         rows: Any = (await connection.execute(_statement(shape), values)).all()
         return rank(criteria, [_facts(row) for row in rows], today, now)
 
-    # Step 1: the ordering columns only; those SQL filtered exactly get a value that passes.
-    shape, values = _parameters(
-        criteria, today, "ordering_with_stale" if criteria.include_stale else "ordering"
-    )
+    # Step 1: every column but the languages, read from the index alone.
+    shape, values = _parameters(criteria, today, "ordering")
     rows = (await connection.execute(_statement(shape), values)).all()
-    territory = criteria.departements[0]
-    make = OfferFacts._make
-    if criteria.include_stale:
-        ordering = [
-            make(
-                (i, territory, status, lat, lon, people, start, end, None, step, True, True, q, at, stale, ())
-            )
-            for i, lat, lon, people, start, end, step, q, at, status, stale in rows
-        ]
-    else:
-        ordering = [
-            make((i, territory, AVAILABLE, lat, lon, people, start, end, None, step, True, True, q, at, None, ()))
-            for i, lat, lon, people, start, end, step, q, at in rows
-        ]  # fmt: skip
+    make, none = OfferFacts._make, ()
+    ordering = [make((*row, none)) for row in rows]
     if ordering and ordering[0].last_confirmed_at.tzinfo is None:  # SQLite: compare in naive UTC
         total, ids = shortlist(criteria, ordering, today, now.astimezone(UTC).replace(tzinfo=None), limit)
     else:

@@ -80,8 +80,7 @@ GOOD_LINES: list[tuple[str, Criteria]] = [
             people=3,
             start=date(2027, 1, 10),
             days=60,
-            step_free=True,
-            pets=True,
+            needs=frozenset({"step_free", "pets"}),
             radius_km=20.0,
         ),
     ),
@@ -97,24 +96,24 @@ GOOD_LINES: list[tuple[str, Criteria]] = [
     ("1p 60j", Criteria(people=1, days=60)),
     ("1p 2 semaines", Criteria(people=1, days=14)),
     ('1p for:"1 an et 6 mois"', Criteria(people=1, days=545)),
-    ("2adultes 2enfants", Criteria(people=4, children=True)),
-    ("2adults 1child pets", Criteria(people=3, children=True, pets=True)),
+    ("2adultes 2enfants", Criteria(people=4, needs=frozenset({"children"}))),
+    ("2adults 1child pets", Criteria(people=3, needs=frozenset({"children", "pets"}))),
     ("1ad 0enf", Criteria(people=1)),
     ("1p from:15/03", Criteria(people=1, start=date(2027, 3, 15))),
     ("1p from:now", Criteria(people=1)),
     ("1p from:22/11", Criteria(people=1)),  # today: re-evaluated whenever the search runs
     ("1p dès:1/12", Criteria(people=1, start=date(2026, 12, 1))),
-    ("1p from: 15 mars 2027 pets", Criteria(people=1, start=date(2027, 3, 15), pets=True)),
+    ("1p from: 15 mars 2027 pets", Criteria(people=1, start=date(2027, 3, 15), needs=frozenset({"pets"}))),
     ('1p from:"dans 2 semaines"', Criteria(people=1, start=date(2026, 12, 6))),
     ("1p until:30/06", Criteria(people=1, days=(date(2027, 6, 30) - TODAY).days)),
     ("1p jusqu'au:31/12 from:1/12", Criteria(people=1, start=date(2026, 12, 1), days=30)),
     ("1p lang:uk,ru", Criteria(people=1, languages=("uk", "ru"))),
     ("1p uk Russe english ua", Criteria(people=1, languages=("uk", "ru", "en"))),
     ("1p langue:ukrainien+fr", Criteria(people=1, languages=("uk", "fr"))),
-    ("1p animaux enfants plainpied", Criteria(people=1, pets=True, children=True, step_free=True)),
+    ("1p animaux enfants plainpied", Criteria(people=1, needs=frozenset({"pets", "children", "step_free"}))),
     (
         "1p stepfree dog kids tout",
-        Criteria(people=1, pets=True, children=True, step_free=True, include_stale=True),
+        Criteria(people=1, needs=frozenset({"pets", "children", "step_free"}), include_stale=True),
     ),
     ("1p near:Saint-Denis-93", near(SAINT_DENIS_93, people=1)),
     ('1p near:"Saint-Denis 93"', near(SAINT_DENIS_93, people=1)),
@@ -215,9 +214,9 @@ def test_an_ambiguous_commune_comes_with_the_candidates_and_the_rest_of_the_line
     assert (result.code, result.token) == (LineErrorCode.AMBIGUOUS_COMMUNE, "near:Saint-Denis")
     assert result.candidates[:2] == (SAINT_DENIS_974, SAINT_DENIS_93)  # most populated first
     assert all(c.name == "Saint-Denis" for c in result.candidates)
-    assert result.partial == Criteria(people=2, days=30, pets=True, radius_km=10.0)
+    assert result.partial == Criteria(people=2, days=30, needs=frozenset({"pets"}), radius_km=10.0)
     assert with_near(result.partial, SAINT_DENIS_93) == near(
-        SAINT_DENIS_93, people=2, days=30, pets=True, radius_km=10
+        SAINT_DENIS_93, people=2, days=30, needs=frozenset({"pets"}), radius_km=10
     )
     # A département typed anywhere on the line decides.
     assert parse_search_line("44 2p near:Saint-Denis 93", TODAY) == near(
@@ -359,9 +358,7 @@ criteria_strategy = st.builds(
     people=st.integers(1, 500),
     start=st.one_of(st.none(), st.dates(TODAY + timedelta(days=1), TODAY + timedelta(days=3 * 365))),
     days=st.one_of(st.none(), st.integers(1, 3 * 365)),
-    step_free=st.booleans(),
-    pets=st.booleans(),
-    children=st.booleans(),
+    needs=st.frozensets(st.sampled_from(["step_free", "pets", "children"])),
     languages=st.lists(st.sampled_from(KNOWN_LANGUAGES), unique=True, max_size=3).map(tuple),
     include_stale=st.booleans(),
 )
@@ -501,27 +498,32 @@ def test_another_departement_never_appears_even_if_nearer() -> None:
 
 def test_a_dog_needs_pets_accepted() -> None:
     no_pets, pets = offer(1, pets=False), offer(2, pets=True)
-    with_dog = replace(IN_44, pets=True)
+    with_dog = replace(IN_44, needs=frozenset({"pets"}))
     assert ids(with_dog, [no_pets, pets]) == [2]
-    assert Why(Reason.PETS_OK) in only(with_dog, pets).reasons
+    assert Why(Reason.NEED_MET, "pets") in only(with_dog, pets).reasons
     assert ids(IN_44, [no_pets, pets]) == [1, 2]
 
 
 def test_children_need_an_offer_that_welcomes_them() -> None:
-    assert ids(replace(IN_44, children=True), [offer(1, children=False), offer(2)]) == [2]
+    assert ids(replace(IN_44, needs=frozenset({"children"})), [offer(1, children=False), offer(2)]) == [2]
 
 
-def test_step_free_yes_before_partly_and_never_no_or_unknown() -> None:
+def test_step_free_yes_before_partly_then_not_known_and_never_no() -> None:
     candidates = [
         offer(1, step_free="partly"),
         offer(2, step_free="no"),
-        offer(3, step_free="unknown"),
+        offer(3, step_free="unknown"),  # the host did not know: as good as not stated
         offer(4, step_free="yes"),
+        offer(5, step_free=None),
     ]
-    needs = replace(IN_44, step_free=True)
-    assert ids(needs, candidates) == [4, 1]
-    assert Why(Reason.STEP_FREE) in only(needs, candidates[3]).reasons
-    assert Why(Caveat.STEP_FREE_PARTLY) in only(needs, candidates[0]).caveats
+    needs = replace(IN_44, needs=frozenset({"step_free"}))
+    assert ids(needs, candidates) == [4, 1, 3, 5]
+    assert Why(Reason.NEED_MET, "step_free") in only(needs, candidates[3]).reasons
+    assert Why(Caveat.NEED_PARTLY, "step_free") in only(needs, candidates[0]).caveats
+    for unknown in candidates[2], candidates[4]:
+        match = only(needs, unknown)
+        assert Why(Caveat.NEED_UNKNOWN, "step_free") in match.caveats
+        assert not any(why.code is Reason.NEED_MET for why in match.reasons)
 
 
 def test_stale_and_paused_only_when_asked_and_then_after_the_others() -> None:
@@ -649,9 +651,9 @@ def random_offers(rng: random.Random, count: int) -> list[OfferFacts]:
             available_from=TODAY + timedelta(days=rng.randint(-60, 20)),
             available_until=maybe(TODAY + timedelta(days=rng.randint(10, 400))),
             min_stay_days=maybe(rng.choice([30, 60, 90, 180]), 0.4),
-            step_free=rng.choice(["yes", "partly", "no", "unknown"]),
-            pets=rng.random() < 0.4,
-            children=rng.random() < 0.7,
+            step_free=rng.choice(["yes", "partly", "no", "unknown", None]),
+            pets=rng.choice([True, True, False, False, None]),
+            children=rng.choice([True, True, True, False, None]),
             qualification=rng.choice(["unqualified", "unqualified", "qualified", "turned_down"]),
             last_confirmed_at=NOW - timedelta(days=rng.randint(0, 90), hours=rng.randint(0, 23)),
             stale_since=maybe(NOW - timedelta(days=rng.randint(0, 20)), 0.15),
@@ -667,9 +669,11 @@ def random_criteria(rng: random.Random) -> Criteria:
         people=rng.randint(1, 5),
         start=rng.choice([None, TODAY + timedelta(days=rng.randint(1, 30))]),
         days=rng.choice([None, 30, 60, 120]),
-        step_free=rng.random() < 0.2,
-        pets=rng.random() < 0.2,
-        children=rng.random() < 0.4,
+        needs=frozenset(
+            name
+            for name, chance in (("step_free", 0.2), ("pets", 0.2), ("children", 0.4))
+            if rng.random() < chance
+        ),
         languages=tuple(rng.sample(["uk", "ru", "en"], rng.randint(0, 2))),
         include_stale=rng.random() < 0.2,
     )
@@ -795,8 +799,8 @@ async def test_find_on_a_real_database(database_url: str) -> None:
         "nantes_qualified",
         "saint_nazaire",
     ]
-    assert await names(replace(three, pets=True)) == ["reze_pets"]
-    assert await names(replace(three, step_free=True)) == ["saint_nazaire"]
+    assert await names(replace(three, needs=frozenset({"pets"}))) == ["reze_pets"]
+    assert await names(replace(three, needs=frozenset({"step_free"}))) == ["saint_nazaire"]
     assert await names(replace(three, days=300)) == ["nantes_qualified", "saint_nazaire", "nantes_big"]
     later = replace(three, departements=("44", "85"), start=TODAY + timedelta(days=40))
     assert await names(later) == [
@@ -852,7 +856,7 @@ async def test_saved_searches_belong_to_their_owner(database_url: str) -> None:
         people=4,
         start=date(2027, 1, 10),
         days=90,
-        pets=True,
+        needs=frozenset({"pets"}),
         languages=("uk",),
         radius_km=15.0,
     )

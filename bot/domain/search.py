@@ -106,6 +106,7 @@ from bot.domain.dates import (
     parse_duration_days,
     parse_user_date,
 )
+from bot.domain.offer_schema import NEED_BY_NAME, NEEDS, Need
 from bot.domain.validation import fold, normalise_departement
 from bot.geo.communes import Commune, distance_km, load_communes, normalize
 
@@ -158,7 +159,7 @@ W_LENGTH: Final = 10.0  # open-ended, or a year or more from the move-in day, ge
 LENGTH_FULL_DAYS: Final = 365.0
 W_LANGUAGE: Final = 5.0  # per language shared with the household, at most two
 PENALTY_LATE_PER_DAY: Final = 2.0
-PENALTY_STEP_FREE_PARTLY: Final = 20.0
+PENALTY_PARTLY: Final = 20.0  # per need only partly met (partly step-free)
 
 AVAILABLE: Final = "available"
 PAUSED: Final = "paused"
@@ -219,14 +220,14 @@ class Criteria:
     people: int = 1
     start: date | None = None
     days: int | None = None
-    step_free: bool = False
-    pets: bool = False
-    children: bool = False
+    needs: frozenset[str] = frozenset()  # names of the offer schema's NEEDS
     languages: tuple[str, ...] = ()
     include_stale: bool = False
 
     def __post_init__(self) -> None:
         """Refuse what no search means (ValueError): the dialogue validates answers before."""
+        if not self.needs <= NEED_BY_NAME.keys():
+            raise ValueError(f"unknown needs: {sorted(self.needs - NEED_BY_NAME.keys())}")
         if not 1 <= self.people <= MAX_PEOPLE:
             raise ValueError(f"people out of range: {self.people}")
         if self.days is not None and not 1 <= self.days <= MAX_DURATION_DAYS:
@@ -237,7 +238,7 @@ class Criteria:
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict (dates in ISO format), read back by :meth:`from_json`."""
         return {
-            "v": 1,
+            "v": 2,
             "departements": list(self.departements),
             "near": None if self.near is None else [self.near[0], self.near[1]],
             "near_label": self.near_label,
@@ -245,9 +246,7 @@ class Criteria:
             "people": self.people,
             "start": None if self.start is None else self.start.isoformat(),
             "days": self.days,
-            "step_free": self.step_free,
-            "pets": self.pets,
-            "children": self.children,
+            "needs": sorted(self.needs),
             "languages": list(self.languages),
             "include_stale": self.include_stale,
         }
@@ -256,7 +255,12 @@ class Criteria:
     def from_json(cls, data: Mapping[str, Any]) -> Criteria:
         """Read what :meth:`to_json` wrote; raises ValueError on anything else."""
         try:
-            if data.get("v") != 1:
+            if data.get("v") == 1:  # saved before needs were declared in the offer schema
+                data = {
+                    **data,
+                    "needs": [name for name in ("step_free", "pets", "children") if _bool(data[name])],
+                }
+            elif data.get("v") != 2:
                 raise ValueError("unknown criteria version")
             near = data["near"]
             start = data["start"]
@@ -268,9 +272,7 @@ class Criteria:
                 people=_int(data["people"]),
                 start=None if start is None else date.fromisoformat(_str(start)),
                 days=None if data["days"] is None else _int(data["days"]),
-                step_free=_bool(data["step_free"]),
-                pets=_bool(data["pets"]),
-                children=_bool(data["children"]),
+                needs=frozenset(_str(name) for name in _list(data["needs"])),
                 languages=tuple(_str(code) for code in _list(data["languages"])),
                 include_stale=_bool(data["include_stale"]),
             )
@@ -356,9 +358,9 @@ class OfferFacts(NamedTuple):
     available_from: date
     available_until: date | None
     min_stay_days: int | None
-    step_free: str
-    pets: bool
-    children: bool
+    step_free: str | None
+    pets: bool | None
+    children: bool | None
     qualification: str
     last_confirmed_at: datetime
     stale_since: datetime | None
@@ -371,8 +373,8 @@ class Reason(StrEnum):
     QUALIFIED: visited and found decent (no value). AVAILABLE_NOW: available on the wanted start
     (no value). COVERS_DATES: available for the whole stay (value: the days needed). OPEN_ENDED:
     no end date (no value). CAPACITY_FITS: at most one place more than needed (value: places).
-    DISTANCE: value: km from ``near`` (one decimal). STEP_FREE, PETS_OK, CHILDREN_OK: a need is
-    met (no value). SPEAKS_LANGUAGE: the host speaks a language of the household (value: its
+    DISTANCE: value: km from ``near`` (one decimal). NEED_MET: the offer states that it meets a need
+    (value: the need's name). SPEAKS_LANGUAGE: the host speaks a language of the household (value: its
     code; one per language). FRESH: confirmed recently (value: days since the last confirmation).
     """
 
@@ -382,9 +384,7 @@ class Reason(StrEnum):
     OPEN_ENDED = "open_ended"
     CAPACITY_FITS = "capacity_fits"
     DISTANCE = "distance"
-    STEP_FREE = "step_free"
-    PETS_OK = "pets_ok"
-    CHILDREN_OK = "children_ok"
+    NEED_MET = "need_met"
     SPEAKS_LANGUAGE = "speaks_language"
     FRESH = "fresh"
 
@@ -395,7 +395,9 @@ class Caveat(StrEnum):
     NOT_QUALIFIED: not yet visited (no value). PAUSED: the host paused it (no value). STALE: the
     host did not re-confirm (value: days since it was flagged). NOT_CONFIRMED: value: days since
     the last confirmation, when more than :data:`NOT_CONFIRMED_DAYS`. STARTS_LATER: value: days
-    after the wanted start. STEP_FREE_PARTLY: only partly step-free (no value). LARGER: more
+    after the wanted start. NEED_PARTLY: a need only partly met, e.g. partly step-free (value: the
+    need's name). NEED_UNKNOWN: the offer does not say whether it meets a need (value: the need's name).
+    LARGER: more
     places than needed, at least two spare (value: places). LIMITED: the need's duration is
     unknown and the offer ends (value: days available from the move-in day). MIN_STAY: the need's
     duration is unknown and the offer has a minimum stay (value: days).
@@ -406,7 +408,8 @@ class Caveat(StrEnum):
     STALE = "stale"
     NOT_CONFIRMED = "not_confirmed"
     STARTS_LATER = "starts_later"
-    STEP_FREE_PARTLY = "step_free_partly"
+    NEED_PARTLY = "need_partly"
+    NEED_UNKNOWN = "need_unknown"
     LARGER = "larger"
     LIMITED = "limited"
     MIN_STAY = "min_stay"
@@ -466,13 +469,34 @@ def score(criteria: Criteria, offer: OfferFacts, start: date, now: datetime, dis
         points += W_LANGUAGE * min(2, shared)
     if offer.available_from > start:
         points -= PENALTY_LATE_PER_DAY * (offer.available_from - start).days
-    if criteria.step_free and offer.step_free != "yes":
-        points -= PENALTY_STEP_FREE_PARTLY
+    for index, verdicts in _need_checks(criteria):
+        if verdicts.get(offer[index], _UNKNOWN) == _PARTLY:
+            points -= PENALTY_PARTLY
     return points
 
 
-_Key3 = tuple[bool, bool, float, int]  # (stale or paused, not qualified, -score, offer id): smaller is better
-_Kept = tuple[_Key3, OfferFacts, float | None]  # the sort key, the offer, its distance
+_MET, _PARTLY, _UNKNOWN, _EXCLUDED = range(4)
+_OFFER_FIELD: Final = {name: index for index, name in enumerate(OfferFacts._fields)}
+
+
+def _verdicts(need: Need) -> dict[Any, int]:
+    return {
+        **dict.fromkeys(need.met, _MET), **dict.fromkeys(need.partly, _PARTLY),
+        **dict.fromkeys(need.excluded, _EXCLUDED),
+    }  # fmt: skip
+
+
+_NEED_CHECKS: Final = {need.name: (_OFFER_FIELD[need.fact], _verdicts(need)) for need in NEEDS}
+
+
+def _need_checks(criteria: Criteria) -> list[tuple[int, dict[Any, int]]]:
+    """For each need of the criteria: the offer field it reads, and the verdict of each stated value."""
+    return [_NEED_CHECKS[need.name] for need in NEEDS if need.name in criteria.needs]
+
+
+# (stale or paused, needs not stated, not qualified, -score, offer id): smaller is better.
+_SortKey = tuple[bool, int, bool, float, int]
+_Kept = tuple[_SortKey, OfferFacts, float | None]  # the sort key, the offer, its distance
 
 
 def _passing(criteria: Criteria, candidates: Iterable[OfferFacts], start: date, now: datetime) -> list[_Kept]:
@@ -489,7 +513,7 @@ def _passing(criteria: Criteria, candidates: Iterable[OfferFacts], start: date, 
     days = criteria.days
     stay = 1 if days is None else days
     include_stale = criteria.include_stale
-    step_free, pets, children = criteria.step_free, criteria.pets, criteria.children
+    checks = _need_checks(criteria)
     wanted = criteria.languages
     near = criteria.near
     radius = criteria.radius_km
@@ -500,7 +524,7 @@ def _passing(criteria: Criteria, candidates: Iterable[OfferFacts], start: date, 
     for offer in candidates:
         (
             offer_id, departement, status, lat, lon, places, available_from, until, min_stay,
-            step, offer_pets, offer_children, qualification, confirmed, stale_since, languages,
+            _step_free, _pets, _children, qualification, confirmed, stale_since, languages,
         ) = offer  # fmt: skip
         if departement not in territory or places < need:
             continue
@@ -523,9 +547,16 @@ def _passing(criteria: Criteria, candidates: Iterable[OfferFacts], start: date, 
                 continue
         if days is not None and min_stay is not None and min_stay > days:
             continue
-        if step_free and step != "yes" and step != "partly":
-            continue
-        if (pets and not offer_pets) or (children and not offer_children):
+        partly = uncertain = 0
+        excluded = False
+        for index, verdicts in checks:
+            verdict = verdicts.get(offer[index], _UNKNOWN)
+            if verdict == _EXCLUDED:
+                excluded = True
+                break
+            partly += verdict == _PARTLY
+            uncertain += verdict == _UNKNOWN
+        if excluded:
             continue
         distance: float | None = None
         if near is not None:
@@ -551,13 +582,13 @@ def _passing(criteria: Criteria, candidates: Iterable[OfferFacts], start: date, 
             points += W_LANGUAGE * (shared if shared < 2 else 2)
         if available_from > start:
             points -= PENALTY_LATE_PER_DAY * (available_from - start).days
-        if step_free and step != "yes":
-            points -= PENALTY_STEP_FREE_PARTLY
-        append(((inactive, qualification != QUALIFIED, -points, offer_id), offer, distance))
+        if partly:
+            points -= PENALTY_PARTLY * partly
+        append(((inactive, uncertain, qualification != QUALIFIED, -points, offer_id), offer, distance))
     return kept
 
 
-def _sort_key(item: _Kept) -> _Key3:
+def _sort_key(item: _Kept) -> _SortKey:
     return item[0]
 
 
@@ -585,7 +616,7 @@ def rank(
     start = _effective_start(criteria, today)
     kept = _passing(criteria, candidates, start, now)
     matches = [
-        _explain(criteria, offer, start, now, -key[2], distance)
+        _explain(criteria, offer, start, now, -key[3], distance)
         for key, offer, distance in _best(kept, limit)
     ]
     return Ranking(len(kept), matches)
@@ -614,8 +645,8 @@ def shortlist(
     if bonus == 0:
         return len(kept), [offer.id for key, offer, _ in kept if key <= last]
     # The best key an offer can reach: its score plus the bonus (and a hair for rounding).
-    reach = (last[0], last[1], last[2] + bonus + 1e-6)
-    return len(kept), [offer.id for key, offer, _ in kept if (key[0], key[1], key[2]) <= reach]
+    reach = (last[0], last[1], last[2], last[3] + bonus + 1e-6)
+    return len(kept), [offer.id for key, offer, _ in kept if key[:4] <= reach]
 
 
 def _explain(
@@ -655,17 +686,17 @@ def _explain(
         caveats.append(Why(Caveat.LARGER, offer.people))
     if distance is not None:
         reasons.append(Why(Reason.DISTANCE, round(distance, 1)))
-    if criteria.step_free:
-        if offer.step_free == "yes":
-            reasons.append(Why(Reason.STEP_FREE))
-        else:
-            caveats.append(Why(Caveat.STEP_FREE_PARTLY))
-    if criteria.pets:
-        reasons.append(Why(Reason.PETS_OK))
-    if criteria.children:
-        reasons.append(Why(Reason.CHILDREN_OK))
+    for need in NEEDS:
+        if need.name in criteria.needs:
+            verdict = _NEED_CHECKS[need.name][1].get(offer[_OFFER_FIELD[need.fact]], _UNKNOWN)
+            if verdict == _MET:
+                reasons.append(Why(Reason.NEED_MET, need.name))
+            else:  # never a reason it cannot back: only partly met, or not stated
+                caveats.append(
+                    Why(Caveat.NEED_PARTLY if verdict == _PARTLY else Caveat.NEED_UNKNOWN, need.name)
+                )
     reasons.extend(
-        Why(Reason.SPEAKS_LANGUAGE, code) for code in criteria.languages if code in offer.languages
+        Why(Reason.SPEAKS_LANGUAGE, code) for code in criteria.languages if code in (offer.languages or ())
     )
     if fresh_days <= FRESH_DAYS:
         reasons.append(Why(Reason.FRESH, fresh_days))
@@ -794,20 +825,18 @@ _UNIT_DAYS: Final = {
 }
 
 
-class _Flag(StrEnum):
-    STEP_FREE = "step_free"
-    PETS = "pets"
-    CHILDREN = "children"
-    STALE = "stale"
-
-
+STALE: Final = "stale"
+_NEED_WORDS: Final = {
+    "step_free": "pmr|stepfree|step-free|accessible|accessibilite|plainpied|plain-pied|fauteuil|wheelchair"
+    "|handicap|безбарєрний|безбарєрне",
+    "pets": "pets|pet|animaux|animal|chien|chiens|chat|chats|dog|dogs|cat|cats|тварини|тварина|собака|кіт",
+    "children": "children|child|kids|enfants|enfant|діти|дитина",
+}
+"""The words of each need of the offer schema (the first one is how format_search_line writes it)."""
 _FLAGS: Final = _table(
     {
-        "pmr|stepfree|step-free|accessible|accessibilite|plainpied|plain-pied|fauteuil|wheelchair"
-        "|handicap|безбарєрний|безбарєрне": _Flag.STEP_FREE,
-        "pets|pet|animaux|animal|chien|chiens|chat|chats|dog|dogs|cat|cats|тварини|тварина|собака|кіт": _Flag.PETS,
-        "children|child|kids|enfants|enfant|діти|дитина": _Flag.CHILDREN,
-        "stale|all|tout|tous|toutes|paused|pause|pauses|inactive|inactives|усі|все": _Flag.STALE,
+        **{words: name for name, words in _NEED_WORDS.items()},
+        "stale|all|tout|tous|toutes|paused|pause|pauses|inactive|inactives|усі|все": STALE,
     }
 )
 
@@ -844,7 +873,7 @@ _COMMUNE_SEARCH_LIMIT: Final = 60
 class _Item:
     """One understood word: what it sets."""
 
-    flag: _Flag | None = None
+    flag: str | None = None  # a need's name, or STALE
     departements: tuple[str, ...] = ()
     unit: _Unit | None = None
     number: float = 0.0
@@ -869,9 +898,7 @@ class _Draft:
     near: Commune | None = None
     near_token: str = ""
     ambiguous: tuple[Commune, ...] = ()
-    step_free: bool = False
-    pets: bool = False
-    children: bool = False
+    needs: set[str] = field(default_factory=set)
     stale: bool = False
     languages: list[str] = field(default_factory=list)
 
@@ -1171,13 +1198,9 @@ class _Parser:
 
     def _apply(self, item: _Item, token: str) -> LineError | None:
         draft = self.draft
-        if item.flag is _Flag.STEP_FREE:
-            draft.step_free = True
-        elif item.flag is _Flag.PETS:
-            draft.pets = True
-        elif item.flag is _Flag.CHILDREN:
-            draft.children = True
-        elif item.flag is _Flag.STALE:
+        if item.flag in NEED_BY_NAME:
+            draft.needs.add(item.flag)
+        elif item.flag == STALE:
             draft.stale = True
         for code in item.departements:
             if code not in draft.departements:
@@ -1247,9 +1270,7 @@ class _Parser:
             people=people,
             start=draft.start,
             days=days,
-            step_free=draft.step_free,
-            pets=draft.pets,
-            children=draft.children or bool(draft.kids),
+            needs=frozenset(draft.needs | ({"children"} if draft.kids else set())),
             languages=tuple(draft.languages),
             include_stale=draft.stale,
         )
@@ -1288,14 +1309,9 @@ def format_search_line(criteria: Criteria) -> str:
         words.append(f"from:{criteria.start.isoformat()}")
     if criteria.days is not None:
         words.append(f"{criteria.days}d")
-    for flag, word in (
-        (criteria.step_free, "pmr"),
-        (criteria.pets, "pets"),
-        (criteria.children, "children"),
-        (criteria.include_stale, "stale"),
-    ):
-        if flag:
-            words.append(word)
+    words += [_NEED_WORDS[need.name].split("|")[0] for need in NEEDS if need.name in criteria.needs]
+    if criteria.include_stale:
+        words.append(STALE)
     if criteria.languages:
         words.append("lang:" + ",".join(criteria.languages))
     if criteria.near_label is not None:
