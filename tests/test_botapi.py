@@ -1,4 +1,4 @@
-"""Tests of the local Bot API stand-in (bot/sandbox/botapi.py) and of the terminal chat (chat.py).
+"""Tests of the local Bot API stand-in (bot/sandbox/botapi/) and of the terminal chat (chat.py).
 
 Everything goes over real HTTP on 127.0.0.1 with the real python-telegram-bot client.
 """
