@@ -4,7 +4,7 @@ Where things live: ``facade`` FakeBotApi, the one entry point; ``server`` the HT
 call log; ``methods`` the Bot API methods by name (sending in ``sending``, edits in ``editing``);
 ``params`` decoding the parameters of a call; ``state`` chats, messages and events; ``updates`` the update
 queue; ``files`` stored files; ``users`` what simulated users do; ``simulation`` the /_sim HTTP endpoints;
-``faults`` injected errors and the 429 limiter; ``formatting`` HTML/MarkdownV2 and text limits;
+``faults`` injected errors, delays and the 429 limiter; ``formatting`` HTML/MarkdownV2 and text limits;
 ``markup`` keyboards; ``errors`` the errors.
 """
 

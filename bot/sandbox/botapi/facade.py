@@ -294,6 +294,14 @@ class FakeBotApi:
         """Make the next ``count`` calls of ``method`` fail with that error (429 carries retry_after)."""
         self._faults.fail_next(method, error_code, description, retry_after, count)
 
+    def delay_next(self, method: str, seconds: float, count: int = 1, chat_id: int | None = None) -> None:
+        """Answer the next ``count`` calls of ``method`` (to ``chat_id`` only, if given) ``seconds`` late.
+
+        The call takes effect at once: a bot that gives up waiting sees a timeout, yet its message was
+        delivered, as happens with the real Telegram.
+        """
+        self._faults.delay_next(method, seconds, count, chat_id)
+
     def enforce_limits(self, per_second_overall: int = 30, per_chat_per_second: int = 1) -> None:
         """Answer 429 when the bot sends more than these messages in any one-second window."""
         self._faults.limiter.enforce(per_second_overall, per_chat_per_second)

@@ -1,15 +1,22 @@
-"""Faults the tests inject: errors, and Telegram's flood limits (429 Too Many Requests)."""
+"""Faults the tests inject: errors, late answers, and Telegram's flood limits (429 Too Many Requests)."""
 
 from __future__ import annotations
 
 import collections
 import math
 import time
+from dataclasses import dataclass
 
 from bot.sandbox.botapi.errors import DEFAULT_DESCRIPTIONS, ApiError
 
 # Methods that count as "sending a message" for the rate limiter.
 _RATE_LIMITED = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendLocation"})
+
+
+@dataclass
+class _Delay:
+    seconds: float
+    chat_id: int | None  # None: whatever the chat
 
 
 class RateLimiter:
@@ -52,6 +59,7 @@ class Faults:
     def __init__(self) -> None:
         self.limiter = RateLimiter()
         self._failures: dict[str, collections.deque[ApiError]] = {}
+        self._delays: dict[str, list[_Delay]] = {}
 
     def fail_next(
         self,
@@ -72,6 +80,25 @@ class Faults:
         queue = self._failures.setdefault(method.lower(), collections.deque())
         for _ in range(count):
             queue.append(ApiError(error_code, description, retry_after))
+
+    def delay_next(self, method: str, seconds: float, count: int = 1, chat_id: int | None = None) -> None:
+        """Answer the next ``count`` calls of ``method`` (to ``chat_id`` only, if given) ``seconds`` late.
+
+        The call is carried out at once: a client that gives up before the answer sees a timeout
+        although the message was delivered, as happens with the real Telegram.
+        """
+        if seconds < 0:
+            raise ValueError("seconds must not be negative")
+        self._delays.setdefault(method.lower(), []).extend(_Delay(seconds, chat_id) for _ in range(count))
+
+    def take_delay(self, method: str, chat_id: int | None) -> float:
+        """The delay of this call (0 when none is planned); it is used up."""
+        delays = self._delays.get(method.lower(), [])
+        for index, delay in enumerate(delays):
+            if delay.chat_id is None or delay.chat_id == chat_id:
+                del delays[index]
+                return delay.seconds
+        return 0.0
 
     def check(self, method: str, chat_id: int | None) -> None:
         """Raise the planned failure of this call, if any, else the 429 of the rate limiter, if any."""

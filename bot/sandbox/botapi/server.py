@@ -87,14 +87,18 @@ class BotApiServer:
             return web.json_response(exc.payload(), status=exc.error_code)
         self.calls.append((name, loggable(params)))
         chat_id = chat_id_of(params)
+        delay = self._faults.take_delay(name, chat_id)
         try:
             if name not in METHODS:
                 raise ApiError(404, "Not Found: method not found")
             self._faults.check(name, chat_id)
             result = await METHODS[name](self._state, Call(params, lambda: _client_gone(request)))
+            response = web.json_response({"ok": True, "result": result})
         except ApiError as exc:
-            return web.json_response(exc.payload(), status=exc.error_code)
-        return web.json_response({"ok": True, "result": result})
+            response = web.json_response(exc.payload(), status=exc.error_code)
+        if delay:
+            await asyncio.sleep(delay)  # done already, answered late: to the bot it looks like a timeout
+        return response
 
     def _check_token(self, token: str) -> None:
         if self.expected_token is not None and token != self.expected_token:

@@ -11,6 +11,7 @@
 - ``GET /_sim/file/{file_id}[?download=1]``, ``GET /_sim/calls[?method=...]``, ``GET /_sim/commands``,
   ``GET /_sim/updates``
 - ``POST /_sim/fail`` ``{method, error_code, description?, retry_after?, count?}`` (as ``fail_next``),
+  ``POST /_sim/delay`` ``{method, seconds, count?, chat_id?}`` (as ``delay_next``),
   ``POST /_sim/limits`` ``{per_second_overall?, per_chat_per_second?}`` (as ``enforce_limits``) or
   ``{"enabled": false}``
 """
@@ -56,6 +57,7 @@ class SimulationRoutes:
         app.router.add_get("/_sim/commands", self._commands)
         app.router.add_get("/_sim/updates", self._updates)
         app.router.add_post("/_sim/fail", self._fail)
+        app.router.add_post("/_sim/delay", self._delay)
         app.router.add_post("/_sim/limits", self._limits)
 
     async def _page(self, request: web.Request) -> web.Response:
@@ -210,6 +212,22 @@ class SimulationRoutes:
                 body.get("description"),
                 int(retry_after) if retry_after is not None else None,
                 int(body.get("count", 1)),
+            )
+        except (SimulationError, ValueError, TypeError) as exc:
+            return _error(exc)
+        return _ok(True)
+
+    async def _delay(self, request: web.Request) -> web.Response:
+        try:
+            body = await _json_body(request)
+            if "seconds" not in body:
+                raise SimulationError("seconds is required")
+            chat_id = body.get("chat_id")
+            self._api.delay_next(
+                str(body.get("method") or ""),
+                float(body["seconds"]),
+                int(body.get("count", 1)),
+                int(chat_id) if chat_id is not None else None,
             )
         except (SimulationError, ValueError, TypeError) as exc:
             return _error(exc)
