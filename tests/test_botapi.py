@@ -1,4 +1,4 @@
-"""Tests of the local Bot API stand-in (bot/sandbox/botapi.py) and of the terminal chat (chat.py).
+"""Tests of the local Bot API stand-in (bot/sandbox/botapi/) and of the terminal chat (chat.py).
 
 Everything goes over real HTTP on 127.0.0.1 with the real python-telegram-bot client.
 """
@@ -30,7 +30,7 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -445,6 +445,25 @@ async def test_fail_next_maps_to_ptb_exceptions(api: FakeBotApi, bot: telegram.B
 
 
 @pytest.mark.asyncio
+async def test_delay_next_times_out_the_bot_though_the_message_is_delivered(
+    api: FakeBotApi, bot: telegram.Bot
+) -> None:
+    api.add_user(OLENA, "Olena", "uk")
+    api.delay_next("sendMessage", 1.5, chat_id=CAMILLE)
+    await bot.send_message(OLENA, "à l'heure", read_timeout=1)  # another chat: answered at once
+    with pytest.raises(TimedOut):
+        await bot.send_message(CAMILLE, "en retard", read_timeout=0.3)
+    assert [m["text"] for m in api.bot_messages(CAMILLE)] == ["en retard"]  # delivered all the same
+    await bot.send_message(CAMILLE, "à l'heure", read_timeout=1)  # the delay is used up
+
+    api.delay_next("getMe", 1.5, count=2)
+    for _ in range(2):
+        with pytest.raises(TimedOut):
+            await bot.get_me(read_timeout=0.3)
+    assert (await bot.get_me(read_timeout=1)).username == "logement_de_crise_bot"
+
+
+@pytest.mark.asyncio
 async def test_rate_limits(api: FakeBotApi, bot: telegram.Bot) -> None:
     api.add_user(OLENA, "Olena", "uk")
     api.add_user(3003, "Ahmad", "ar")
@@ -684,8 +703,16 @@ async def test_http_simulation_endpoints(api: FakeBotApi, bot: telegram.Bot) -> 
         assert calls[0]["params"]["document"]["file_name"] == "guide.txt"
         async with http.post("/_sim/fail", json={"method": "getMe", "error_code": 502}) as response:
             assert response.status == 200
+        delay = {"method": "sendMessage", "seconds": 1.5, "chat_id": OLENA}
+        async with http.post("/_sim/delay", json=delay) as response:
+            assert response.status == 200
+        async with http.post("/_sim/delay", json={"method": "sendMessage"}) as response:
+            assert response.status == 400
     with pytest.raises(NetworkError):
         await bot.get_me()
+    with pytest.raises(TimedOut):
+        await bot.send_message(OLENA, "en retard", read_timeout=0.3)
+    assert api.bot_messages(OLENA)[-1]["text"] == "en retard"
     kinds = [next(k for k in ("callback_query", "message") if k in u) for u in api.pending_updates]
     assert kinds == ["message", "callback_query", "message", "message", "message"]
 
