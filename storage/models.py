@@ -102,9 +102,15 @@ class Offer(SQLModel, table=True):
     pets: bool | None = None
     children: bool | None = None
     smoking: bool | None = None
-    equipment: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
-    transport: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
-    languages: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    equipment: list[str] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
+    transport: list[str] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
+    languages: list[str] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
     cost: str | None = Field(default=None, max_length=10)
     cost_eur: int | None = None
     notes: str | None = Field(default=None, max_length=1000)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
@@ -31,3 +33,61 @@ async def test_sqlite_is_tuned_for_a_bot(tmp_path: object) -> None:
         busy = (await connection.execute(text("PRAGMA busy_timeout"))).scalar()
     await database.close()
     assert (journal, foreign_keys, busy) == ("wal", 1, 10000)
+
+
+MIDNIGHT = datetime(2026, 1, 1, tzinfo=UTC)
+IMPORTED_WITH_DEFAULTS = {  # a row the importer of the first version wrote for a file that gave little
+    "kind": "room", "beds": 3, "bedrooms": 1, "welcome": "any", "step_free": "unknown", "pets": False,
+    "children": True, "smoking": False, "equipment": "[]", "transport": "[]", "languages": "[]", "cost": "free",
+}  # fmt: skip
+IMPORTED_FROM_A_RICH_FILE = {
+    "kind": "hotel", "beds": 8, "bedrooms": 4, "welcome": "family", "step_free": "yes", "pets": True,
+    "children": False, "smoking": True, "equipment": '["kitchen"]', "transport": "[]", "languages": '["uk"]',
+    "cost": "rent",
+}  # fmt: skip
+
+
+async def test_facts_an_import_invented_become_not_stated(database_url: str) -> None:
+    """Migration 0006: an imported value equal to the importer's default is not stated; the rest is kept."""
+    from alembic import command
+
+    from storage.db import alembic_config
+
+    database = Database(database_url)
+    async with database.engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "0005"))
+        await connection.execute(
+            text(
+                "INSERT INTO users (id, language, privacy_accepted_at, created_at) VALUES (7, 'fr', :t, :t)"
+            ),
+            {"t": MIDNIGHT},
+        )
+        for offer_id, host, key, facts in (
+            (1, None, "a" * 64, IMPORTED_WITH_DEFAULTS),
+            (2, None, "b" * 64, IMPORTED_FROM_A_RICH_FILE),
+            (3, 7, None, IMPORTED_WITH_DEFAULTS),  # a host answered every question: kept as it is
+        ):
+            columns = ", ".join(facts)
+            values = ", ".join(f":{name}" for name in facts)
+            await connection.execute(
+                text(
+                    "INSERT INTO offers (id, host_id, status, commune_insee, commune_name, departement, latitude,"
+                    " longitude, people, available_from, created_at, updated_at, last_confirmed_at,"
+                    f" qualification, import_key, {columns}) VALUES (:id, :host, 'available', '44109', 'Nantes',"
+                    " '44', 47.2, -1.5, 3, :day, :t, :t, :t, 'unqualified', :key, " + values + ")"
+                ),
+                {"id": offer_id, "host": host, "key": key, "t": MIDNIGHT, "day": MIDNIGHT.date(), **facts},
+            )
+    await database.upgrade()
+    names = list(IMPORTED_WITH_DEFAULTS)
+    async with database.engine.connect() as connection:
+        rows = {
+            row[0]: dict(zip(names, row[1:], strict=True))
+            for row in await connection.execute(
+                text(f"SELECT id, {', '.join(names)} FROM offers ORDER BY id")
+            )
+        }
+    await database.close()
+    assert rows[1] == dict.fromkeys(names)
+    assert {name: value for name, value in rows[2].items() if value in (None, "[]")} == {"transport": None}
+    assert rows[3]["kind"] == "room" and rows[3]["pets"] in (False, 0) and rows[3]["equipment"] in ("[]", [])
