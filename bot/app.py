@@ -23,12 +23,12 @@ from bot.chat import Reply
 from bot.commands import casework as casework_commands
 from bot.commands import coordination, general, host, language, reports, search, start, team
 from bot.commands.general import commands_for
-from bot.config import Settings
 from bot.context import Ctx
 from bot.domain import casework
 from bot.domain.access import AccessDenied
 from bot.handlers import SERVICES, Action, Callback, Clock, Services, handler, on_error, system_clock
 from bot.i18n import all_translators
+from bot.settings import Settings
 from conversations import engine, importing
 from storage import audit
 from storage.db import Database

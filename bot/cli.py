@@ -8,8 +8,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.config import ConfigError, load_settings, normalise_database_url, read_environment
 from bot.domain.validation import normalise_departement
+from bot.settings import ConfigError, load_settings, normalise_database_url, read_environment
 
 
 def _database_url(args: argparse.Namespace) -> str:

@@ -13,7 +13,7 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
-from bot.config import Settings
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

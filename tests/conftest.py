@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text
 
-from bot.config import Settings
 from bot.sandbox.botapi import FakeBotApi
+from bot.settings import Settings
 from storage.db import Database
 from tests.harness import BotUnderTest, Clock
 

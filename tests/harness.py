@@ -12,8 +12,8 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.app import build_application, polling
-from bot.config import Settings
 from bot.sandbox.botapi import FakeBotApi
+from bot.settings import Settings
 from storage.db import Database
 
 Message = dict[str, Any]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.settings import ConfigError, load_settings
 from storage import roles
 from storage.db import Database
 

@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bot.config import Settings
 from bot.domain import offers as domain
 from bot.geo.communes import load_communes
 from bot.sandbox.botapi import FakeBotApi
+from bot.settings import Settings
 from conversations.host_offer import NAME
 from storage import dialogues, users
 from storage.db import Database

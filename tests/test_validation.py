@@ -6,8 +6,9 @@ import re
 import unicodedata
 from decimal import Decimal
 
+import phonenumbers
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from bot.domain.validation import (
@@ -382,6 +383,20 @@ def test_clean_free_text_keeps_plain_words(text: str) -> None:
         ("+49 30 1234567", "+49301234567"),
         ("0049 30 1234567", "+49301234567"),
         ("  06 12 34 56 78  ", "+33612345678"),
+        ("6 12 34 56 78", "+33612345678"),  # the leading 0 lost, as spreadsheets do
+        ("+33 612 345 678", "+33612345678"),
+        ("0033 (0)6 12 34 56 78", "+33612345678"),
+        ("+380 44 123 45 67", "+380441234567"),
+        ("+38 (067) 123-45-67", "+380671234567"),
+        ("380 67 123 45 67", "+380671234567"),
+        ("tel: +380671234567", "+380671234567"),
+        # Typed without +380, Ukrainian mobile numbers are valid French numbers too, and French comes first.
+        ("067 123 45 67", "+33671234567"),
+        ("(067) 123-45-67", "+33671234567"),
+        ("071 123 45 67", "+380711234567"),  # no French number starts 071: Ukrainian
+        ("4915112345678", "+4915112345678"),  # a contact shared through Telegram comes without its +
+        ("+44 20 7946 0958", "+442079460958"),
+        ("+683 4002", "+6834002"),  # Niue: short numbers are real numbers too
     ],
 )
 def test_parse_phone_accepts(text: str, expected: str) -> None:
@@ -398,11 +413,11 @@ def test_parse_phone_accepts(text: str, expected: str) -> None:
         ("+", PhoneError.NOT_A_PHONE),
         ("06 12 + 34", PhoneError.NOT_A_PHONE),
         ("+0123456789", PhoneError.NOT_A_PHONE),
-        ("00 0 123456789", PhoneError.NOT_A_PHONE),
+        ("00 0 123456789", PhoneError.TOO_LONG),  # 00 then 0 is no international prefix: French, too long
         ("0012345678901234567", PhoneError.TOO_LONG),
         ("00 12345", PhoneError.TOO_SHORT),
         ("0012", PhoneError.TOO_SHORT),
-        ("00", PhoneError.NOT_A_PHONE),
+        ("00", PhoneError.TOO_SHORT),
         ("00 12345678 12345678", PhoneError.TOO_LONG),
         ("12345", PhoneError.TOO_SHORT),
         ("0", PhoneError.TOO_SHORT),
@@ -414,19 +429,23 @@ def test_parse_phone_accepts(text: str, expected: str) -> None:
         ("+33 0 0 12 34 56 78", PhoneError.NOT_A_PHONE),  # national part starts with 0
         ("+33 6 12 34 56 78 0", PhoneError.TOO_LONG),
         ("+380 67 123", PhoneError.TOO_SHORT),
-        ("+380 67 123 4567 8", PhoneError.TOO_LONG),
+        ("+380 67 123 4567 8", PhoneError.NOT_A_PHONE),  # a possible length in Ukraine, but no such number
         ("+1234567", PhoneError.TOO_SHORT),
         ("+1234567890123456", PhoneError.TOO_LONG),
-        ("1234567890123", PhoneError.NOT_A_PHONE),  # no + or 00: country unknown
+        ("1234567890123", PhoneError.TOO_LONG),  # no + or 00, not a country code either: read as French
         ("1" * 10_000, PhoneError.TOO_LONG),
         ("06 12 34 56 78 ou 07 12 34 56 78", PhoneError.NOT_A_PHONE),
+        ("+33 6 12 34 56 78 ext 12", PhoneError.NOT_A_PHONE),
+        ("07 00 00 00 00", PhoneError.NOT_A_PHONE),  # no operator has these, in France or in Ukraine
+        ("+33 7 00 00 00 00", PhoneError.NOT_A_PHONE),
+        ("08 70 00 00 00", PhoneError.NOT_A_PHONE),
     ],
 )
 def test_parse_phone_refuses(text: str, expected: PhoneError) -> None:
     assert parse_phone(text) == expected
 
 
-_E164 = re.compile(r"\+[1-9][0-9]{7,14}")
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
 
 @PROPERTY_SETTINGS
@@ -436,15 +455,15 @@ def test_parse_phone_never_raises_and_returns_e164(text: str) -> None:
     assert isinstance(result, (str, PhoneError))
     if isinstance(result, str):
         assert _E164.fullmatch(result)
+        assert phonenumbers.is_valid_number(phonenumbers.parse(result))
         if result.startswith("+33"):
             assert len(result) == 12
-        if result.startswith("+380"):
-            assert len(result) == 13
 
 
 @PROPERTY_SETTINGS
 @given(st.from_regex(r"0[1-9][0-9]{8}", fullmatch=True))
 def test_parse_phone_french_national_numbers(number: str) -> None:
+    assume(phonenumbers.is_valid_number(phonenumbers.parse(number, "FR")))  # most are: 040…, 070… are not
     expected = "+33" + number[1:]
     spaced = " ".join(number[i : i + 2] for i in range(0, 10, 2))
     assert parse_phone(number) == expected

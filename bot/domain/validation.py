@@ -13,6 +13,8 @@ from decimal import Decimal
 from enum import Enum
 from typing import Final
 
+import phonenumbers
+
 MAX_NUMBER_INPUT_LENGTH: Final = 100
 """Number, phone and yes/no answers longer than this are refused without further analysis."""
 
@@ -271,12 +273,11 @@ class PhoneError(Enum):
 
     NOT_A_PHONE
         Letters or other characters that have no place in a phone number, a misplaced ``+``,
-        a country code starting with 0, a French number whose first digit is 0.
+        an unknown country code, or digits of the right length that no operator was given.
     TOO_SHORT
-        Too few digits (French numbers need exactly 10 digits nationally, 9 after +33;
-        Ukrainian numbers 9 after +380; other countries at least 8 digits in all).
+        Too few digits for the country (libphonenumber's judgement).
     TOO_LONG
-        Too many digits (more than 15 in all, E.164's maximum, or too many for +33 / +380).
+        Too many digits for the country (libphonenumber's judgement).
     """
 
     NOT_A_PHONE = "not_a_phone"
@@ -289,41 +290,41 @@ _PHONE_PREFIXES: Final = sorted(
     key=len,
     reverse=True,
 )
+# libphonenumber also reads letters (vanity numbers) and picks a number out of a sentence; people here
+# type digits, so anything else is refused before it gets a chance to guess.
 _PHONE_CHARS_RE: Final = re.compile(r"\+?[0-9 .\-/()]+")
-# National digit counts (after the country code) for the countries we know precisely.
-_NATIONAL_LENGTHS: Final[dict[str, int]] = {"33": 9, "380": 9}
-_E164_MIN_DIGITS: Final = 8
-_E164_MAX_DIGITS: Final = 15
+# A number typed without a country code: French first (the service runs in France), then Ukrainian.
+_NATIONAL_REGIONS: Final = ("FR", "UA")
+_PARSE_ERRORS: Final = {
+    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: PhoneError.NOT_A_PHONE,
+    phonenumbers.NumberParseException.NOT_A_NUMBER: PhoneError.NOT_A_PHONE,
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: PhoneError.TOO_SHORT,
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: PhoneError.TOO_SHORT,
+    phonenumbers.NumberParseException.TOO_LONG: PhoneError.TOO_LONG,
+}
+_LENGTH_ERRORS: Final = {
+    phonenumbers.ValidationResult.TOO_SHORT: PhoneError.TOO_SHORT,
+    phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY: PhoneError.TOO_SHORT,  # a number without its area code
+    phonenumbers.ValidationResult.TOO_LONG: PhoneError.TOO_LONG,
+}
 
 
-def _check_national(country: str, national: str) -> str | PhoneError:
-    if country == "33" and national.startswith("0"):  # "+33 06 12 34 56 78": drop the trunk 0
-        national = national[1:]
-    expected = _NATIONAL_LENGTHS[country]
-    if len(national) < expected:
-        return PhoneError.TOO_SHORT
-    if len(national) > expected:
-        return PhoneError.TOO_LONG
-    if national.startswith("0"):
-        return PhoneError.NOT_A_PHONE
-    return f"+{country}{national}"
+def _read_phone(text: str, region: str | None) -> str | PhoneError:
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as error:
+        return _PARSE_ERRORS.get(error.error_type, PhoneError.NOT_A_PHONE)
+    if phonenumbers.is_valid_number(number):
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return _LENGTH_ERRORS.get(phonenumbers.is_possible_number_with_reason(number), PhoneError.NOT_A_PHONE)
 
 
 def parse_phone(text: str) -> str | PhoneError:
-    """Normalise a phone number to E.164 (``+33612345678``).
-
-    Accepts spaces, dots, dashes, slashes and parentheses between digits, an optional
-    "tel:"/"тел." prefix, and ``+33 (0)6…``. Understood forms:
-
-    * ``+<country><number>`` or ``00<country><number>``;
-    * a French national number: 10 digits starting with 0 (``06 12 34 56 78``). A national
-      number is always taken as French: Ukrainian numbers must be typed with +380 / 00380 /
-      380 (``+380 67 123 4567``), since ``067 123 45 67`` is also a valid French layout;
-    * ``33…`` (11 digits) and ``380…`` (12 digits) without the ``+``.
-
-    +33 and +380 numbers must have exactly 9 national digits; other countries 8–15 digits in
-    all. Errors: NOT_A_PHONE, TOO_SHORT, TOO_LONG. Never raises.
-    """
+    """Any country's number that libphonenumber finds valid, as E.164 (``+33612345678``), or why not."""
+    # Without a country code the number is French if it can be, since the service runs in France, else
+    # Ukrainian. Ukrainian mobiles typed nationally (067 123 45 67) are nearly all valid French numbers as
+    # well, so they come out French: only +380 makes a Ukrainian number certain. When nothing fits, the
+    # reason is the French reading's, the one the person most likely meant.
     if len(text) > MAX_NUMBER_INPUT_LENGTH:
         return PhoneError.TOO_LONG
     cleaned = " ".join(fold(text).split())
@@ -331,36 +332,17 @@ def parse_phone(text: str) -> str | PhoneError:
         if cleaned.startswith(prefix):
             cleaned = cleaned[len(prefix) :].lstrip(" :.")
             break
-    cleaned = cleaned.replace("(0)", "")
     if not cleaned or _PHONE_CHARS_RE.fullmatch(cleaned) is None:
         return PhoneError.NOT_A_PHONE
     digits = "".join(c for c in cleaned if c.isdigit())
-    if not digits:
-        return PhoneError.NOT_A_PHONE
-
+    if len(digits) < 2:
+        return PhoneError.TOO_SHORT if digits else PhoneError.NOT_A_PHONE
     if cleaned.startswith("+"):
-        international = digits
-    elif digits.startswith("00"):
-        international = digits[2:]
-    elif digits.startswith("0"):
-        return _check_national("33", digits[1:]) if len(digits) >= 2 else PhoneError.TOO_SHORT
-    elif (digits.startswith("380") and len(digits) == 12) or (digits.startswith("33") and len(digits) == 11):
-        international = digits
-    elif len(digits) < 10:
-        return PhoneError.TOO_SHORT
-    else:
-        return PhoneError.NOT_A_PHONE  # neither national nor clearly international
-
-    if not international or international.startswith("0"):
-        return PhoneError.NOT_A_PHONE
-    for country in sorted(_NATIONAL_LENGTHS, key=len, reverse=True):
-        if international.startswith(country):
-            return _check_national(country, international[len(country) :])
-    if len(international) < _E164_MIN_DIGITS:
-        return PhoneError.TOO_SHORT
-    if len(international) > _E164_MAX_DIGITS:
-        return PhoneError.TOO_LONG
-    return f"+{international}"
+        return _read_phone("+" + digits, None)
+    readings = [_read_phone(digits, region) for region in _NATIONAL_REGIONS]
+    if not digits.startswith("0"):  # Telegram shares a contact's number without its +
+        readings.append(_read_phone("+" + digits, None))
+    return next((reading for reading in readings if isinstance(reading, str)), readings[0])
 
 
 # --------------------------------------------------------------------------- yes / no

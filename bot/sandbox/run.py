@@ -18,10 +18,10 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.app import build_application, polling, run_alerts
-from bot.config import Settings
 from bot.domain.validation import normalise_departement
 from bot.sandbox.botapi import FakeBotApi
 from bot.sandbox.chat import ExtraCommand, run_terminal_chat
+from bot.settings import Settings
 from storage import roles, users
 from storage.db import Database
 
