@@ -356,7 +356,7 @@ class Phone(Step):
             return Invalid(
                 ctx.t._("Please use the button below, or type your number, for example 06 12 34 56 78.")
             )
-        phone = validation.parse_phone(text)
+        phone = validation.parse_phone(text, ctx.t.language)
         if isinstance(phone, validation.PhoneError):
             example = ctx.t._("For example: 06 12 34 56 78.")
             return Invalid(f"{ctx.t._(PHONE_PROBLEMS[phone])} {example}")

@@ -636,3 +636,9 @@ def test_departement_list() -> None:
 def test_normalise_departement_never_raises_and_is_valid(text: str) -> None:
     result = normalise_departement(text)
     assert result is None or is_valid_departement(result)
+
+
+def test_a_ukrainian_speaker_s_national_number_is_read_as_ukrainian_first() -> None:
+    assert parse_phone("067 123 45 67", "uk") == "+380671234567"  # a Ukrainian mobile
+    assert parse_phone("06 12 34 56 78", "uk") == "+33612345678"  # 061 is a Ukrainian landline: French first
+    assert parse_phone("067 123 45 67", "fr") == "+33671234567"

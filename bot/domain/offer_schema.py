@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final
 
+import phonenumbers
+
 from bot.i18n import N_, Nn_, Translator
 
 NOT_STATED: Final = N_("not stated")
@@ -136,7 +138,16 @@ class Text(Fact):
 
 @dataclass(frozen=True, kw_only=True)
 class Phone(Fact):
-    """A phone number in E.164 form."""
+    """A phone number, stored in E.164 form, read in the international way (+33 6 12 34 56 78)."""
+
+    def describe(self, t: Translator, value: Any) -> str:
+        if value is None:
+            return not_stated(t)
+        try:
+            number = phonenumbers.parse(str(value))
+        except phonenumbers.NumberParseException:
+            return str(value)
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -309,22 +309,24 @@ _LENGTH_ERRORS: Final = {
 }
 
 
-def _read_phone(text: str, region: str | None) -> str | PhoneError:
+def _read_phone(text: str, region: str | None, *, mobile_only: bool = False) -> str | PhoneError:
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as error:
         return _PARSE_ERRORS.get(error.error_type, PhoneError.NOT_A_PHONE)
+    if mobile_only and phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE:
+        return PhoneError.NOT_A_PHONE
     if phonenumbers.is_valid_number(number):
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return _LENGTH_ERRORS.get(phonenumbers.is_possible_number_with_reason(number), PhoneError.NOT_A_PHONE)
 
 
-def parse_phone(text: str) -> str | PhoneError:
-    """Any country's number that libphonenumber finds valid, as E.164 (``+33612345678``), or why not."""
-    # Without a country code the number is French if it can be, since the service runs in France, else
-    # Ukrainian. Ukrainian mobiles typed nationally (067 123 45 67) are nearly all valid French numbers as
-    # well, so they come out French: only +380 makes a Ukrainian number certain. When nothing fits, the
-    # reason is the French reading's, the one the person most likely meant.
+def parse_phone(text: str, writer_language: str | None = None) -> str | PhoneError:
+    """Any country's number that libphonenumber finds valid, as E.164 (``+33612345678``), or why not.
+
+    Without a country code the number is French if it can be, else Ukrainian; but for someone who
+    writes in Ukrainian, a Ukrainian mobile number comes first (their 067 123 45 67 is a valid French
+    number too). When nothing fits, the reason is the French reading's."""
     if len(text) > MAX_NUMBER_INPUT_LENGTH:
         return PhoneError.TOO_LONG
     cleaned = " ".join(fold(text).split())
@@ -339,6 +341,10 @@ def parse_phone(text: str) -> str | PhoneError:
         return PhoneError.TOO_SHORT if digits else PhoneError.NOT_A_PHONE
     if cleaned.startswith("+"):
         return _read_phone("+" + digits, None)
+    if writer_language == "uk":
+        mobile = _read_phone(digits, "UA", mobile_only=True)
+        if isinstance(mobile, str):
+            return mobile
     readings = [_read_phone(digits, region) for region in _NATIONAL_REGIONS]
     if not digits.startswith("0"):  # Telegram shares a contact's number without its +
         readings.append(_read_phone("+" + digits, None))
