@@ -18,6 +18,9 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own transaction handling (no BEGIN before a SELECT, savepoints that commit at once) is
+    # switched off: SQLAlchemy emits BEGIN itself (_begin_immediately), so a transaction is a transaction.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -26,10 +29,17 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _begin_immediately(connection: Connection) -> None:
+    # Take the write lock at the start: two transactions that read then write cannot both succeed, and a
+    # writer waits (busy timeout) instead of failing when another one upgrades first.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def make_engine(database_url: str) -> AsyncEngine:
     if database_url.startswith("sqlite"):
         engine = create_async_engine(database_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
+        event.listen(engine.sync_engine, "begin", _begin_immediately)
         return engine
     return create_async_engine(database_url, pool_pre_ping=True)
 

@@ -91,3 +91,23 @@ async def test_facts_an_import_invented_become_not_stated(database_url: str) -> 
     assert rows[1] == dict.fromkeys(names)
     assert {name: value for name, value in rows[2].items() if value in (None, "[]")} == {"transport": None}
     assert rows[3]["kind"] == "room" and rows[3]["pets"] in (False, 0) and rows[3]["equipment"] in ("[]", [])
+
+
+async def test_a_failed_transaction_leaves_nothing_behind_not_even_the_claim(database_url: str) -> None:
+    """SQLite too: the update's claim (a savepoint) and every other write roll back together."""
+    import pytest
+
+    from storage import updates, users
+
+    database = Database(database_url)
+    await database.upgrade()
+    with pytest.raises(RuntimeError):
+        async with database.transaction() as session:
+            assert await updates.claim(session, 1, MIDNIGHT)
+            await users.register(session, 5, "fr", MIDNIGHT)
+            raise RuntimeError("the handler failed")
+    async with database.transaction() as session:
+        claimed_again = await updates.claim(session, 1, MIDNIGHT)
+        registered = await users.find(session, 5)
+    await database.close()
+    assert claimed_again and registered is None
