@@ -1,6 +1,6 @@
 """Write the offers of an imported spreadsheet: every valid row at once, or nothing.
 
-The rows come from ``bot.domain.importing.validate``. Everything is written in the caller's session
+The rows come from ``bot.domain.importing.rows.validate``. Everything is written in the caller's session
 (its transaction): if anything fails, the caller's rollback leaves the database as it was. Offers and
 their "imported" history events are written in bulk, never as ORM objects one by one: on SQLite a Core
 ``INSERT`` executemany per batch, on PostgreSQL (asyncpg) a ``COPY`` in the same transaction, elsewhere
@@ -28,22 +28,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col, select
 
 from bot.domain import offers as domain
-from bot.domain.importing import (
-    MAX_BYTES,
-    ImportRefusal,
-    Mapping,
-    Problem,
-    ProblemKind,
-    RefusalReason,
-    Requirement,
-    RowResult,
-    RowStatus,
-    describe_problem,
-    error_report,
-    propose_mapping,
-    read_table,
-    validate,
-)
+from bot.domain.importing.mapping import Mapping, Requirement, propose_mapping
+from bot.domain.importing.problems import Problem, ProblemKind, RowResult, RowStatus
+from bot.domain.importing.reading import MAX_BYTES, ImportRefusal, RefusalReason, read_table
+from bot.domain.importing.report import describe_problem, error_report
+from bot.domain.importing.rows import validate
 from bot.domain.validation import normalise_departement
 from storage.db import Database
 from storage.models import Offer, OfferEvent
