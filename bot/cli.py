@@ -62,7 +62,7 @@ def cmd_import_offers(args: argparse.Namespace) -> None:
     from pathlib import Path
 
     from bot.domain.importing.report import describe_refusal
-    from storage.imports import import_file
+    from bot.services.imports import import_file
 
     departement = normalise_departement(args.departement)
     if departement is None:

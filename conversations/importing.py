@@ -19,11 +19,12 @@ from bot.domain.importing.reading import MAX_BYTES, ImportRefusal, RefusalReason
 from bot.domain.importing.report import describe_problem, describe_refusal, error_report, target_name
 from bot.domain.importing.rows import summary, validate
 from bot.i18n import N_
+from bot.services.imports import import_offers, mark_already_imported
 from conversations import engine
 from conversations.engine import Accepted, Invalid, Outcome, Stay, Step, button_data
 from conversations.steps import Departement, FreeText, with_territory
 from storage import audit
-from storage.imports import ConcurrentImportError, import_offers, mark_already_imported
+from storage.imports import ConcurrentImportError
 
 NAME = "import_offers"
 FILE_ID = "_file_id"

@@ -29,9 +29,9 @@ from bot.domain.importing.problems import Problem, ProblemKind, RowResult, RowSt
 from bot.domain.importing.reading import ImportRefusal, RefusalReason, Table, is_formula_like, read_table
 from bot.domain.importing.report import describe_problem, error_report
 from bot.domain.importing.rows import preview, validate
+from bot.services.imports import ImportOutcome, import_file, import_offers, mark_already_imported
 from storage import imports
 from storage.db import Database
-from storage.imports import ImportOutcome, import_file, import_offers, mark_already_imported
 from storage.models import Offer, OfferEvent
 
 TODAY = date(2026, 11, 22)
@@ -640,7 +640,7 @@ async def test_import_is_all_or_nothing(database_url: str, monkeypatch: pytest.M
     await database.upgrade()
     rows = [row_with(Commentaires=f"Offre {n}") for n in range(30)]
     calls = 0
-    original = imports._insert_events
+    original = imports.insert_events
 
     async def failing(session: Any, events: list[dict[str, Any]]) -> None:
         nonlocal calls
@@ -649,12 +649,12 @@ async def test_import_is_all_or_nothing(database_url: str, monkeypatch: pytest.M
             raise RuntimeError("disk full")
         await original(session, events)
 
-    monkeypatch.setattr(imports, "_insert_events", failing)
+    monkeypatch.setattr(imports, "insert_events", failing)
     with pytest.raises(RuntimeError):
         await run_import(database, csv_bytes([HEADERS, *rows]), "a.csv", batch_size=10)
     assert calls == 2
     assert await offers_in(database) == (0, 0)
-    monkeypatch.setattr(imports, "_insert_events", original)
+    monkeypatch.setattr(imports, "insert_events", original)
     outcome = await run_import(database, csv_bytes([HEADERS, *rows]), "a.csv", batch_size=10)
     assert outcome.imported == 30 and await offers_in(database) == (30, 30)
     await database.close()
