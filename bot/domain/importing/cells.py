@@ -1,5 +1,5 @@
 """Parsers of single cells: checkboxes, kind of place, who is welcome, step-free access, languages,
-equipment and transport tags, cost, dates, integers, codes, départements and the commune of a row.
+equipment and transport tags, cost, dates, integers, codes and départements.
 
 Each takes one :data:`CellValue` (text, number, boolean, date) as spreadsheets hold it and returns the
 offer's value, or None (or an error enum) when it does not understand it. Pure; results depend only on
@@ -8,20 +8,15 @@ the cell (and ``today`` for dates), so the validator may memoise them.
 
 from __future__ import annotations
 
-import functools
-import gzip
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from importlib import resources
 from typing import Final
 
 from bot.domain import offers as domain
 from bot.domain.dates import DateError, latest_allowed, parse_user_date
-from bot.domain.importing.problems import Problem, ProblemKind
 from bot.domain.importing.reading import MAX_CELL_CHARS, CellValue, display_text
 from bot.domain.validation import (
     NumberError,
@@ -31,7 +26,7 @@ from bot.domain.validation import (
     parse_yes_no,
 )
 from bot.geo.communes import DEPARTEMENTS as DEPARTEMENT_NAMES
-from bot.geo.communes import Commune, load_communes, normalize
+from bot.geo.communes import load_communes, normalize
 
 
 def fold(text: str) -> str:
@@ -401,6 +396,7 @@ def code_text(value: CellValue, width: int = 5) -> str | None:
 
 
 def departement_of(value: CellValue) -> str | None:
+    """The département of a cell: ``44``, ``"2A"``, ``"44 - Loire-Atlantique"``, ``"Loire-Atlantique"``."""
     text = code_text(value, 2)
     if text is None:
         return None
@@ -409,174 +405,5 @@ def departement_of(value: CellValue) -> str | None:
     code = normalise_departement(first[:5]) if first else None
     if code is not None:
         return code
-    folded = normalize(PARENTHESES_RE.sub(" ", text))
-    return _DEPARTEMENT_BY_NAME.get(folded)
-
-
-# --------------------------------------------------------------------------- communes
-
-_TRAILING_PLACE_RE: Final = re.compile(r"\s*(\([^()]*\)?|,[^,]*)\s*$")
-# 5 digits, or 4 when a spreadsheet dropped the leading zero ("1053 - Bourg-en-Bresse"); checked against the name.
-_INSEE_IN_TEXT_RE: Final = re.compile(r"(?<![0-9A-Za-z])([0-9]{4,5}|2[ABab][0-9]{3})(?![0-9])")
-
-
-@dataclass(frozen=True)
-class CommuneQuery:
-    name: str | None
-    postal: str | None
-    insee: str | None
-    departement: str | None
-
-
-def _name_key(name: str) -> str:
-    """A commune name folded and squashed, without its article: "Les Sables-d'Olonne" → "sablesdolonne"."""
-    words = normalize(name).split()
-    if len(words) > 1 and words[0] in ("le", "la", "les", "l"):
-        words = words[1:]
-    return "".join(words)
-
-
-@functools.cache
-def _former_names() -> dict[str, tuple[str, ...]]:
-    """Names of former communes (merged into a current one) → INSEE codes of the current ones, read
-    from the packaged communes table (2022 forms may still name them)."""
-    raw = resources.files("bot.geo").joinpath("communes.tsv.gz").read_bytes()
-    header, _, body = gzip.decompress(raw).decode("utf-8").partition("\n")
-    columns = header.split("\t")
-    insee_at, aliases_at = columns.index("insee"), columns.index("aliases")
-    table: dict[str, tuple[str, ...]] = {}
-    for line in body.splitlines():
-        values = line.split("\t")
-        if len(values) > aliases_at and values[aliases_at]:
-            for alias in values[aliases_at].split("|"):
-                key = _name_key(alias)
-                table[key] = (*table.get(key, ()), values[insee_at])
-    return table
-
-
-_HINT_TOKEN_RE: Final = re.compile(r"[0-9]{1,5}|2[ABab]")
-
-
-def _split_place(text: str) -> tuple[str | None, str | None, str | None]:
-    """(name, postal code, département) from "Nantes", "44000 Nantes", "Saint-Denis (93)", "Nantes, 44"."""
-    postal: str | None = None
-    departement: str | None = None
-    match = _TRAILING_PLACE_RE.search(text)
-    if match is not None and match.start() > 0:
-        hint = match.group(1).strip(" (),")
-        text = text[: match.start()]
-        if re.fullmatch(r"[0-9]{5}", hint.replace(" ", "")):
-            postal = hint.replace(" ", "")
-        else:
-            departement = departement_of(hint)
-    tokens = text.replace("\u00a0", " ").split()
-    for position in (-1, 0, -1, 0):
-        if len(tokens) > 1 and _HINT_TOKEN_RE.fullmatch(tokens[position]):
-            token = tokens.pop(position)
-            if len(token) >= 4:
-                postal = postal or token.zfill(5)
-            else:
-                departement = departement or normalise_departement(token)
-    name = " ".join(tokens).strip(" -\u2013\u2014:,;()")
-    if name.replace(" ", "").isdigit():
-        if len(name.replace(" ", "")) == 5:
-            postal = postal or name.replace(" ", "")
-        return None, postal, departement
-    return name or None, postal, departement
-
-
-class CommuneResolver:
-    """Finds the commune of a row; results are cached (a file names the same communes again and again).
-
-    A name must be a commune's name (or a former commune's name) exactly, up to case, accents,
-    hyphens, "St"/"Saint" and the article: a mere prefix ("Nant") is an unknown commune. A postal
-    code, a département (column, or in the text: "Saint-Denis (93)") narrow namesakes down unless
-    they contradict every candidate (then they are taken as typos). An INSEE code wins when the
-    name, if any, agrees with it.
-    """
-
-    def __init__(self, scope: frozenset[str] | None) -> None:
-        self.index = load_communes()
-        self.scope = scope
-        self.cache: dict[CommuneQuery, Commune | Problem] = {}
-
-    def resolve(self, query: CommuneQuery) -> Commune | Problem:
-        found = self.cache.get(query)
-        if found is None:
-            found = self._resolve(query)
-            self.cache[query] = found
-        return found
-
-    def _resolve(self, query: CommuneQuery) -> Commune | Problem:
-        text = query.name
-        codes: list[str] = []
-        if query.insee:
-            codes += [m.upper().zfill(5) for m in _INSEE_IN_TEXT_RE.findall(query.insee)]
-            rest = _INSEE_IN_TEXT_RE.sub(" ", query.insee).strip(" -\u2013\u2014:,;()")
-            if not text and any(c.isalpha() for c in rest):
-                text = rest
-        name, postal, departement = (None, None, None)
-        if text:
-            codes += [
-                m.upper().zfill(5) for m in _INSEE_IN_TEXT_RE.findall(text) if m.upper().zfill(5) not in codes
-            ]
-            name, postal, departement = _split_place(text)
-        postal = query.postal or postal
-        departement = query.departement or departement
-        key = _name_key(name) if name else ""
-        for code in codes:
-            commune = self.index.by_insee(code)
-            if commune is not None and (not key or self._is_named(commune, key)):
-                return self._in_scope(commune)
-        if key:
-            candidates = self._by_name(name or "", key)
-        elif postal:
-            candidates = self.index.by_postal_code(postal)
-        elif codes or text:
-            candidates = []
-        else:
-            return Problem(ProblemKind.COMMUNE_MISSING)
-        if postal:
-            candidates = self._narrow(candidates, lambda c: postal in c.postal_codes)
-        if departement:
-            candidates = self._narrow(candidates, lambda c: c.departement == departement)
-        if not candidates:
-            return Problem(ProblemKind.UNKNOWN_COMMUNE)
-        in_scope = (
-            candidates if self.scope is None else [c for c in candidates if c.departement in self.scope]
-        )
-        if not in_scope:
-            return self._in_scope(candidates[0])
-        if len(in_scope) > 1:
-            return Problem(
-                ProblemKind.AMBIGUOUS_COMMUNE,
-                details={"candidates": [f"{c.name} ({c.departement})" for c in in_scope[:8]]},
-            )
-        return in_scope[0]
-
-    def _in_scope(self, commune: Commune) -> Commune | Problem:
-        if self.scope is not None and commune.departement not in self.scope:
-            return Problem(
-                ProblemKind.COMMUNE_OUTSIDE_DEPARTEMENT,
-                details={"commune": commune.name, "departement": commune.departement},
-            )
-        return commune
-
-    @staticmethod
-    def _narrow(candidates: list[Commune], keep: Callable[[Commune], bool]) -> list[Commune]:
-        """Only the candidates that agree, unless none does (then the hint is taken as a typo)."""
-        kept = [c for c in candidates if keep(c)]
-        return kept or candidates
-
-    @staticmethod
-    def _is_named(commune: Commune, key: str) -> bool:
-        return _name_key(commune.name) == key or commune.insee in _former_names().get(key, ())
-
-    def _by_name(self, name: str, key: str) -> list[Commune]:
-        """Communes named exactly so (now or formerly), most populated first."""
-        found = [c for c in self.index.search(name[:100], limit=60) if _name_key(c.name) == key]
-        for code in _former_names().get(key, ()):
-            commune = self.index.by_insee(code)
-            if commune is not None and commune not in found:
-                found.append(commune)
-        return found
+    codes = load_communes().departements_named(PARENTHESES_RE.sub(" ", text))
+    return codes[0] if len(codes) == 1 else None

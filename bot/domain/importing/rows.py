@@ -23,8 +23,6 @@ from bot.domain.importing.cells import (
     EQUIPMENT_WORDS,
     POSTAL_IN_TEXT_RE,
     TRANSPORT_WORDS,
-    CommuneQuery,
-    CommuneResolver,
     DateValue,
     checkbox,
     code_text,
@@ -51,6 +49,8 @@ from bot.domain.importing.reading import (
     is_formula_like,
 )
 from bot.domain.validation import NumberError, TextError, clean_free_text, normalise_departement, parse_phone
+from bot.geo.communes import Commune
+from bot.geo.resolve import commune_label, load_resolver
 
 KEY_VERSION: Final = "v1"
 _T = TypeVar("_T")
@@ -96,7 +96,9 @@ class _Validator:
         self.table = table
         self.mapping = mapping
         self.today = today
-        self.communes = CommuneResolver(scope)
+        self.scope = scope
+        self.resolver = load_resolver()
+        self.communes: dict[tuple[str | None, ...], Commune | Problem] = {}
         self.columns = [
             (i, target)
             for i, target in enumerate(mapping.targets)
@@ -215,10 +217,10 @@ class _Validator:
             match = POSTAL_IN_TEXT_RE.search(postal_text)
             postal = match.group(1).replace(" ", "") if match else None
         departement = departement_of(cells[Target.DEPARTEMENT][1]) if Target.DEPARTEMENT in cells else None
-        query = CommuneQuery(
-            name=text(Target.COMMUNE), postal=postal, insee=text(Target.INSEE), departement=departement
-        )
-        found = self.communes.resolve(query)
+        query = (text(Target.COMMUNE), postal, text(Target.INSEE), departement)
+        found = self.communes.get(query)
+        if found is None:  # a file names the same communes again and again
+            found = self.communes[query] = self._find_commune(*query)
         if isinstance(found, Problem):
             column, value = self._cell_of(cells, Target.INSEE, Target.COMMUNE, Target.POSTAL_CODE)
             state.problems.append(replace(found, column=column, value=value))
@@ -230,6 +232,32 @@ class _Validator:
             latitude=found.lat,
             longitude=found.lon,
         )
+
+    def _find_commune(
+        self, name: str | None, postal: str | None, insee: str | None, departement: str | None
+    ) -> Commune | Problem:
+        """The commune of a row: names must be whole (no guess from the start of a name); the row's
+        département, then the scope, pick among namesakes; a commune outside the scope is a problem."""
+        if not (name or postal or insee):
+            return Problem(ProblemKind.COMMUNE_MISSING)
+        prefer = [codes for codes in ((departement,) if departement else (), self.scope) if codes]
+        found = self.resolver.resolve(
+            name, insee=insee, postal_code=postal, prefer=prefer, complete_names=True
+        )
+        if found.commune is None and not found.candidates:
+            return Problem(ProblemKind.UNKNOWN_COMMUNE)
+        commune = found.commune or found.candidates[0]
+        if found.candidates and (self.scope is None or commune.departement in self.scope):
+            return Problem(
+                ProblemKind.AMBIGUOUS_COMMUNE,
+                details={"candidates": [commune_label(c) for c in found.candidates]},
+            )
+        if self.scope is not None and commune.departement not in self.scope:
+            return Problem(
+                ProblemKind.COMMUNE_OUTSIDE_DEPARTEMENT,
+                details={"commune": commune.name, "departement": commune.departement},
+            )
+        return commune
 
     def _count(
         self,
