@@ -30,10 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import delete, func, select
 
-from bot.domain.importing import ImportRefusal, error_report, propose_mapping, read_table, validate
+from bot.domain.importing.mapping import propose_mapping
+from bot.domain.importing.reading import ImportRefusal, read_table
+from bot.domain.importing.report import error_report
+from bot.domain.importing.rows import validate
 from bot.geo.communes import load_communes
+from bot.services.imports import PARIS, import_offers
 from storage.db import Database
-from storage.imports import PARIS, import_offers
 from storage.models import Offer, OfferEvent
 
 DEPARTEMENTS = ("44", "35", "49", "85", "56")

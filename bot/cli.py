@@ -61,8 +61,8 @@ def cmd_add_coordinator(args: argparse.Namespace) -> None:
 def cmd_import_offers(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from bot.domain.importing import describe_refusal
-    from storage.imports import import_file
+    from bot.domain.importing.report import describe_refusal
+    from bot.services.imports import import_file
 
     departement = normalise_departement(args.departement)
     if departement is None:

@@ -14,6 +14,7 @@ from bot.context import Ctx
 from bot.domain import offer_schema as schema
 from bot.domain import offers as domain
 from bot.geo.communes import Commune
+from bot.geo.resolve import commune_label
 from bot.i18n import N_
 from conversations import engine
 from conversations.engine import Accepted, GoTo, Invalid, Outcome, Stay, Step, button_data
@@ -26,7 +27,6 @@ from conversations.steps import (
     FreeText,
     Phone,
     Ticks,
-    commune_label,
     yes_no,
 )  # fmt: skip
 from storage import offers

@@ -12,15 +12,19 @@ from typing import Any
 
 from bot.chat import Attachment, Button, Incoming, Reply, esc
 from bot.context import Ctx
-from bot.domain import importing
 from bot.domain.access import Action, require
-from bot.domain.importing import Mapping, RowStatus, Table
+from bot.domain.importing.mapping import Mapping, Requirement, Target, propose_mapping
+from bot.domain.importing.problems import RowStatus
+from bot.domain.importing.reading import MAX_BYTES, ImportRefusal, RefusalReason, Table, read_table
+from bot.domain.importing.report import describe_problem, describe_refusal, error_report, target_name
+from bot.domain.importing.rows import summary, validate
 from bot.i18n import N_
+from bot.services.imports import import_offers, mark_already_imported
 from conversations import engine
 from conversations.engine import Accepted, Invalid, Outcome, Stay, Step, button_data
 from conversations.steps import Departement, FreeText, with_territory
 from storage import audit
-from storage.imports import ConcurrentImportError, import_offers, mark_already_imported
+from storage.imports import ConcurrentImportError
 
 NAME = "import_offers"
 FILE_ID = "_file_id"
@@ -30,17 +34,16 @@ ORGANISATION = "organisation"
 COLUMNS = "columns"
 PREVIEW = "preview"
 MAPPING = "_mapping"
-MAX_BYTES = importing.MAX_BYTES
 REQUIREMENTS = {
-    importing.Requirement.COMMUNE: N_("a column with the commune (name, postal code or INSEE code)"),
-    importing.Requirement.CAPACITY: N_("a column with the number of people or beds"),
+    Requirement.COMMUNE: N_("a column with the commune (name, postal code or INSEE code)"),
+    Requirement.CAPACITY: N_("a column with the number of people or beds"),
 }
 
 
-async def _table(ctx: Ctx, answers: dict[str, Any]) -> Table | importing.ImportRefusal:
+async def _table(ctx: Ctx, answers: dict[str, Any]) -> Table | ImportRefusal:
     assert ctx.fetch_file is not None
     data = await ctx.fetch_file(answers[FILE_ID])
-    return await asyncio.to_thread(importing.read_table, data, answers[FILENAME])
+    return await asyncio.to_thread(read_table, data, answers[FILENAME])
 
 
 class Columns(Step):
@@ -52,20 +55,18 @@ class Columns(Step):
         mapping = Mapping.from_json(answers[MAPPING])
         t = ctx.t
         recognised = [
-            f"• {esc(header)} → {importing.target_name(target, t._)}"
+            f"• {esc(header)} → {target_name(target, t._)}"
             for header, target in zip(mapping.headers, mapping.targets, strict=True)
-            if target is not None and target is not importing.Target.IGNORE
+            if target is not None and target is not Target.IGNORE
         ]
         unmapped = mapping.unmapped()
         if unmapped:
             column = unmapped[0]
             header = mapping.headers[column]
-            likely = [
-                target for target in mapping.candidates(column) if target is not importing.Target.IGNORE
-            ][:9]
+            likely = [target for target in mapping.candidates(column) if target is not Target.IGNORE][:9]
             buttons = [
-                Button(importing.target_name(target, t._), button_data(COLUMNS, f"{column}:{target.value}"))
-                for target in [*likely, importing.Target.IGNORE]
+                Button(target_name(target, t._), button_data(COLUMNS, f"{column}:{target.value}"))
+                for target in [*likely, Target.IGNORE]
             ]
             rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
             text = t._("Columns recognised:") + "\n" + "\n".join(recognised) + "\n\n"
@@ -87,11 +88,7 @@ class Columns(Step):
         if choice == "ok" and not mapping.unmapped() and not mapping.missing():
             return Accepted({COLUMNS: True, **await prepare_preview(ctx, answers)})
         column, _, target = (choice or "").partition(":")
-        if (
-            column.isdigit()
-            and int(column) < len(mapping.headers)
-            and target in {t.value for t in importing.Target}
-        ):
+        if column.isdigit() and int(column) < len(mapping.headers) and target in {t.value for t in Target}:
             return Stay({MAPPING: mapping.with_choice(int(column), target).to_json()})
         return Invalid(ctx.t._("Please choose one of the buttons."))
 
@@ -147,10 +144,10 @@ class ImportOffers(engine.Dialogue):
             return [Reply(ctx.t._("Nothing was imported."))]
         require(ctx.actor, Action.IMPORT, answers[DEPARTEMENT])
         table = await _table(ctx, answers)
-        if isinstance(table, importing.ImportRefusal):
-            return [Reply(importing.describe_refusal(table, ctx.t._))]
+        if isinstance(table, ImportRefusal):
+            return [Reply(describe_refusal(table, ctx.t._))]
         mapping = Mapping.from_json(answers[MAPPING])
-        results = await asyncio.to_thread(importing.validate, table, mapping, answers[DEPARTEMENT], ctx.today)
+        results = await asyncio.to_thread(validate, table, mapping, answers[DEPARTEMENT], ctx.today)
         try:
             outcome = await import_offers(ctx.session, results, organisation=answers[ORGANISATION], actor_id=ctx.user_id,
                                           departement=answers[DEPARTEMENT], now=ctx.now)  # fmt: skip
@@ -171,7 +168,7 @@ class ImportOffers(engine.Dialogue):
         replies = [Reply(done)]
         if outcome.failed:
             report = await asyncio.to_thread(
-                importing.error_report, table, results, lambda problem: importing.describe_problem(problem, t._),
+                error_report, table, results, lambda problem: describe_problem(problem, t._),
                 reason_header=t._("Reason"), line_header=t._("Line"), sheet_title=t._("Errors"),
             )  # fmt: skip
             replies.append(
@@ -188,19 +185,19 @@ DIALOGUE = engine.register(ImportOffers())
 async def prepare_preview(ctx: Ctx, answers: dict[str, Any]) -> dict[str, Any]:
     """Validate the rows for the preview: counts and a few lines (nothing written)."""
     table = await _table(ctx, answers)
-    if isinstance(table, importing.ImportRefusal):
+    if isinstance(table, ImportRefusal):
         return {"_counts": {}, "_sample": []}
     mapping = Mapping.from_json(answers[MAPPING])
-    results = await asyncio.to_thread(importing.validate, table, mapping, answers[DEPARTEMENT], ctx.today)
+    results = await asyncio.to_thread(validate, table, mapping, answers[DEPARTEMENT], ctx.today)
     results = await mark_already_imported(ctx.session, results)
-    summary = importing.summary(results)
+    counted = summary(results)
     sample = [
         f"{result.line}: {result.fields.get('commune_name')} · {result.fields.get('people')} · "
         f"{result.fields.get('available_from')}"
         for result in results if result.status is RowStatus.VALID and result.fields
     ][:5]  # fmt: skip
-    counts = {"valid": summary.get(RowStatus.VALID, 0), "failed": summary.get(RowStatus.FAILED, 0),
-              "already": summary.get(RowStatus.ALREADY_IMPORTED, 0)}  # fmt: skip
+    counts = {"valid": counted.get(RowStatus.VALID, 0), "failed": counted.get(RowStatus.FAILED, 0),
+              "already": counted.get(RowStatus.ALREADY_IMPORTED, 0)}  # fmt: skip
     return {"_counts": counts, "_sample": sample}
 
 
@@ -212,16 +209,12 @@ async def begin(ctx: Ctx) -> list[Reply]:
     if document is None:
         return [Reply(ctx.t._("Send me the spreadsheet (.xlsx or .csv, 10 MB at most) as a file."))]
     if document.size > MAX_BYTES:
-        return [
-            Reply(
-                importing.describe_refusal(importing.ImportRefusal(importing.RefusalReason.TOO_BIG), ctx.t._)
-            )
-        ]
+        return [Reply(describe_refusal(ImportRefusal(RefusalReason.TOO_BIG), ctx.t._))]
     answers: dict[str, Any] = {FILE_ID: document.file_id, FILENAME: document.filename}
     table = await _table(ctx, answers)
-    if isinstance(table, importing.ImportRefusal):
-        return [Reply(importing.describe_refusal(table, ctx.t._))]
-    answers[MAPPING] = importing.propose_mapping(table.headers).to_json()
+    if isinstance(table, ImportRefusal):
+        return [Reply(describe_refusal(table, ctx.t._))]
+    answers[MAPPING] = propose_mapping(table.headers).to_json()
     intro = Reply(ctx.t.n_("A spreadsheet with {n} row.", "A spreadsheet with {n} rows.", len(table.rows)).format(
         n=len(table.rows)))  # fmt: skip
     return [intro, *await engine.begin(ctx, DIALOGUE, with_territory(answers, territory, DEPARTEMENT))]

@@ -13,10 +13,11 @@ from bot.domain import validation
 from bot.domain.access import Action, require
 from bot.domain.search import Criteria
 from bot.geo.communes import Commune, load_communes
+from bot.geo.resolve import commune_label
 from bot.i18n import N_
 from conversations import engine
 from conversations.engine import Accepted, Invalid, Outcome, Step, button_data
-from conversations.steps import TERRITORY, CommuneAnswer, Count, DateAnswer, Duration, Ticks, commune_label
+from conversations.steps import TERRITORY, CommuneAnswer, Count, DateAnswer, Duration, Ticks
 
 NAME = "search"
 AREA = "area"

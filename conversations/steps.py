@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -10,7 +9,8 @@ from typing import Any
 from bot.chat import AskFor, Button, Incoming, Reply, esc
 from bot.context import Ctx
 from bot.domain import dates, validation
-from bot.geo.communes import Commune, load_communes, normalize
+from bot.geo.communes import Commune, load_communes
+from bot.geo.resolve import commune_label, load_resolver
 from bot.i18n import N_, Translator
 from conversations.engine import Accepted, Invalid, Outcome, Stay, Step, button_data
 
@@ -364,18 +364,6 @@ class Phone(Step):
 
 
 PENDING_COMMUNES = "_commune_candidates"
-TRAILING_DEPARTEMENT = re.compile(r"[\s(]*(\d[\dABab]\d?)\)?\s*$")
-
-
-def commune_label(commune: Commune) -> str:
-    return f"{commune.name} ({commune.departement})"
-
-
-def _only_exact_match(text: str, found: list[Commune]) -> Commune | None:
-    """An exact name that only one commune has ("Lyon", "Lyon 69") needs no second question."""
-    name = normalize(TRAILING_DEPARTEMENT.sub("", text))
-    exact = [commune for commune in found if normalize(commune.name) == name]
-    return exact[0] if len(exact) == 1 else None
 
 
 class CommuneAnswer(Step):
@@ -395,9 +383,8 @@ class CommuneAnswer(Step):
         return None
 
     def prompt(self, ctx: Ctx, answers: dict[str, Any]) -> Reply:
-        candidates = [
-            c for code in answers.get(PENDING_COMMUNES) or [] if (c := load_communes().by_insee(code))
-        ]
+        resolver = load_resolver()
+        candidates = [c for code in answers.get(PENDING_COMMUNES) or [] if (c := resolver.by_insee(code))]
         if candidates:
             buttons = [[Button(commune_label(c), button_data(self.name, c.insee))] for c in candidates]
             return Reply(ctx.t._("Several communes match. Which one?"), buttons)
@@ -410,30 +397,29 @@ class CommuneAnswer(Step):
     async def accept(
         self, ctx: Ctx, answers: dict[str, Any], incoming: Incoming, choice: str | None
     ) -> Outcome:
-        index = load_communes()
+        resolver = load_resolver()
         if choice is not None:
             other = self.other_choice(ctx, answers, choice)
             if other is not None:
                 return _without_candidates(other)
-            picked = index.by_insee(choice)
+            picked = resolver.by_insee(choice)
             return _without_candidates(self.chosen(ctx, picked)) if picked else use_buttons(ctx.t)
         if incoming.location is not None:
-            nearest = index.nearest(*incoming.location)
+            nearest = resolver.at(*incoming.location)
             if nearest is None:
                 return Invalid(ctx.t._("This location is not in France. Please type the commune instead."))
             return _without_candidates(self.chosen(ctx, nearest))
         text = _typed_text(incoming)
         if not text or not text.strip():
             return Invalid(ctx.t._("Please type the name or the postal code of the commune."))
-        found = index.search(text[:100], limit=8)
-        if not found:
+        found = resolver.resolve(text[:100])
+        if found.commune is not None:
+            return _without_candidates(self.chosen(ctx, found.commune))
+        if not found.candidates:
             return Invalid(
                 ctx.t._("I do not know this commune. Check the spelling, or type its postal code.")
             )
-        single = found[0] if len(found) == 1 else _only_exact_match(text, found)
-        if single is not None:
-            return _without_candidates(self.chosen(ctx, single))
-        return Stay({PENDING_COMMUNES: [c.insee for c in found]})
+        return Stay({PENDING_COMMUNES: [c.insee for c in found.candidates]})
 
 
 def _without_candidates(outcome: Outcome) -> Outcome:

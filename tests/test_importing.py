@@ -22,30 +22,16 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from bot.domain import importing
-from bot.domain.importing import (
-    ImportRefusal,
-    Mapping,
-    Problem,
-    ProblemKind,
-    RefusalReason,
-    Requirement,
-    RowResult,
-    RowStatus,
-    Table,
-    Target,
-    describe_problem,
-    error_report,
-    guess_target,
-    is_formula_like,
-    preview,
-    propose_mapping,
-    read_table,
-    validate,
-)
+from bot.domain.importing import mapping as columns
+from bot.domain.importing import reading, report
+from bot.domain.importing.mapping import Mapping, Requirement, Target, guess_target, propose_mapping
+from bot.domain.importing.problems import Problem, ProblemKind, RowResult, RowStatus
+from bot.domain.importing.reading import ImportRefusal, RefusalReason, Table, is_formula_like, read_table
+from bot.domain.importing.report import describe_problem, error_report
+from bot.domain.importing.rows import preview, validate
+from bot.services.imports import ImportOutcome, import_file, import_offers, mark_already_imported
 from storage import imports
 from storage.db import Database
-from storage.imports import ImportOutcome, import_file, import_offers, mark_already_imported
 from storage.models import Offer, OfferEvent
 
 TODAY = date(2026, 11, 22)
@@ -182,7 +168,7 @@ def test_candidates_are_ranked_by_the_values_of_the_column() -> None:
     table = table_of(xlsx_bytes([["Commune", "Places", "Quand", "Chien ok ?"], *rows]), "f.xlsx")
     mapping = propose_mapping(table.headers)
     assert mapping.candidates("Quand", table)[0] is Target.AVAILABLE_FROM
-    assert mapping.candidates("Chien ok ?", table)[0] in importing._SHAPE_TARGETS[importing._Shape.YES_NO]
+    assert mapping.candidates("Chien ok ?", table)[0] in columns._SHAPE_TARGETS[columns._Shape.YES_NO]
 
 
 # --------------------------------------------------------------------------- rows
@@ -385,7 +371,7 @@ def test_2022_form_export_with_insee_codes_checkboxes_typed_cells() -> None:
 def test_csv_delimiters_and_encodings(delimiter: str, encoding: str) -> None:
     table = table_of(csv_bytes([HEADERS, *GOOD_ROWS], delimiter=delimiter, encoding=encoding))
     assert table.headers == tuple(HEADERS) and len(table.rows) == 3
-    assert table.rows[2][0] == "Rezé" and table.source is importing.SourceType.CSV
+    assert table.rows[2][0] == "Rezé" and table.source is reading.SourceType.CSV
     assert all(r.ok for r in validate(table, propose_mapping(table.headers), "44", TODAY))
 
 
@@ -426,9 +412,9 @@ def test_files_that_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     many = ("Commune;Places\r\n" + "Nantes;2\r\n" * 50_001).encode()
     assert refusal(many, "many.csv") is RefusalReason.TOO_MANY_ROWS
     assert isinstance(read_table(("Commune;Places\r\n" + "Nantes;2\r\n" * 50_000).encode(), "ok.csv"), Table)
-    monkeypatch.setattr(importing, "MAX_ROWS", 2)
+    monkeypatch.setattr(reading, "MAX_ROWS", 2)
     assert refusal(good) is RefusalReason.TOO_MANY_ROWS
-    monkeypatch.setattr(importing, "MAX_UNCOMPRESSED_BYTES", 1000)
+    monkeypatch.setattr(reading, "MAX_UNCOMPRESSED_BYTES", 1000)
     assert refusal(good) is RefusalReason.TOO_BIG  # a zip that would unpack into too much
 
 
@@ -562,7 +548,7 @@ def test_arbitrary_cells_never_raise(rows: list[list[Any]]) -> None:
         tuple(HEADERS),
         tuple(tuple(r) for r in rows),
         tuple(range(2, 2 + len(rows))),
-        importing.SourceType.XLSX,
+        reading.SourceType.XLSX,
     )
     results = validate(table, propose_mapping(HEADERS), "44", TODAY)
     assert len(results) == len(rows)
@@ -654,7 +640,7 @@ async def test_import_is_all_or_nothing(database_url: str, monkeypatch: pytest.M
     await database.upgrade()
     rows = [row_with(Commentaires=f"Offre {n}") for n in range(30)]
     calls = 0
-    original = imports._insert_events
+    original = imports.insert_events
 
     async def failing(session: Any, events: list[dict[str, Any]]) -> None:
         nonlocal calls
@@ -663,12 +649,12 @@ async def test_import_is_all_or_nothing(database_url: str, monkeypatch: pytest.M
             raise RuntimeError("disk full")
         await original(session, events)
 
-    monkeypatch.setattr(imports, "_insert_events", failing)
+    monkeypatch.setattr(imports, "insert_events", failing)
     with pytest.raises(RuntimeError):
         await run_import(database, csv_bytes([HEADERS, *rows]), "a.csv", batch_size=10)
     assert calls == 2
     assert await offers_in(database) == (0, 0)
-    monkeypatch.setattr(imports, "_insert_events", original)
+    monkeypatch.setattr(imports, "insert_events", original)
     outcome = await run_import(database, csv_bytes([HEADERS, *rows]), "a.csv", batch_size=10)
     assert outcome.imported == 30 and await offers_in(database) == (30, 30)
     await database.close()
@@ -730,9 +716,9 @@ async def test_command_line_import_of_a_file(database_url: str, tmp_path: Path) 
 
 
 def test_every_target_refusal_and_problem_has_an_english_text() -> None:
-    assert set(importing.TARGET_NAMES) == set(Target)
+    assert set(report.TARGET_NAMES) == set(Target)
     for reason in RefusalReason:
-        assert importing.describe_refusal(ImportRefusal(reason, {"limit": 1}))
+        assert report.describe_refusal(ImportRefusal(reason, {"limit": 1}))
     for kind in ProblemKind:
         assert describe_problem(Problem(kind, "Commune", "x"))
 

@@ -8,9 +8,10 @@ from bot.context import Ctx
 from bot.domain.access import Action, require
 from bot.domain.search import SEARCH_LINE_EXAMPLES, LineError, LineErrorCode, parse_search_line, with_near
 from bot.geo.communes import load_communes
+from bot.geo.resolve import commune_label
 from bot.i18n import N_, Translator
 from conversations import search as guided
-from conversations.steps import DATE_PROBLEMS, commune_label
+from conversations.steps import DATE_PROBLEMS
 from storage import search
 
 SEARCH_HELP = N_(

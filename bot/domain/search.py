@@ -40,7 +40,8 @@ inside one word. A number and its unit may be written apart (``3 personnes``, ``
   to the name) or a postal code (``near:44470``, the most populated commune having it). Homonyms:
   ``near:"Saint-Denis 93"``, ``near:Saint-Denis-93``, ``near:"Saint-Denis (93)"``; otherwise the
   one in a département given on the line, else in the caller's ``prefer`` départements, else the
-  most populated one if it has ten times the population of the next, else AMBIGUOUS_COMMUNE.
+  most populated one if it has ten times the population of the next, else AMBIGUOUS_COMMUNE
+  (the rules of ``bot.geo.resolve``, shared with the dialogues and the importer).
   Results are then sorted nearer first.
 * **radius**: ``20km`` (``20 km``, ``2.5km``, ``rayon:20``, ``radius:20``; 1–300 km), only with
   ``near:``: offers farther away are left out.
@@ -108,7 +109,8 @@ from bot.domain.dates import (
 )
 from bot.domain.offer_schema import NEED_BY_NAME, NEEDS, Need
 from bot.domain.validation import fold, normalise_departement
-from bot.geo.communes import Commune, distance_km, load_communes, normalize
+from bot.geo.communes import Commune, distance_km
+from bot.geo.resolve import commune_label, load_resolver
 
 __all__ = [
     "KNOWN_LANGUAGES",
@@ -127,7 +129,6 @@ __all__ = [
     "Ranking",
     "Reason",
     "Why",
-    "commune_label",
     "format_search_line",
     "parse_search_line",
     "rank",
@@ -331,11 +332,6 @@ def within_territory(criteria: Criteria, granted: Iterable[str]) -> tuple[Criter
 def with_near(criteria: Criteria, commune: Commune) -> Criteria:
     """The criteria centred on this commune (for example one a user picked among homonyms)."""
     return replace(criteria, near=(commune.lat, commune.lon), near_label=commune_label(commune))
-
-
-def commune_label(commune: Commune) -> str:
-    """``"Saint-Denis (93)"``: the name and département, as stored in ``Criteria.near_label``."""
-    return f"{commune.name} ({commune.departement})"
 
 
 # =========================================================================== offers and matches
@@ -859,14 +855,8 @@ _DIGITS_RE: Final = re.compile(r"[0-9]+")
 _KEY_VALUE_RE: Final = re.compile(r"([^\W\d_][\w-]*)\s*[:=](.*)", re.S)
 _SEPARATOR_RE: Final = re.compile(r"\s*[:=]")
 _DEPARTEMENT_LIST_RE: Final = re.compile(r"[0-9a-z]{1,6}(?:[,;+/][0-9a-z]{1,6})*")
-_PLACE_SUFFIX_RE: Final = re.compile(
-    r"(?P<name>.*?[^\W\d_].*?)[\s,_(-]+(?P<place>[0-9]{5}|[0-9]{2,3}|2[abAB])\)?"
-)
 _MAX_EXTRA_WORDS: Final = 4
 _MAX_NUMBER_DIGITS: Final = 6
-_DOMINANT_POPULATION_RATIO: Final = 10
-_MAX_CANDIDATES: Final = 8
-_COMMUNE_SEARCH_LIMIT: Final = 60
 
 
 @dataclass
@@ -990,57 +980,13 @@ def _departements(folded: str) -> _Item | LineErrorCode:
 # ---------------------------------------------------------------- communes
 
 
-def _name_keys(commune: Commune) -> set[str]:
-    """The squashed name, without its article, and for an arrondissement "paris11", "paris11e"."""
-    words = normalize(commune.name).split()
-    keys = {"".join(words)}
-    if len(words) > 1 and words[0] in ("le", "la", "les", "l"):
-        keys.add("".join(words[1:]))
-    if commune.is_arrondissement and len(words) >= 3 and words[-1] == "arrondissement":
-        number = words[-2].rstrip("er").rstrip("e")
-        city = "".join(words[:-2])
-        keys.update({f"{city}{number}", f"{city}{number}e", f"{city}{number}er", f"{city}{number}eme"})
-    return keys
-
-
 def _resolve_commune(
     value: str, typed: Sequence[str], prefer: Collection[str]
 ) -> Commune | tuple[Commune, ...] | None:
-    """The commune meant, the candidates when ambiguous, or None when there is none."""
-    index = load_communes()
-    text = value.strip()
-    squashed = normalize(text).replace(" ", "")
-    if not squashed:
-        return None
-    if squashed.isdigit() or re.fullmatch(r"2[ab][0-9]{3}", squashed):  # postal or INSEE code
-        found = index.search(text, limit=1)
-        return found[0] if found else None
-    readings: list[tuple[str, str | None]] = [(text, None)]
-    suffix = _PLACE_SUFFIX_RE.fullmatch(text)
-    if suffix is not None:
-        readings.insert(0, (suffix.group("name"), suffix.group("place").upper()))
-    for name, place in readings:
-        results = index.search(name, limit=_COMMUNE_SEARCH_LIMIT)
-        if place is not None:
-            code = normalise_departement(place)
-            results = [c for c in results if c.departement == code or place in c.postal_codes]
-        if not results:
-            continue
-        key = normalize(name).replace(" ", "")
-        exact = [c for c in results if key in _name_keys(c)]
-        pool = exact or results
-        if len(pool) == 1:
-            return pool[0]
-        for wanted in (typed, prefer):
-            inside = [c for c in pool if c.departement in wanted]
-            if len(inside) == 1:
-                return inside[0]
-            if inside:
-                pool = inside
-        if exact and pool[0].population >= _DOMINANT_POPULATION_RATIO * max(1, pool[1].population):
-            return pool[0]
-        return tuple(pool[:_MAX_CANDIDATES])
-    return None
+    """The commune meant, the candidates when ambiguous, or None when there is none: départements typed
+    on the line pick among namesakes, then the caller's; a search guesses rather than asks when it can."""
+    found = load_resolver().resolve(value, prefer=(typed, prefer), guess=True)
+    return found.commune or found.candidates or None
 
 
 # ---------------------------------------------------------------- the parser

@@ -426,6 +426,36 @@ class CommuneIndex:
             raise KeyError(code)
         return DEPARTEMENTS[canonical]
 
+    def named(self, name: str) -> list[Commune]:
+        """Communes whose name is exactly this one, most populated first: up to case, accents, hyphens,
+        "St"/"Saint", the article ("Mans" is Le Mans), and "Paris 11" for an arrondissement."""
+        return [self._commune(i) for i in self._exact(self._names, name)]
+
+    def formerly_named(self, name: str) -> list[Commune]:
+        """The communes that former communes of this name were merged into, most populated first."""
+        return [self._commune(i) for i in self._exact(self._aliases, name)]
+
+    def departements_named(self, text: str) -> tuple[str, ...]:
+        """The départements a code or a name designates: ``"44"``, ``"1"`` → ``("01",)``, ``"Réunion"``,
+        ``"Corse"`` → ``("2A", "2B")``; ``()`` for anything else."""
+        squashed = _squash(normalize(text[:MAX_QUERY_CHARS]))
+        codes = self._departement_keys.get(squashed)
+        if codes is not None:
+            return codes
+        canonical = normalize_departement(squashed)
+        return () if canonical is None else (canonical,)
+
+    @staticmethod
+    def _exact(table: _KeyTable, name: str) -> list[int]:
+        """Ids having this key, or else the key without a leading article (most populated first)."""
+        words = normalize(name[:MAX_QUERY_CHARS]).split()
+        if not words:
+            return []
+        found = table.exact("".join(words))
+        if not found and len(words) > 1 and words[0] in _ARTICLES:
+            found = table.exact("".join(words[1:]))
+        return found
+
     # ------------------------------------------------------------------ search
 
     def search(self, query: str, limit: int = 8) -> list[Commune]:
