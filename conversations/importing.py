@@ -13,7 +13,7 @@ from typing import Any
 from bot.chat import Attachment, Button, Incoming, Reply, esc
 from bot.context import Ctx
 from bot.domain.access import Action, require
-from bot.domain.importing.mapping import Mapping, Requirement, Target, propose_mapping
+from bot.domain.importing.mapping import TARGETS, Mapping, Requirement, Target, propose_mapping
 from bot.domain.importing.problems import RowStatus
 from bot.domain.importing.reading import MAX_BYTES, ImportRefusal, RefusalReason, Table, read_table
 from bot.domain.importing.report import describe_problem, describe_refusal, error_report, target_name
@@ -57,15 +57,15 @@ class Columns(Step):
         recognised = [
             f"• {esc(header)} → {target_name(target, t._)}"
             for header, target in zip(mapping.headers, mapping.targets, strict=True)
-            if target is not None and target is not Target.IGNORE
+            if target is not None and target != Target.IGNORE
         ]
         unmapped = mapping.unmapped()
         if unmapped:
             column = unmapped[0]
             header = mapping.headers[column]
-            likely = [target for target in mapping.candidates(column) if target is not Target.IGNORE][:9]
+            likely = [target for target in mapping.candidates(column) if target != Target.IGNORE][:9]
             buttons = [
-                Button(target_name(target, t._), button_data(COLUMNS, f"{column}:{target.value}"))
+                Button(target_name(target, t._), button_data(COLUMNS, f"{column}:{target}"))
                 for target in [*likely, Target.IGNORE]
             ]
             rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
@@ -88,7 +88,7 @@ class Columns(Step):
         if choice == "ok" and not mapping.unmapped() and not mapping.missing():
             return Accepted({COLUMNS: True, **await prepare_preview(ctx, answers)})
         column, _, target = (choice or "").partition(":")
-        if column.isdigit() and int(column) < len(mapping.headers) and target in {t.value for t in Target}:
+        if column.isdigit() and int(column) < len(mapping.headers) and target in TARGETS:
             return Stay({MAPPING: mapping.with_choice(int(column), target).to_json()})
         return Invalid(ctx.t._("Please choose one of the buttons."))
 

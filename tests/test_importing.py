@@ -105,18 +105,18 @@ def row_with(**changes: str) -> list[str]:
         ("Commune", Target.COMMUNE), ("Ville", Target.COMMUNE), ("Nom de la commune", Target.COMMUNE),
         ("Code postal", Target.POSTAL_CODE), ("CP", Target.POSTAL_CODE), ("code_postal", Target.POSTAL_CODE),
         ("Code INSEE", Target.INSEE), ("Commune (code INSEE)", Target.INSEE), ("Département", Target.DEPARTEMENT),
-        ("Nombre de places", Target.PEOPLE), ("Capacité", Target.PEOPLE), ("Nb de personnes", Target.PEOPLE),
-        ("NOMBRE_DE_PERSONNES", Target.PEOPLE), ("Nombre de lits", Target.BEDS), ("Nombre de chambres", Target.BEDROOMS),
-        ("Date de disponibilité", Target.AVAILABLE_FROM), ("Disponible à partir du", Target.AVAILABLE_FROM),
-        ("Jusqu'au", Target.AVAILABLE_UNTIL), ("Date de fin", Target.AVAILABLE_UNTIL),
-        ("Date de fin de disponibilité", Target.AVAILABLE_UNTIL), ("PMR", Target.STEP_FREE),
-        ("Accessible PMR", Target.STEP_FREE), ("Animaux acceptés", Target.PETS), ("Enfants", Target.CHILDREN),
-        ("Fumeur", Target.SMOKING), ("Type de logement", Target.KIND), ("Type d'hébergement", Target.KIND),
-        ("Langues parlées", Target.LANGUAGES), ("Gratuit", Target.FREE), ("Loyer", Target.COST_EUR),
-        ("Montant du loyer (€)", Target.COST_EUR), ("Participation aux charges", Target.COST),
-        ("Commentaires", Target.NOTES), ("Observations", Target.NOTES), ("Téléphone", Target.PHONE),
-        ("Tél. portable", Target.PHONE), ("Adresse du logement", Target.ADDRESS), ("Public accueilli", Target.WELCOME),
-        ("Durée minimum de séjour", Target.MIN_STAY), ("Meublé", Target.FURNISHED), ("Wifi", Target.INTERNET),
+        ("Nombre de places", "people"), ("Capacité", "people"), ("Nb de personnes", "people"),
+        ("NOMBRE_DE_PERSONNES", "people"), ("Nombre de lits", "beds"), ("Nombre de chambres", "bedrooms"),
+        ("Date de disponibilité", "available_from"), ("Disponible à partir du", "available_from"),
+        ("Jusqu'au", "available_until"), ("Date de fin", "available_until"),
+        ("Date de fin de disponibilité", "available_until"), ("PMR", "step_free"),
+        ("Accessible PMR", "step_free"), ("Animaux acceptés", "pets"), ("Enfants", "children"),
+        ("Fumeur", "smoking"), ("Type de logement", "kind"), ("Type d'hébergement", "kind"),
+        ("Langues parlées", "languages"), ("Gratuit", Target.FREE), ("Loyer", "cost_eur"),
+        ("Montant du loyer (€)", "cost_eur"), ("Participation aux charges", "cost"),
+        ("Commentaires", "notes"), ("Observations", "notes"), ("Téléphone", "phone"),
+        ("Tél. portable", "phone"), ("Adresse du logement", "address"), ("Public accueilli", "welcome"),
+        ("Durée minimum de séjour", "min_stay_days"), ("Meublé", "furnished"), ("Wifi", "internet"),
         ("Nom", Target.PRIVATE), ("Prénom", Target.PRIVATE), ("Adresse e-mail", Target.PRIVATE),
         ("Courriel", Target.PRIVATE), ("Nom de l'hébergeur", Target.PRIVATE), ("Horodateur", Target.IGNORE),
         ("N°", Target.IGNORE), ("  COMMUNE  ", Target.COMMUNE), ("Ville ", Target.COMMUNE),
@@ -132,12 +132,12 @@ def test_unrecognised_header_is_listed_then_mapped_with_a_choice_that_survives_j
     )
     mapping = propose_mapping(table.headers)
     assert mapping.unmapped_headers() == ["Truc"] and mapping.unmapped() == [3]
-    assert mapping.targets[:3] == (Target.COMMUNE, Target.PEOPLE, Target.NOTES)
+    assert mapping.targets[:3] == (Target.COMMUNE, "people", "notes")
     candidates = mapping.candidates("Truc", table)
-    assert candidates[-1] is Target.IGNORE
-    assert Target.COMMUNE not in candidates and Target.PEOPLE not in candidates  # taken by other columns
-    assert Target.NOTES in candidates
-    mapping = mapping.with_choice("Truc", Target.NOTES)
+    assert candidates[-1] == Target.IGNORE
+    assert Target.COMMUNE not in candidates and "people" not in candidates  # taken by other columns
+    assert "notes" in candidates
+    mapping = mapping.with_choice("Truc", "notes")
     for column in mapping.unmapped():
         mapping = mapping.with_choice(column, Target.IGNORE)
     assert mapping.unmapped() == []
@@ -150,9 +150,9 @@ def test_unrecognised_header_is_listed_then_mapped_with_a_choice_that_survives_j
 
 def test_choosing_a_single_target_again_moves_it_and_requirements_are_reported() -> None:
     mapping = propose_mapping(["Commune", "Ville", "Places"])
-    assert mapping.targets == (Target.COMMUNE, None, Target.PEOPLE)  # recognised twice: asked about
+    assert mapping.targets == (Target.COMMUNE, None, "people")  # recognised twice: asked about
     moved = mapping.with_choice(1, Target.COMMUNE)
-    assert moved.targets == (None, Target.COMMUNE, Target.PEOPLE)
+    assert moved.targets == (None, Target.COMMUNE, "people")
     assert propose_mapping(["Places"]).missing() == [Requirement.COMMUNE]
     assert propose_mapping(["Commune"]).missing() == [Requirement.CAPACITY]
     with pytest.raises(ValueError):
@@ -167,7 +167,7 @@ def test_candidates_are_ranked_by_the_values_of_the_column() -> None:
     rows = [["Nantes", "3", date(2026, 12, 1) + timedelta(days=n), "Oui"] for n in range(5)]
     table = table_of(xlsx_bytes([["Commune", "Places", "Quand", "Chien ok ?"], *rows]), "f.xlsx")
     mapping = propose_mapping(table.headers)
-    assert mapping.candidates("Quand", table)[0] is Target.AVAILABLE_FROM
+    assert mapping.candidates("Quand", table)[0] == "available_from"
     assert mapping.candidates("Chien ok ?", table)[0] in columns._SHAPE_TARGETS[columns._Shape.YES_NO]
 
 
@@ -187,12 +187,14 @@ def test_good_rows_become_offer_fields_and_personal_data_is_left_out() -> None:
     assert first["kind"] == "room" and first["people"] == 2 and first["beds"] == 2
     assert first["available_from"] == date(2026, 12, 1) and first["available_until"] is None
     assert first["step_free"] == "yes" and first["pets"] is True and first["languages"] == ["ru", "en"]
-    assert first["cost"] == "free" and first["cost_eur"] is None and first["phone"] == "+33612345678"
+    # An empty cost cell says nothing: not stated, never "free".
+    assert first["cost"] is None and first["cost_eur"] is None and first["phone"] == "+33612345678"
     assert first["notes"] == "Jardin, calme"
     assert "Dupont" not in str(first) and "example.org" not in str(first)
     assert second["kind"] == "dwelling" and second["cost"] == "rent" and second["cost_eur"] == 350
     assert second["available_until"] == date(2027, 6, 15) and second["languages"] == ["uk"]
-    assert third["available_from"] == TODAY and third["beds"] == 5 and third["step_free"] == "partly"
+    # No number of beds in the file: not stated (the capacity is the number of people).
+    assert third["available_from"] == TODAY and third["beds"] is None and third["step_free"] == "partly"
     assert third["pets"] is False and third["cost"] == "free"
     for result in results:
         assert result.import_key is not None and len(result.import_key) == 64
@@ -284,7 +286,7 @@ def test_warnings_do_not_stop_a_row_and_unknown_values_are_kept_in_the_notes() -
     )
     assert (
         result.fields["phone"] is None
-        and result.fields["pets"] is False
+        and result.fields["pets"] is None  # "chats seulement" is not a yes or a no: kept in the notes
         and result.fields["languages"] == ["en"]
     )
     assert "Animaux acceptés : chats seulement" in result.fields["notes"]
@@ -303,16 +305,16 @@ def test_duplicate_rows_in_a_file_and_preview() -> None:
     assert [r.line for r in shown] == [2, 3] and all(r.ok for r in shown)
 
 
-def test_kinds_and_defaults() -> None:
+def test_kinds_and_a_kind_nobody_stated() -> None:
     labels = {
         "Chambre chez l'habitant": "room", "Appartement": "dwelling", "Maison": "dwelling", "Hôtel": "hotel",
         "Centre de vacances": "holiday_centre", "Locaux d'entreprise": "company", "Foyer": "other_collective",
-        "chambre d'hôtel": "hotel", "Gîte": "dwelling", "studio": "dwelling", "": "room",
+        "chambre d'hôtel": "hotel", "Gîte": "dwelling", "studio": "dwelling", "": None,
     }  # fmt: skip
     results = check([row_with(Type_de_logement=label, Commentaires=label) for label in labels])
     assert [r.fields["kind"] if r.fields else r.problems for r in results] == list(labels.values())
     [big] = check([row_with(Type_de_logement="", Nombre_de_places="40", Nombre_de_lits="40")])
-    assert big.fields is not None and big.fields["kind"] == "other_collective"
+    assert big.fields is not None and big.fields["kind"] is None  # not guessed from the capacity
 
 
 # --------------------------------------------------------------------------- file types
@@ -357,7 +359,7 @@ def test_2022_form_export_with_insee_codes_checkboxes_typed_cells() -> None:
         and nantes["smoking"] is False
     )
     assert bourg["commune_insee"] == "01053" and bourg["cost"] == "rent" and bourg["cost_eur"] == 250
-    assert bourg["available_from"] == date(2027, 1, 10) and bourg["step_free"] == "unknown"
+    assert bourg["available_from"] == date(2027, 1, 10) and bourg["step_free"] is None
     assert (
         varades["kind"] == "holiday_centre" and varades["available_from"] == TODAY
     )  # Excel serial 46000 (2025)
@@ -716,7 +718,7 @@ async def test_command_line_import_of_a_file(database_url: str, tmp_path: Path) 
 
 
 def test_every_target_refusal_and_problem_has_an_english_text() -> None:
-    assert set(report.TARGET_NAMES) == set(Target)
+    assert set(report.TARGET_NAMES) == columns.TARGETS
     for reason in RefusalReason:
         assert report.describe_refusal(ImportRefusal(reason, {"limit": 1}))
     for kind in ProblemKind:
@@ -742,3 +744,11 @@ def test_fingerprint_ignores_cell_types_order_and_the_day_but_not_the_content() 
     changed = table_of(xlsx_bytes([headers, [*typed[0][:-1], "Calme, jardin"]]), "b.xlsx")
     [other] = validate(changed, propose_mapping(changed.headers), "44", TODAY)
     assert other.import_key not in keys_xlsx
+
+
+def test_a_file_imported_before_facts_could_be_not_stated_keeps_its_fingerprints() -> None:
+    """The first version put "free" for an empty cost cell; the same row read today has the same key."""
+    [silent], [stated] = check([row_with(Loyer="")]), check([row_with(Loyer="gratuit")])
+    assert silent.fields is not None and silent.fields["cost"] is None
+    assert stated.fields is not None and stated.fields["cost"] == "free"
+    assert silent.import_key == stated.import_key

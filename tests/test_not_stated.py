@@ -71,3 +71,37 @@ async def test_a_stated_no_is_left_out_but_not_stated_is_kept(bot: BotUnderTest)
     caseworker = bot.user(CASEWORKER, "uk")
     shown = texts(await caseworker.send("/search 44 3p pets"))
     assert f"#{kept}" in shown and UK._("pets not stated") in shown and UK._("pets accepted") not in shown
+
+
+async def test_an_imported_offer_that_says_nothing_about_children_is_never_children_welcome(
+    bot: BotUnderTest,
+) -> None:
+    """The issue's "done when", through the real bot: a coordinator imports a sheet without a children
+    column; a caseworker searching for a family with a child sees it "not stated", never as a reason."""
+    import io
+
+    from openpyxl import Workbook
+
+    coordinator_id = 500
+    await grant(bot, coordinator_id, "coordinator", "44")
+    await grant(bot, CASEWORKER, "caseworker", "44")
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Commune", "Nombre de places", "Date de disponibilité"])
+    sheet.append(["Nantes", 4, "maintenant"])
+    data = io.BytesIO()
+    workbook.save(data)
+    coordinator = bot.user(coordinator_id, "fr")
+    await coordinator._after(bot.api.send_document(coordinator_id, data.getvalue(), "offres.xlsx"))
+    await coordinator.send("Croix-Rouge 44")
+    await coordinator.press(FR._("Continue"))
+    await coordinator.press(FR._("Import"))
+
+    caseworker = bot.user(CASEWORKER, "fr")
+    results = await caseworker.send("/search 44 1adult 1child")
+    shown = texts(results)
+    assert FR._("children not stated") in shown and FR._("children welcome") not in shown
+    details = texts(await caseworker.press(FR._("Details")))
+    for label in ("Children", "Pets", "Smoking", "Kind of place", "Beds"):
+        assert f"{FR._(label)}: {FR._(schema.NOT_STATED)}" in details, label

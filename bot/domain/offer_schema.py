@@ -118,9 +118,12 @@ class Amount(Count):
 
 @dataclass(frozen=True, kw_only=True)
 class Ticks(Fact):
-    """Several of fixed options (none ticked is a stated answer, shown "—")."""
+    """Several of fixed options (none ticked is a stated answer, shown "—").
+
+    `option_headers`: import columns that tick one option each ("Meublé: oui"), by a header pattern."""
 
     options: Mapping[str, str] = field(default_factory=dict)
+    option_headers: Mapping[str, str] = field(default_factory=dict)
 
     def describe(self, t: Translator, value: Any) -> str:
         if value is None:
@@ -347,11 +350,21 @@ EQUIPMENT_FACT = Ticks(
     question=N_("What equipment is there? Tap all that apply, then “Done”."), options=EQUIPMENT,
     card=N_("Equipment: {value}"),
     headers=r"\bequipements?\b|\bequipment\b|\bcommodites\b|\bconfort\b", header_rank=73,
+    option_headers={
+        "furnished": r"\bmeubles?\b|\bfurnished\b", "kitchen": r"\bcuisine\b|\bkitchen\b",
+        "bathroom": r"\bsalle (de bain|d eau)s?\b|\bsdb\b|\bdouche\b|\bbathroom\b",
+        "internet": r"\binternet\b|\bwi ?fi\b", "washing_machine": r"\blave linge\b|\bmachine a laver\b|\bwashing\b",
+    },
 )  # fmt: skip
 TRANSPORT_FACT = Ticks(
     name="transport", label=N_("Getting around"), question=N_("Getting around: tap all that apply, then “Done”."),
     options=TRANSPORT, card=N_("Getting around: {value}"),
     headers=r"\btransports?\b|\bdesserte\b|\bproximite\b|\bgetting around\b", header_rank=78,
+    option_headers={
+        "public_transport": r"\btransports? (en commun|publics?)\b|\bbus\b|\btram|\bmetro\b|\bgare\b",
+        "shops": r"\bcommerces?\b|\bmagasins?\b|\bshops?\b", "parking": r"\bparking\b|\bstationnement\b|\bgarage\b",
+        "car_needed": r"\bvoiture\b|\bvehicule\b|\bcar\b",
+    },
 )  # fmt: skip
 LANGUAGES_FACT = Ticks(
     name="languages", label=N_("Languages spoken"),
@@ -381,7 +394,7 @@ PHONE = Phone(
     question=N_("A phone number for the social workers (optional). Only authorised social workers of "
                 "your département will see it."),
     optional=True, private=True, card="📞 {value}", exported=False,
-    headers=r"\b(tel|telephone|portable|mobile|phone|gsm)\b", header_rank=12,
+    headers=r"\b(tel|telephone|portable|mobile|phone|gsm)\b", header_rank=14,
 )  # fmt: skip
 
 FACTS: Final[Sequence[Fact]] = (

@@ -78,8 +78,6 @@ def _offer_values(result: RowResult, organisation: str, now: datetime) -> dict[s
     if any(fields.get(name) is None for name in ALWAYS_STATED):  # validate() checked the rest
         raise ValueError(f"line {result.line}: incomplete offer")
     values = {key: fields.get(key) for key in EDITABLE}
-    for key in ("equipment", "transport", "languages"):
-        values[key] = list(values[key] or [])
     values.update(
         host_id=None,
         status=domain.Status.AVAILABLE.value,

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
+from bot.domain import offer_schema as schema
 from bot.domain import offers as domain
 from bot.domain.dates import DateError, latest_allowed, parse_user_date
 from bot.domain.importing.reading import MAX_CELL_CHARS, CellValue, display_text
@@ -254,11 +256,38 @@ def _parse_tags(text: str, table: tuple[tuple[str, tuple[str, ...]], ...]) -> tu
     return found, unknown
 
 
+def _option_words(options: dict[str, str] | Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Words for options nobody listed: the option's code and its English label."""
+    return tuple((code, _words(code.replace("_", " "), label)) for code, label in options.items())
+
+
+def parse_choice(fact: schema.Choice, value: CellValue) -> str | None:
+    """One option of a choice fact: its own words when it has some, else the option's code or label."""
+    parse = CHOICE_PARSERS.get(fact.name)
+    if parse is not None:
+        return parse(value)
+    folded = fold(display_text(value, MAX_CELL_CHARS))
+    return next((code for code, words in _option_words(fact.options) if folded in words), None)
+
+
+def tag_words(fact: schema.Ticks) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The words that tick the options of a list fact in a cell."""
+    return TAG_WORDS.get(fact.name) or _option_words(fact.options)
+
+
 def parse_cell_tags(
     value: CellValue, table: tuple[tuple[str, tuple[str, ...]], ...]
 ) -> tuple[list[str], list[str]]:
     return _parse_tags(display_text(value, MAX_CELL_CHARS), table)
 
+
+CHOICE_PARSERS: Final[dict[str, Callable[[CellValue], str | None]]] = {
+    schema.KIND.name: lambda value: parse_kind(str(value)),
+    schema.WELCOME_FACT.name: lambda value: parse_welcome(str(value)),
+    schema.STEP_FREE_FACT.name: parse_step_free,
+}
+"""Choice facts with words of their own; the others are read by their options' codes and labels."""
+TAG_WORDS: Final = {schema.EQUIPMENT_FACT.name: EQUIPMENT_WORDS, schema.TRANSPORT_FACT.name: TRANSPORT_WORDS}
 
 _COST_FREE: Final = _words(
     "gratuit|gratuite|gratis|free|aucun|aucune|rien|pas de loyer|sans loyer|benevole|0"

@@ -16,161 +16,92 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Final
 
+from bot.domain import offer_schema as schema
 from bot.domain.importing.cells import checkbox, fold
 from bot.domain.importing.reading import CellValue, Table
 
 
 class Target(StrEnum):
-    """What a column holds. IGNORE: not imported. PRIVATE: personal data of the host (name, e-mail…),
-    recognised so as to be left out on purpose."""
+    """What a column holds besides an offer fact: IGNORE (not imported), PRIVATE (personal data of the host —
+    name, e-mail… — recognised so as to be left out on purpose), the parts of a commune, and FREE (a yes/no
+    "free of charge" column, read with the cost)."""
 
     IGNORE = "ignore"
     PRIVATE = "private"
-    KIND = "kind"
     COMMUNE = "commune"
     POSTAL_CODE = "postal_code"
     INSEE = "insee"
     DEPARTEMENT = "departement"
-    ADDRESS = "address"
-    PEOPLE = "people"
-    BEDS = "beds"
-    BEDROOMS = "bedrooms"
-    WELCOME = "welcome"
-    AVAILABLE_FROM = "available_from"
-    AVAILABLE_UNTIL = "available_until"
-    MIN_STAY = "min_stay"
-    STEP_FREE = "step_free"
-    PETS = "pets"
-    CHILDREN = "children"
-    SMOKING = "smoking"
-    LANGUAGES = "languages"
-    EQUIPMENT = "equipment"
-    FURNISHED = "furnished"
-    KITCHEN = "kitchen"
-    BATHROOM = "bathroom"
-    INTERNET = "internet"
-    WASHING_MACHINE = "washing_machine"
-    TRANSPORT = "transport"
-    PUBLIC_TRANSPORT = "public_transport"
-    SHOPS = "shops"
-    PARKING = "parking"
-    CAR_NEEDED = "car_needed"
-    COST = "cost"
-    COST_EUR = "cost_eur"
     FREE = "free"
-    NOTES = "notes"
-    PHONE = "phone"
 
+
+ColumnTarget = str
+"""What a column holds: a :class:`Target`, the name of an offer fact (``"people"``), or an option of a
+list fact that a yes/no column ticks (``"kitchen"``, see ``offer_schema.Ticks.option_headers``)."""
+
+FACT_TARGETS: Final = tuple(fact.name for fact in schema.FACTS if fact.headers)
+"""The offer facts a column can hold: every fact the schema gives header words."""
+TICKS: Final = {
+    option: fact.name
+    for fact in schema.FACTS
+    if isinstance(fact, schema.Ticks)
+    for option in fact.option_headers
+}
+"""Yes/no columns that tick one option of a list fact: option → the list fact."""
+TARGETS: Final = frozenset({*Target, *FACT_TARGETS, *TICKS})
 
 MULTI_TARGETS: Final = frozenset(
-    {Target.IGNORE, Target.PRIVATE, Target.NOTES, Target.LANGUAGES, Target.EQUIPMENT, Target.TRANSPORT}
+    {Target.IGNORE, Target.PRIVATE, schema.NOTES.name}
+    | {fact.name for fact in schema.FACTS if isinstance(fact, schema.Ticks)}
 )
 """Targets several columns may have (notes are joined, lists merged); every other target is one column."""
 
-EQUIPMENT_TARGETS: Final = {
-    Target.FURNISHED: "furnished",
-    Target.KITCHEN: "kitchen",
-    Target.BATHROOM: "bathroom",
-    Target.INTERNET: "internet",
-    Target.WASHING_MACHINE: "washing_machine",
-}
-TRANSPORT_TARGETS: Final = {
-    Target.PUBLIC_TRANSPORT: "public_transport",
-    Target.SHOPS: "shops",
-    Target.PARKING: "parking",
-    Target.CAR_NEEDED: "car_needed",
-}
-
 # Order of the buttons offered for a column nobody recognised: the usual targets first.
 _CANDIDATE_ORDER: Final = (
-    Target.NOTES, Target.COMMUNE, Target.POSTAL_CODE, Target.INSEE, Target.ADDRESS, Target.PEOPLE,
-    Target.BEDS, Target.BEDROOMS, Target.AVAILABLE_FROM, Target.AVAILABLE_UNTIL, Target.KIND, Target.WELCOME,
-    Target.STEP_FREE, Target.PETS, Target.CHILDREN, Target.SMOKING, Target.LANGUAGES, Target.COST,
-    Target.COST_EUR, Target.FREE, Target.PHONE, Target.MIN_STAY, Target.DEPARTEMENT, Target.EQUIPMENT,
-    Target.FURNISHED, Target.KITCHEN, Target.BATHROOM, Target.INTERNET, Target.WASHING_MACHINE,
-    Target.TRANSPORT, Target.PUBLIC_TRANSPORT, Target.SHOPS, Target.PARKING, Target.CAR_NEEDED,
+    schema.NOTES.name, Target.COMMUNE, Target.POSTAL_CODE, Target.INSEE,
+    *(name for name in FACT_TARGETS if name != schema.NOTES.name), Target.FREE, Target.DEPARTEMENT, *TICKS,
     Target.PRIVATE, Target.IGNORE,
 )  # fmt: skip
 
-_HEADER_RULES: Final[tuple[tuple[re.Pattern[str], Target], ...]] = tuple(
-    (re.compile(pattern), target)
-    for pattern, target in (
-        # Form metadata: submission number, timestamp, status.
-        (
-            r"^(id|n|no|num|numero|numero de (dossier|reponse|demande|ligne|formulaire)|identifiant|horodateur"
-            r"|horodatage|timestamp|date (de |d )?(soumission|creation|depot|saisie|reponse|modification|envoi)"
-            r"|submitted at|created at|submission date|statut|etat|source|reference|ref)$",
-            Target.IGNORE,
-        ),
-        (r"\b(e ?mail|courriel|mail|adresse electronique)\b", Target.PRIVATE),
-        (r"\binsee\b|\bcode (de la )?commune\b|\bcog\b", Target.INSEE),
-        (r"\bcode postal\b|\bcp\b|\bpostal\b|\bzip\b|\bpostcode\b", Target.POSTAL_CODE),
-        (r"\b(tel|telephone|portable|mobile|phone|gsm)\b", Target.PHONE),
-        (r"\bdepartement\b|^(dept|dep|dpt|code dep|code dept)$", Target.DEPARTEMENT),
-        (r"\bpublic\b|\bprofil\b|\bcomposition\b|\bmenages?\b|\bwelcome\b", Target.WELCOME),
-        (r"\btype\b|\bnature\b|\bcategorie\b|\bkind\b", Target.KIND),
-        (r"\b(commune|ville|localite|city|town|municipalite)\b|^lieu\b", Target.COMMUNE),
-        (r"\badresse\b|\baddress\b|\brue\b|\bvoie\b", Target.ADDRESS),
-        (
-            r"\b(nom|prenom|civilite|identite|proprietaire|hebergeur|hebergeuse|bailleur|signature|declarant"
-            r"|contact|age|naissance|profession|name|first name|last name|surname)\b",
-            Target.PRIVATE,
-        ),
-        (
-            r"\bjusqu|\bdate de fin\b|\bfin (de|du|d)\b|\bfin$|\bdate limite\b|\bdisponible au\b|^au$|\buntil\b"
-            r"|\bend\b|\bdate de depart\b|\bdate de sortie\b",
-            Target.AVAILABLE_UNTIL,
-        ),
-        (
-            r"\bdisponib|\ba partir\b|\bdate de debut\b|\bdebut\b|^du$|\bdes le\b|\bdate d (arrivee|entree|accueil)\b"
-            r"|\bfrom\b|\bstart\b|\bavailable\b",
-            Target.AVAILABLE_FROM,
-        ),
-        (r"\b(duree|sejour) (minimum|minimale|min|mini)\b|\bminimum stay\b|\bmin stay\b", Target.MIN_STAY),
-        (r"\blits?\b|\bcouchages?\b|\bbeds?\b", Target.BEDS),
-        (r"\bchambres?\b|\bpieces?\b|\bbedrooms?\b", Target.BEDROOMS),
-        (
-            r"\bplaces?\b|\bpersonnes?\b|\bcapacite\b|\bnb pers|\bnombre d adultes\b|\bpeople\b|\bcapacity\b"
-            r"|\bbeneficiaires\b|\bpersons?\b",
-            Target.PEOPLE,
-        ),
-        (
-            r"\bpmr\b|\baccessib|\bhandicap|\bfauteuil\b|\bplain pied\b|\bmobilite reduite\b|\bstep free\b"
-            r"|\bwheelchair\b",
-            Target.STEP_FREE,
-        ),
-        (r"\banimaux\b|\banimal\b|\bchiens?\b|\bchats?\b|\bpets?\b", Target.PETS),
-        (r"\benfants?\b|\bbebes?\b|\bchildren\b|\bmineurs?\b", Target.CHILDREN),
-        (r"\bfumeurs?\b|\bfumer\b|\btabac\b|\bsmoking\b|\bcigarettes?\b", Target.SMOKING),
-        (r"\blangues?\b|\blanguages?\b|\bparlees?\b", Target.LANGUAGES),
-        (r"\bmeubles?\b|\bfurnished\b", Target.FURNISHED),
-        (r"\bcuisine\b|\bkitchen\b", Target.KITCHEN),
-        (r"\bsalle (de bain|d eau)s?\b|\bsdb\b|\bdouche\b|\bbathroom\b", Target.BATHROOM),
-        (r"\binternet\b|\bwi ?fi\b", Target.INTERNET),
-        (r"\blave linge\b|\bmachine a laver\b|\bwashing\b", Target.WASHING_MACHINE),
-        (r"\bequipements?\b|\bequipment\b|\bcommodites\b|\bconfort\b", Target.EQUIPMENT),
-        (r"\btransports? (en commun|publics?)\b|\bbus\b|\btram|\bmetro\b|\bgare\b", Target.PUBLIC_TRANSPORT),
-        (r"\bcommerces?\b|\bmagasins?\b|\bshops?\b", Target.SHOPS),
-        (r"\bparking\b|\bstationnement\b|\bgarage\b", Target.PARKING),
-        (r"\bvoiture\b|\bvehicule\b|\bcar\b", Target.CAR_NEEDED),
-        (r"\btransports?\b|\bdesserte\b|\bproximite\b|\bgetting around\b", Target.TRANSPORT),
-        (r"\bgratuit|\bfree\b", Target.FREE),
-        (
-            r"\bloyer\b|\bmontant\b|\bprix\b|\btarif|\brent\b|\bredevance\b|\beuros?\b|\bamount\b",
-            Target.COST_EUR,
-        ),
-        (
-            r"\bparticipation\b|\bcout\b|\bcost\b|\bcharges\b|\bfinanc|\bconditions?\b|\bcontrepartie\b"
-            r"|\bindemnit",
-            Target.COST,
-        ),
-        (
-            r"\bcomment|\bobserv|\bremarques?\b|\bdescription\b|\bprecisions?\b|\binformations?\b|\binfos?\b"
-            r"|\bnotes?\b|\bdetails?\b|\bautres?\b|\bdivers\b|\bmessage\b|\bcomplement",
-            Target.NOTES,
-        ),
+# Rules of the importer's own targets, ranked among the facts' rules (offer_schema: `header_rank`).
+_OWN_RULES: Final = (
+    (  # form metadata: submission number, timestamp, status
+        r"^(id|n|no|num|numero|numero de (dossier|reponse|demande|ligne|formulaire)|identifiant|horodateur"
+        r"|horodatage|timestamp|date (de |d )?(soumission|creation|depot|saisie|reponse|modification|envoi)"
+        r"|submitted at|created at|submission date|statut|etat|source|reference|ref)$",
+        10, Target.IGNORE,
+    ),
+    (r"\b(e ?mail|courriel|mail|adresse electronique)\b", 11, Target.PRIVATE),
+    (r"\binsee\b|\bcode (de la )?commune\b|\bcog\b", 12, Target.INSEE),
+    (r"\bcode postal\b|\bcp\b|\bpostal\b|\bzip\b|\bpostcode\b", 13, Target.POSTAL_CODE),
+    (r"\bdepartement\b|^(dept|dep|dpt|code dep|code dept)$", 20, Target.DEPARTEMENT),
+    (r"\b(commune|ville|localite|city|town|municipalite)\b|^lieu\b", 41, Target.COMMUNE),
+    (
+        r"\b(nom|prenom|civilite|identite|proprietaire|hebergeur|hebergeuse|bailleur|signature|declarant"
+        r"|contact|age|naissance|profession|name|first name|last name|surname)\b",
+        45, Target.PRIVATE,
+    ),
+    (r"\bgratuit|\bfree\b", 80, Target.FREE),
+)  # fmt: skip
+
+
+def _header_rules() -> tuple[tuple[re.Pattern[str], ColumnTarget], ...]:
+    ranked: list[tuple[int, str, ColumnTarget]] = list(
+        (rank, pattern, target) for pattern, rank, target in _OWN_RULES
     )
-)
+    for fact in schema.FACTS:
+        if fact.headers:
+            ranked.append((fact.header_rank, fact.headers, fact.name))
+        if isinstance(fact, schema.Ticks):  # "Cuisine: oui" before "Équipements"
+            ranked += [
+                (fact.header_rank - 1, pattern, option) for option, pattern in fact.option_headers.items()
+            ]
+    return tuple(
+        (re.compile(pattern), target) for _, pattern, target in sorted(ranked, key=lambda rule: rule[0])
+    )
+
+
+_HEADER_RULES: Final = _header_rules()
 
 
 def header_key(header: str) -> str:
@@ -178,7 +109,7 @@ def header_key(header: str) -> str:
     return fold(header)
 
 
-def guess_target(header: str) -> Target | None:
+def guess_target(header: str) -> ColumnTarget | None:
     """The target a column name designates, or None when it is not recognised."""
     key = header_key(header)
     if not key:
@@ -206,11 +137,13 @@ class Mapping:
     """
 
     headers: tuple[str, ...]
-    targets: tuple[Target | None, ...]
+    targets: tuple[ColumnTarget | None, ...]
 
     def __post_init__(self) -> None:
         if len(self.headers) != len(self.targets):
             raise ValueError("one target per header")
+        if not {t for t in self.targets if t is not None} <= TARGETS:
+            raise ValueError("unknown target")
 
     def unmapped(self) -> list[int]:
         """Columns nobody recognised yet (ask about them, in this order)."""
@@ -219,13 +152,13 @@ class Mapping:
     def unmapped_headers(self) -> list[str]:
         return [self.headers[i] for i in self.unmapped()]
 
-    def columns(self, target: Target) -> list[int]:
-        return [i for i, t in enumerate(self.targets) if t is target]
+    def columns(self, target: ColumnTarget) -> list[int]:
+        return [i for i, t in enumerate(self.targets) if t == target]
 
-    def used(self) -> set[Target]:
+    def used(self) -> set[ColumnTarget]:
         return {t for t in self.targets if t is not None}
 
-    def candidates(self, column: int | str, table: Table | None = None) -> list[Target]:
+    def candidates(self, column: int | str, table: Table | None = None) -> list[ColumnTarget]:
         """The targets that can be chosen for a column, likeliest first, IGNORE last: every target not
         yet given to another column (or a MULTI_TARGETS one). With the table, the column's values rank
         them too (dates first for a column of dates, yes/no targets for checkboxes…)."""
@@ -236,10 +169,10 @@ class Mapping:
         shape = _column_shape(table, index) if table is not None else None
         fitting = _SHAPE_TARGETS.get(shape, ()) if shape else ()
 
-        def rank(target: Target) -> tuple[int, int]:
-            if target is Target.IGNORE:
+        def rank(target: ColumnTarget) -> tuple[int, int]:
+            if target == Target.IGNORE:
                 return (3, 0)
-            if target is guess:
+            if target == guess:
                 return (0, 0)
             if target in fitting:
                 return (1, fitting.index(target))
@@ -247,14 +180,16 @@ class Mapping:
 
         return sorted(free, key=rank)
 
-    def with_choice(self, column: int | str, target: Target | str | None) -> Mapping:
+    def with_choice(self, column: int | str, target: ColumnTarget | None) -> Mapping:
         """The mapping with this column given this target (None: unmapped again). A single-column target
         taken by another column is taken away from it (that column becomes unmapped)."""
         index = self._index(column)
-        chosen = None if target is None else Target(target)
+        if target is not None and target not in TARGETS:
+            raise ValueError(f"unknown target {target!r}")
+        chosen = None if target is None else str(target)
         targets = list(self.targets)
         if chosen is not None and chosen not in MULTI_TARGETS:
-            targets = [None if t is chosen else t for t in targets]
+            targets = [None if t == chosen else t for t in targets]
         targets[index] = chosen
         return Mapping(self.headers, tuple(targets))
 
@@ -264,7 +199,7 @@ class Mapping:
         missing = []
         if not used & {Target.COMMUNE, Target.POSTAL_CODE, Target.INSEE}:
             missing.append(Requirement.COMMUNE)
-        if not used & {Target.PEOPLE, Target.BEDS}:
+        if not used & {schema.PEOPLE.name, schema.BEDS.name}:
             missing.append(Requirement.CAPACITY)
         return missing
 
@@ -274,22 +209,25 @@ class Mapping:
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (for the dialogue state between button presses)."""
         return {
-            "v": 1,
+            "v": 2,
             "headers": list(self.headers),
-            "targets": [None if t is None else t.value for t in self.targets],
+            "targets": [None if t is None else str(t) for t in self.targets],
         }
 
     @classmethod
     def from_json(cls, data: Any) -> Mapping:
         """The mapping :meth:`to_json` gave; ValueError if the data is not one."""
-        if not isinstance(data, dict) or data.get("v") != 1:
+        if not isinstance(data, dict) or data.get("v") not in (1, 2):
             raise ValueError("not a stored mapping")
         headers, targets = data.get("headers"), data.get("targets")
         if not isinstance(headers, list) or not isinstance(targets, list) or len(headers) != len(targets):
             raise ValueError("not a stored mapping")
         if not all(isinstance(h, str) for h in headers):
             raise ValueError("not a stored mapping")
-        return cls(tuple(headers), tuple(None if t is None else Target(t) for t in targets))
+        renamed = {"min_stay": schema.MIN_STAY.name} if data["v"] == 1 else {}  # version 1 named it so
+        if not all(t is None or isinstance(t, str) for t in targets):
+            raise ValueError("not a stored mapping")
+        return cls(tuple(headers), tuple(None if t is None else renamed.get(t, t) for t in targets))
 
     def _index(self, column: int | str) -> int:
         if isinstance(column, int):
@@ -305,8 +243,8 @@ class Mapping:
 def propose_mapping(headers: Sequence[str]) -> Mapping:
     """Recognise the columns by their names (French, English, 2022 form exports). A single-column target
     recognised twice goes to the first column; the others stay unmapped, to ask."""
-    targets: list[Target | None] = []
-    seen: set[Target] = set()
+    targets: list[ColumnTarget | None] = []
+    seen: set[ColumnTarget] = set()
     for header in headers:
         target = guess_target(header)
         if target is not None and target not in MULTI_TARGETS:
@@ -326,16 +264,16 @@ class _Shape(StrEnum):
     TEXT = "text"
 
 
-_SHAPE_TARGETS: Final[dict[_Shape, tuple[Target, ...]]] = {
-    _Shape.DATE: (Target.AVAILABLE_FROM, Target.AVAILABLE_UNTIL),
+_SHAPE_TARGETS: Final[dict[_Shape, tuple[ColumnTarget, ...]]] = {
+    _Shape.DATE: tuple(fact.name for fact in schema.FACTS if isinstance(fact, schema.Day)),
     _Shape.YES_NO: (
-        Target.STEP_FREE, Target.PETS, Target.CHILDREN, Target.SMOKING, Target.FREE, Target.FURNISHED,
-        Target.KITCHEN, Target.BATHROOM, Target.INTERNET, Target.WASHING_MACHINE, Target.PUBLIC_TRANSPORT,
-        Target.SHOPS, Target.PARKING, Target.CAR_NEEDED,
+        *(fact.name for fact in schema.FACTS
+          if isinstance(fact, schema.YesNo) or (isinstance(fact, schema.Choice) and "yes" in fact.options)),
+        Target.FREE, *TICKS,
     ),
     _Shape.CODE: (Target.POSTAL_CODE, Target.INSEE),
-    _Shape.NUMBER: (Target.PEOPLE, Target.BEDS, Target.BEDROOMS, Target.COST_EUR, Target.MIN_STAY),
-    _Shape.TEXT: (Target.NOTES, Target.COMMUNE, Target.ADDRESS, Target.KIND),
+    _Shape.NUMBER: tuple(fact.name for fact in schema.FACTS if isinstance(fact, schema.Count) and fact.headers),
+    _Shape.TEXT: (schema.NOTES.name, Target.COMMUNE, schema.ADDRESS.name, schema.KIND.name),
 }  # fmt: skip
 _CODE_RE: Final = re.compile(r"(?:[0-9]{5}|2[ABab][0-9]{3})")
 

@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, Final
 
-from bot.domain.importing.mapping import Target
+from bot.domain import offer_schema as schema
+from bot.domain.importing.mapping import FACT_TARGETS, TICKS, ColumnTarget, Target
 from bot.domain.importing.problems import NOTICES, Problem, ProblemKind, RowResult, RowStatus
 from bot.domain.importing.reading import (
     ILLEGAL_CONTROL_RE,
@@ -48,22 +49,24 @@ _PROBLEM_TEXTS: Final[dict[ProblemKind, str]] = {
 }
 
 
-TARGET_NAMES: Final[dict[Target, str]] = {
-    Target.IGNORE: N_("Not imported"), Target.PRIVATE: N_("Host's personal data (not imported)"), Target.KIND: N_("Kind of place"),
+_OWN_TARGET_NAMES: Final[dict[ColumnTarget, str]] = {
+    Target.IGNORE: N_("Not imported"), Target.PRIVATE: N_("Host's personal data (not imported)"),
     Target.COMMUNE: N_("Commune"), Target.POSTAL_CODE: N_("Postal code"), Target.INSEE: N_("INSEE code"),
-    Target.DEPARTEMENT: N_("Département"), Target.ADDRESS: N_("Address"), Target.PEOPLE: N_("Number of people"),
-    Target.BEDS: N_("Beds"), Target.BEDROOMS: N_("Bedrooms"), Target.WELCOME: N_("Who can be welcomed"),
-    Target.AVAILABLE_FROM: N_("Available from"), Target.AVAILABLE_UNTIL: N_("Available until"),
-    Target.MIN_STAY: N_("Minimum stay"), Target.STEP_FREE: N_("Step-free"), Target.PETS: N_("Pets accepted"),
-    Target.CHILDREN: N_("Children welcome"), Target.SMOKING: N_("Smoking allowed"), Target.LANGUAGES: N_("Languages spoken"),
-    Target.EQUIPMENT: N_("Equipment (list)"), Target.FURNISHED: N_("Furnished"), Target.KITCHEN: N_("Kitchen access"),
-    Target.BATHROOM: N_("Private bathroom"), Target.INTERNET: N_("Internet"), Target.WASHING_MACHINE: N_("Washing machine"),
-    Target.TRANSPORT: N_("Getting around (list)"), Target.PUBLIC_TRANSPORT: N_("Public transport nearby"),
-    Target.SHOPS: N_("Shops nearby"), Target.PARKING: N_("Parking"), Target.CAR_NEEDED: N_("A car is needed"),
-    Target.COST: N_("Cost (free, charges, rent)"), Target.COST_EUR: N_("Amount in euros"), Target.FREE: N_("Free (yes/no)"),
-    Target.NOTES: N_("Notes"), Target.PHONE: N_("Phone"),
+    Target.DEPARTEMENT: N_("Département"), Target.FREE: N_("Free (yes/no)"),
 }  # fmt: skip
-"""Untranslated English names of the targets (command line, logs); the bot shows translated labels."""
+_TICK_NAMES: Final = {
+    option: label
+    for fact in schema.FACTS
+    if isinstance(fact, schema.Ticks)
+    for option, label in fact.options.items()
+    if option in TICKS
+}
+TARGET_NAMES: Final[dict[ColumnTarget, str]] = {
+    **_OWN_TARGET_NAMES,
+    **{name: schema.BY_NAME[name].label for name in FACT_TARGETS},
+    **_TICK_NAMES,
+}
+"""English names of the targets (translated for the bot's buttons; as they are on the command line)."""
 
 _REFUSAL_TEXTS: Final[dict[RefusalReason, str]] = {
     RefusalReason.TOO_BIG: N_("The file is too big"),
@@ -103,7 +106,7 @@ def describe_problem(problem: Problem, translate: Callable[[str], str] = str) ->
     return text
 
 
-def target_name(target: Target, translate: Callable[[str], str] = str) -> str:
+def target_name(target: ColumnTarget, translate: Callable[[str], str] = str) -> str:
     return translate(TARGET_NAMES[target])
 
 

@@ -17,27 +17,25 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final, TypeVar
 
+from bot.domain import offer_schema as schema
 from bot.domain import offers as domain
 from bot.domain.dates import DateError, parse_duration_days, parse_open_ended
 from bot.domain.importing.cells import (
-    EQUIPMENT_WORDS,
     POSTAL_IN_TEXT_RE,
-    TRANSPORT_WORDS,
     DateValue,
     checkbox,
     code_text,
     departement_of,
     fold,
     parse_cell_tags,
+    parse_choice,
     parse_cost,
     parse_date,
     parse_int,
-    parse_kind,
     parse_languages,
-    parse_step_free,
-    parse_welcome,
+    tag_words,
 )
-from bot.domain.importing.mapping import EQUIPMENT_TARGETS, MULTI_TARGETS, TRANSPORT_TARGETS, Mapping, Target
+from bot.domain.importing.mapping import MULTI_TARGETS, ColumnTarget, Mapping, Target
 from bot.domain.importing.problems import Problem, ProblemKind, RowResult, RowStatus
 from bot.domain.importing.reading import (
     MAX_CELL_CHARS,
@@ -54,6 +52,23 @@ from bot.geo.resolve import commune_label, load_resolver
 
 KEY_VERSION: Final = "v1"
 _T = TypeVar("_T")
+
+# The facts read with rules of their own below; every other fact is read by its kind (_other_facts).
+PEOPLE, BEDS, BEDROOMS = schema.PEOPLE.name, schema.BEDS.name, schema.BEDROOMS.name
+AVAILABLE_FROM, AVAILABLE_UNTIL, MIN_STAY = (
+    schema.AVAILABLE_FROM.name, schema.AVAILABLE_UNTIL.name, schema.MIN_STAY.name,
+)  # fmt: skip
+COST, COST_EUR = schema.COST.name, schema.COST_EUR.name
+ADDRESS, NOTES, PHONE, LANGUAGES = (
+    schema.ADDRESS.name,
+    schema.NOTES.name,
+    schema.PHONE.name,
+    schema.LANGUAGES_FACT.name,
+)
+_READ_APART: Final = frozenset(
+    {schema.PLACE.name, PEOPLE, BEDS, BEDROOMS, AVAILABLE_FROM, AVAILABLE_UNTIL, MIN_STAY, COST, COST_EUR, ADDRESS,
+     NOTES, PHONE, LANGUAGES} | {fact.name for fact in schema.FACTS if isinstance(fact, schema.Ticks)}
+)  # fmt: skip
 
 
 def _number_problem(error: NumberError) -> ProblemKind:
@@ -104,15 +119,15 @@ class _Validator:
             for i, target in enumerate(mapping.targets)
             if target is not None and target not in (Target.IGNORE, Target.PRIVATE)
         ]
-        self.several_notes = len(mapping.columns(Target.NOTES)) > 1
-        self.headers_of: dict[Target, str] = {}
+        self.several_notes = len(mapping.columns(NOTES)) > 1
+        self.headers_of: dict[ColumnTarget, str] = {}
         for column, target in reversed(self.columns):
             self.headers_of[target] = table.headers[column]
         self.dates: dict[CellValue, DateValue | DateError | None] = {}
         self.checkboxes: dict[CellValue, bool | None] = {}
-        self.memos: dict[tuple[Target, CellValue], Any] = {}
+        self.memos: dict[tuple[ColumnTarget, CellValue], Any] = {}
 
-    def _memo(self, target: Target, value: CellValue, parse: Callable[[CellValue], _T]) -> _T:
+    def _memo(self, target: ColumnTarget, value: CellValue, parse: Callable[[CellValue], _T]) -> _T:
         """``parse(value)``, computed once per distinct value of a target (files repeat themselves)."""
         key = (target, value)
         if key not in self.memos:
@@ -124,8 +139,8 @@ class _Validator:
         values = self.table.rows[index]
         line = self.table.lines[index]
         state = _Row()
-        cells: dict[Target, tuple[str, CellValue]] = {}
-        lists: dict[Target, list[tuple[str, CellValue]]] = {}
+        cells: dict[ColumnTarget, tuple[str, CellValue]] = {}
+        lists: dict[ColumnTarget, list[tuple[str, CellValue]]] = {}
         formulas = self.table.formula_cells
         for column, target in self.columns:
             value = values[column]
@@ -155,41 +170,39 @@ class _Validator:
 
     def _fields(
         self,
-        cells: dict[Target, tuple[str, CellValue]],
-        lists: dict[Target, list[tuple[str, CellValue]]],
+        cells: dict[ColumnTarget, tuple[str, CellValue]],
+        lists: dict[ColumnTarget, list[tuple[str, CellValue]]],
         state: _Row,
     ) -> dict[str, Any] | None:
         fields: dict[str, Any] = {}
         self._commune(cells, fields, state)
         self._capacity(cells, fields, state)
         self._dates(cells, fields, state)
-        self._choices(cells, fields, state)
         self._tags(cells, lists, fields, state)
         self._cost(cells, fields, state)
-        self._texts(cells, lists, fields, state)
+        self._other_facts(cells, fields, state)
+        self._texts(cells, lists, fields, state)  # last: the notes keep what the others did not understand
         if any(p.is_error for p in state.problems):
             return None
         for problem in domain.check_offer(fields):
             if problem is domain.OfferProblem.RENT_WITHOUT_AMOUNT:
                 state.problems.append(
-                    Problem(ProblemKind.RENT_WITHOUT_AMOUNT, *self._cell_of(cells, Target.COST, Target.FREE))
+                    Problem(ProblemKind.RENT_WITHOUT_AMOUNT, *self._cell_of(cells, COST, Target.FREE))
                 )
             elif problem is domain.OfferProblem.MIN_STAY_TOO_LONG:
-                state.problems.append(
-                    Problem(ProblemKind.MIN_STAY_TOO_LONG, *self._cell_of(cells, Target.MIN_STAY))
-                )
+                state.problems.append(Problem(ProblemKind.MIN_STAY_TOO_LONG, *self._cell_of(cells, MIN_STAY)))
             elif problem is domain.OfferProblem.END_BEFORE_START:
                 state.problems.append(
-                    Problem(ProblemKind.END_BEFORE_START, *self._cell_of(cells, Target.AVAILABLE_UNTIL))
+                    Problem(ProblemKind.END_BEFORE_START, *self._cell_of(cells, AVAILABLE_UNTIL))
                 )
             elif problem is domain.OfferProblem.BEDS_FOR_NOBODY:
-                state.problems.append(Problem(ProblemKind.NO_BEDS, *self._cell_of(cells, Target.BEDS)))
+                state.problems.append(Problem(ProblemKind.NO_BEDS, *self._cell_of(cells, BEDS)))
             else:  # MISSING: cannot happen, every required field gets a value or an error above
                 state.problems.append(Problem(ProblemKind.CAPACITY_MISSING))
         return None if any(p.is_error for p in state.problems) else fields
 
     def _cell_of(
-        self, cells: dict[Target, tuple[str, CellValue]], *targets: Target
+        self, cells: dict[ColumnTarget, tuple[str, CellValue]], *targets: ColumnTarget
     ) -> tuple[str | None, str | None]:
         """(header, value as text) of the first of these targets that the row fills, else the header of the
         first one mapped (an empty cell), else (None, None)."""
@@ -203,7 +216,7 @@ class _Validator:
         return None, None
 
     def _commune(
-        self, cells: dict[Target, tuple[str, CellValue]], fields: dict[str, Any], state: _Row
+        self, cells: dict[ColumnTarget, tuple[str, CellValue]], fields: dict[str, Any], state: _Row
     ) -> None:
         def text(target: Target, width: int = 5) -> str | None:
             if target not in cells:
@@ -261,8 +274,8 @@ class _Validator:
 
     def _count(
         self,
-        cells: dict[Target, tuple[str, CellValue]],
-        target: Target,
+        cells: dict[ColumnTarget, tuple[str, CellValue]],
+        target: ColumnTarget,
         minimum: int,
         maximum: int,
         state: _Row,
@@ -280,50 +293,50 @@ class _Validator:
         return parsed
 
     def _capacity(
-        self, cells: dict[Target, tuple[str, CellValue]], fields: dict[str, Any], state: _Row
+        self, cells: dict[ColumnTarget, tuple[str, CellValue]], fields: dict[str, Any], state: _Row
     ) -> None:
         before = len(state.problems)
-        people = self._count(cells, Target.PEOPLE, 1, domain.MAX_PEOPLE, state)
-        beds = self._count(cells, Target.BEDS, 0, domain.MAX_PEOPLE * 2, state)
-        bedrooms = self._count(cells, Target.BEDROOMS, 0, domain.MAX_BEDROOMS, state)
+        people = self._count(cells, PEOPLE, 1, schema.MAX_PEOPLE, state)
+        beds = self._count(cells, BEDS, 0, schema.MAX_PEOPLE * 2, state)
+        bedrooms = self._count(cells, BEDROOMS, 0, schema.MAX_BEDROOMS, state)
         if len(state.problems) > before:
             return
         if not people and not beds:
-            column, value = self._cell_of(cells, Target.PEOPLE, Target.BEDS)
+            column, value = self._cell_of(cells, PEOPLE, BEDS)
             state.problems.append(Problem(ProblemKind.CAPACITY_MISSING, column, value))
             return
-        if not people:
+        if not people:  # the beds are the capacity the file gives
             assert beds is not None
-            if beds > domain.MAX_PEOPLE:
-                column, value = self._cell_of(cells, Target.BEDS)
+            if beds > schema.MAX_PEOPLE:
+                column, value = self._cell_of(cells, BEDS)
                 state.problems.append(
-                    Problem(ProblemKind.TOO_LARGE, column, value, {"maximum": domain.MAX_PEOPLE})
+                    Problem(ProblemKind.TOO_LARGE, column, value, {"maximum": schema.MAX_PEOPLE})
                 )
                 return
             people = beds
-        if beds is None:
-            beds = people
         fields.update(people=people, beds=beds, bedrooms=bedrooms)
 
     def _date(
-        self, cells: dict[Target, tuple[str, CellValue]], target: Target
+        self, cells: dict[ColumnTarget, tuple[str, CellValue]], target: ColumnTarget
     ) -> DateValue | DateError | None:
         if target not in cells:
             return None
         value = cells[target][1]
-        if target is Target.AVAILABLE_UNTIL and isinstance(value, str) and parse_open_ended(value[:200]):
+        if target is AVAILABLE_UNTIL and isinstance(value, str) and parse_open_ended(value[:200]):
             return None
         if value not in self.dates:
             self.dates[value] = parse_date(value, self.today)
         return self.dates[value]
 
-    def _dates(self, cells: dict[Target, tuple[str, CellValue]], fields: dict[str, Any], state: _Row) -> None:
-        start = self._date(cells, Target.AVAILABLE_FROM)
-        end = self._date(cells, Target.AVAILABLE_UNTIL)
+    def _dates(
+        self, cells: dict[ColumnTarget, tuple[str, CellValue]], fields: dict[str, Any], state: _Row
+    ) -> None:
+        start = self._date(cells, AVAILABLE_FROM)
+        end = self._date(cells, AVAILABLE_UNTIL)
         if isinstance(start, DateError) and start is not DateError.PAST:
-            state.problems.append(self._date_problem(cells, Target.AVAILABLE_FROM, start))
+            state.problems.append(self._date_problem(cells, AVAILABLE_FROM, start))
         if isinstance(end, DateError) and end is not DateError.PAST:
-            state.problems.append(self._date_problem(cells, Target.AVAILABLE_UNTIL, end))
+            state.problems.append(self._date_problem(cells, AVAILABLE_UNTIL, end))
         # A start in the past means "available now"; an end in the past means the offer is over.
         available_from = self.today
         if isinstance(start, DateValue):
@@ -331,16 +344,16 @@ class _Validator:
         available_until = end.value if isinstance(end, DateValue) else None
         if end is DateError.PAST or (available_until is not None and available_until < self.today):
             state.problems.append(
-                Problem(ProblemKind.AVAILABILITY_OVER, *self._cell_of(cells, Target.AVAILABLE_UNTIL))
+                Problem(ProblemKind.AVAILABILITY_OVER, *self._cell_of(cells, AVAILABLE_UNTIL))
             )
         elif available_until is not None and available_until <= available_from:
             state.problems.append(
-                Problem(ProblemKind.END_BEFORE_START, *self._cell_of(cells, Target.AVAILABLE_UNTIL))
+                Problem(ProblemKind.END_BEFORE_START, *self._cell_of(cells, AVAILABLE_UNTIL))
             )
         fields.update(available_from=available_from, available_until=available_until)
         min_stay = None
-        if Target.MIN_STAY in cells:
-            header, value = cells[Target.MIN_STAY]
+        if MIN_STAY in cells:
+            header, value = cells[MIN_STAY]
             parsed: int | DateError | NumberError
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 parsed = parse_int(value, 1, 3 * 365)
@@ -355,13 +368,13 @@ class _Validator:
         fields["min_stay_days"] = min_stay
 
     def _date_problem(
-        self, cells: dict[Target, tuple[str, CellValue]], target: Target, error: DateError
+        self, cells: dict[ColumnTarget, tuple[str, CellValue]], target: ColumnTarget, error: DateError
     ) -> Problem:
         column, value = self._cell_of(cells, target)
         return Problem(ProblemKind.BAD_DATE, column, value, {"reason": error.value})
 
     def _not_understood(
-        self, cells: dict[Target, tuple[str, CellValue]], target: Target, state: _Row
+        self, cells: dict[ColumnTarget, tuple[str, CellValue]], target: ColumnTarget, state: _Row
     ) -> None:
         header, value = cells[target]
         state.problems.append(
@@ -369,39 +382,31 @@ class _Validator:
         )
         state.keep_notes.append(f"{header} : {display_text(value, 300)}")
 
-    def _choices(
-        self, cells: dict[Target, tuple[str, CellValue]], fields: dict[str, Any], state: _Row
+    def _other_facts(
+        self, cells: dict[ColumnTarget, tuple[str, CellValue]], fields: dict[str, Any], state: _Row
     ) -> None:
-        kind = None
-        if Target.KIND in cells:
-            kind = self._memo(Target.KIND, cells[Target.KIND][1], lambda v: parse_kind(str(v)))
-            if kind is None:
-                self._not_understood(cells, Target.KIND, state)
-        if kind is None:  # a private host's room, unless the capacity says "collective"
-            kind = "other_collective" if (fields.get("people") or 0) > 10 else "room"
-        fields["kind"] = kind
-        if fields.get("bedrooms") is None:
-            fields["bedrooms"] = 1 if kind == "room" else 0
-        welcome = None
-        if Target.WELCOME in cells:
-            welcome = self._memo(Target.WELCOME, cells[Target.WELCOME][1], lambda v: parse_welcome(str(v)))
-            if welcome is None:
-                self._not_understood(cells, Target.WELCOME, state)
-        fields["welcome"] = welcome or "any"
-        step_free = None
-        if Target.STEP_FREE in cells:
-            step_free = self._memo(Target.STEP_FREE, cells[Target.STEP_FREE][1], parse_step_free)
-            if step_free is None:
-                self._not_understood(cells, Target.STEP_FREE, state)
-        fields["step_free"] = step_free or "unknown"
-        for target, default in ((Target.PETS, False), (Target.SMOKING, False), (Target.CHILDREN, None)):
-            answer = self._yes_no(cells, target, state)
-            if answer is None:
-                # Children: welcome unless the offer is for adults only.
-                answer = fields["welcome"] in ("family", "any") if default is None else default
-            fields[target.value] = answer
+        """Every fact not read apart, by its kind; a fact the file does not give stays not stated (None)."""
+        for fact in schema.FACTS:
+            if fact.name in _READ_APART:
+                continue
+            value: Any = None
+            if isinstance(fact, schema.YesNo):
+                value = self._yes_no(cells, fact.name, state)
+            elif fact.name in cells:
+                cell = cells[fact.name][1]
+                if isinstance(fact, schema.Choice):
+                    value = self._memo(fact.name, cell, functools.partial(parse_choice, fact))
+                elif isinstance(fact, schema.Count):
+                    value = self._count(cells, fact.name, fact.minimum, fact.maximum, state)
+                elif isinstance(fact, schema.Text):
+                    value = self._clean(cells[fact.name], fact.max_length, state)
+                if value is None and isinstance(fact, schema.Choice):
+                    self._not_understood(cells, fact.name, state)
+            fields[fact.name] = value
 
-    def _yes_no(self, cells: dict[Target, tuple[str, CellValue]], target: Target, state: _Row) -> bool | None:
+    def _yes_no(
+        self, cells: dict[ColumnTarget, tuple[str, CellValue]], target: ColumnTarget, state: _Row
+    ) -> bool | None:
         if target not in cells:
             return None
         value = cells[target][1]
@@ -414,34 +419,37 @@ class _Validator:
 
     def _tags(
         self,
-        cells: dict[Target, tuple[str, CellValue]],
-        lists: dict[Target, list[tuple[str, CellValue]]],
+        cells: dict[ColumnTarget, tuple[str, CellValue]],
+        lists: dict[ColumnTarget, list[tuple[str, CellValue]]],
         fields: dict[str, Any],
         state: _Row,
     ) -> None:
-        for list_target, ticks, words, name, order in (
-            (Target.EQUIPMENT, EQUIPMENT_TARGETS, EQUIPMENT_WORDS, "equipment", list(domain.EQUIPMENT)),
-            (Target.TRANSPORT, TRANSPORT_TARGETS, TRANSPORT_WORDS, "transport", list(domain.TRANSPORT)),
-        ):
+        for fact in schema.FACTS:
+            if not isinstance(fact, schema.Ticks) or fact.name == LANGUAGES:
+                continue
+            columns = lists.get(fact.name, [])
+            ticks = [option for option in fact.option_headers if option in self.headers_of]
+            if not columns and not ticks:
+                fields[fact.name] = None  # the file says nothing about it
+                continue
             found: set[str] = set()
-            for header, value in lists.get(list_target, []):
+            for header, value in columns:
                 codes, unknown = self._memo(
-                    list_target, value, functools.partial(parse_cell_tags, table=words)
+                    fact.name, value, functools.partial(parse_cell_tags, table=tag_words(fact))
                 )
                 found.update(codes)
                 self._unknown_parts(header, value, unknown, state)
-            for target, code in ticks.items():
-                if self._yes_no(cells, target, state):
-                    found.add(code)
-            fields[name] = [code for code in order if code in found]
+            found.update(option for option in ticks if self._yes_no(cells, option, state))
+            fields[fact.name] = [code for code in fact.options if code in found]
         languages: list[str] = []
-        for header, value in lists.get(Target.LANGUAGES, []):
+        for header, value in lists.get(LANGUAGES, []):
             codes, unknown = self._memo(
-                Target.LANGUAGES, value, lambda v: parse_languages(display_text(v, MAX_CELL_CHARS))
+                LANGUAGES, value, lambda v: parse_languages(display_text(v, MAX_CELL_CHARS))
             )
             languages += [code for code in codes if code not in languages]
             self._unknown_parts(header, value, unknown, state)
-        fields["languages"] = [code for code in domain.LANGUAGES if code in languages]
+        stated = LANGUAGES in self.headers_of
+        fields[LANGUAGES] = [code for code in schema.LANGUAGES if code in languages] if stated else None
 
     @staticmethod
     def _unknown_parts(header: str, value: CellValue, unknown: list[str], state: _Row) -> None:
@@ -451,21 +459,23 @@ class _Validator:
             )
             state.keep_notes.append(f"{header} : {display_text(value, 300)}")
 
-    def _cost(self, cells: dict[Target, tuple[str, CellValue]], fields: dict[str, Any], state: _Row) -> None:
+    def _cost(
+        self, cells: dict[ColumnTarget, tuple[str, CellValue]], fields: dict[str, Any], state: _Row
+    ) -> None:
         kind: str | None = None
         amount: Decimal | None = None
-        for target in (Target.COST, Target.COST_EUR):
+        for target in (COST, COST_EUR):
             if target not in cells:
                 continue
             header, value = cells[target]
             parsed = self._memo(target, value, parse_cost)
             if isinstance(parsed, NumberError):
-                details = {"maximum": domain.MAX_RENT_EUR} if parsed is NumberError.TOO_LARGE else {}
+                details = {"maximum": schema.MAX_RENT_EUR} if parsed is NumberError.TOO_LARGE else {}
                 state.problems.append(Problem(_number_problem(parsed), header, display_text(value), details))
                 return
             cell_kind, cell_amount = parsed
             if cell_kind is None and cell_amount is None:
-                if target is Target.COST_EUR:
+                if target == COST_EUR:
                     state.problems.append(Problem(ProblemKind.NOT_A_NUMBER, header, display_text(value)))
                     return
                 self._not_understood(cells, target, state)
@@ -474,45 +484,45 @@ class _Validator:
         free = self._yes_no(cells, Target.FREE, state)
         if kind is None and free is not None:
             kind = "free" if free else ("rent" if amount else "charges")
-        if kind is None:
-            kind = "rent" if amount else "free"
+        if kind is None and amount:  # an amount and nothing else: what is paid is a rent
+            kind = "rent"
         if kind == "free" and amount:
-            kind = "rent" if free is None and Target.COST not in cells else kind
+            kind = "rent" if free is None and COST not in cells else kind
         euros = None
-        if kind != "free" and amount is not None:
+        if kind not in (None, "free") and amount is not None:
             euros = int(amount.to_integral_value(ROUND_HALF_UP))
-            if euros > domain.MAX_RENT_EUR:
-                column, value = self._cell_of(cells, Target.COST_EUR, Target.COST)
+            if euros > schema.MAX_RENT_EUR:
+                column, value = self._cell_of(cells, COST_EUR, COST)
                 state.problems.append(
-                    Problem(ProblemKind.TOO_LARGE, column, value, {"maximum": domain.MAX_RENT_EUR})
+                    Problem(ProblemKind.TOO_LARGE, column, value, {"maximum": schema.MAX_RENT_EUR})
                 )
                 return
         fields.update(cost=kind, cost_eur=euros or None)
 
     def _texts(
         self,
-        cells: dict[Target, tuple[str, CellValue]],
-        lists: dict[Target, list[tuple[str, CellValue]]],
+        cells: dict[ColumnTarget, tuple[str, CellValue]],
+        lists: dict[ColumnTarget, list[tuple[str, CellValue]]],
         fields: dict[str, Any],
         state: _Row,
     ) -> None:
         address = None
-        if Target.ADDRESS in cells:
-            address = self._clean(cells[Target.ADDRESS], domain.MAX_ADDRESS, state)
+        if ADDRESS in cells:
+            address = self._clean(cells[ADDRESS], schema.MAX_ADDRESS, state)
         fields["address"] = address
         parts = []
-        for header, value in lists.get(Target.NOTES, []):
+        for header, value in lists.get(NOTES, []):
             text = display_text(value, MAX_CELL_CHARS) if not isinstance(value, str) else value
             parts.append(f"{header} : {text}" if self.several_notes else text)
         parts += state.keep_notes
         notes = None
         if parts:
-            notes_header = lists[Target.NOTES][0][0] if lists.get(Target.NOTES) else ""
-            notes = self._clean((notes_header, "\n".join(parts)), domain.MAX_NOTES, state)
+            notes_header = lists[NOTES][0][0] if lists.get(NOTES) else ""
+            notes = self._clean((notes_header, "\n".join(parts)), schema.MAX_NOTES, state)
         fields["notes"] = notes
         phone = None
-        if Target.PHONE in cells:
-            header, value = cells[Target.PHONE]
+        if PHONE in cells:
+            header, value = cells[PHONE]
             phone_text = code_text(value, 10) if not isinstance(value, str) else value
             parsed = parse_phone(phone_text) if phone_text else None
             if isinstance(parsed, str):
@@ -538,9 +548,9 @@ class _Validator:
             cleaned = cleaned[: maximum - 1].rstrip() + "…"
         return cleaned
 
-    def _key_dates(self, cells: dict[Target, tuple[str, CellValue]]) -> tuple[str, str]:
+    def _key_dates(self, cells: dict[ColumnTarget, tuple[str, CellValue]]) -> tuple[str, str]:
         texts = []
-        for target in (Target.AVAILABLE_FROM, Target.AVAILABLE_UNTIL):
+        for target in (AVAILABLE_FROM, AVAILABLE_UNTIL):
             parsed = self._date(cells, target)
             if isinstance(parsed, DateValue) and parsed.explicit:
                 texts.append(parsed.value.isoformat())
@@ -571,6 +581,27 @@ _KEY_FIELDS: Final = (
 )  # fmt: skip
 
 
+def _as_first_version_read_it(fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields with what the first version put for facts a file did not state (it invented them), so that
+    rows imported before keep their fingerprint and are recognised when their file is imported again."""
+    seen = dict(fields)
+    people = seen.get("people") or 0
+    if seen.get("kind") is None:
+        seen["kind"] = "other_collective" if people > 10 else "room"
+    if seen.get("bedrooms") is None:
+        seen["bedrooms"] = 1 if seen["kind"] == "room" else 0
+    if seen.get("beds") is None:
+        seen["beds"] = people
+    if seen.get("welcome") is None:
+        seen["welcome"] = "any"
+    if seen.get("children") is None:
+        seen["children"] = seen["welcome"] in ("family", "any")
+    defaults = {"step_free": "unknown", "pets": False, "smoking": False, "cost": "free"}
+    seen.update({name: value for name, value in defaults.items() if seen.get(name) is None})
+    seen.update({name: [] for name in ("equipment", "transport", "languages") if seen.get(name) is None})
+    return seen
+
+
 def import_key(fields: dict[str, Any], dates: tuple[str, str]) -> str:
     """The fingerprint of a valid row: SHA-256 (hex) of a canonical text of its *parsed* values.
 
@@ -583,7 +614,8 @@ def import_key(fields: dict[str, Any], dates: tuple[str, str]) -> str:
     organisation. A corrected row (a typo fixed in the notes) is therefore a new offer; two identical
     rows in one file are one offer (the second is DUPLICATE_IN_FILE).
     """
-    parts = [KEY_VERSION, *dates, *(_key_text(fields.get(name)) for name in _KEY_FIELDS)]
+    seen = _as_first_version_read_it(fields)
+    parts = [KEY_VERSION, *dates, *(_key_text(seen.get(name)) for name in _KEY_FIELDS)]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
