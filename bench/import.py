@@ -31,11 +31,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import delete, func, select
 
 from bot.domain.importing.mapping import propose_mapping
-from bot.domain.importing.reading import ImportRefusal, read_table
+from bot.domain.importing.reading import ImportRefusal
 from bot.domain.importing.report import error_report
 from bot.domain.importing.rows import validate
 from bot.geo.communes import load_communes
 from bot.services.imports import PARIS, import_offers
+from bot.services.reader import read_file
 from storage.db import Database
 from storage.models import Offer, OfferEvent
 
@@ -153,7 +154,7 @@ async def run(rows: int, seed: int, database_url: str | None) -> dict[str, objec
             phases[name] = (time.perf_counter() - mark, time.process_time() - cpu_mark)
             mark, cpu_mark = time.perf_counter(), time.process_time()
 
-        table = read_table(data, "export-formulaire-2022.xlsx")
+        table = await read_file(data, "export-formulaire-2022.xlsx")  # in its own process, as the bot does
         if isinstance(table, ImportRefusal):
             raise SystemExit(f"refused: {table}")
         lap("read")

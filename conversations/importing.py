@@ -15,11 +15,12 @@ from bot.context import Ctx
 from bot.domain.access import Action, require
 from bot.domain.importing.mapping import TARGETS, Mapping, Requirement, Target, propose_mapping
 from bot.domain.importing.problems import RowStatus
-from bot.domain.importing.reading import MAX_BYTES, ImportRefusal, RefusalReason, Table, read_table
+from bot.domain.importing.reading import MAX_BYTES, ImportRefusal, RefusalReason, Table
 from bot.domain.importing.report import describe_problem, describe_refusal, error_report, target_name
 from bot.domain.importing.rows import summary, validate
 from bot.i18n import N_
 from bot.services.imports import import_offers, mark_already_imported
+from bot.services.reader import read_file
 from conversations import engine
 from conversations.engine import Accepted, Invalid, Outcome, Stay, Step, button_data
 from conversations.steps import Departement, FreeText, with_territory
@@ -43,7 +44,7 @@ REQUIREMENTS = {
 async def _table(ctx: Ctx, answers: dict[str, Any]) -> Table | ImportRefusal:
     assert ctx.fetch_file is not None
     data = await ctx.fetch_file(answers[FILE_ID])
-    return await asyncio.to_thread(read_table, data, answers[FILENAME])
+    return await read_file(data, answers[FILENAME])
 
 
 class Columns(Step):

@@ -10,6 +10,8 @@ import csv
 import io
 import json
 import random
+import re
+import time
 import zipfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -30,6 +32,7 @@ from bot.domain.importing.reading import ImportRefusal, RefusalReason, Table, is
 from bot.domain.importing.report import describe_problem, error_report
 from bot.domain.importing.rows import preview, validate
 from bot.services.imports import ImportOutcome, import_file, import_offers, mark_already_imported
+from bot.services.reader import read_file
 from storage import imports
 from storage.db import Database
 from storage.models import Offer, OfferEvent
@@ -572,6 +575,49 @@ def test_arbitrary_bytes_never_raise(data: bytes) -> None:
     assert isinstance(result, (Table, ImportRefusal))
     result = read_table(b"PK\x03\x04" + data, "x.xlsx")
     assert isinstance(result, ImportRefusal)
+
+
+def with_sheet_data(rows_xml: bytes, dimension: bytes = b"A1:B2") -> bytes:
+    """A small workbook whose sheet holds these rows (after a header and one good row)."""
+    good = (
+        b'<row r="1"><c r="A1" t="inlineStr"><is><t>Commune</t></is></c><c r="B1" t="inlineStr"><is><t>Places'
+        b'</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>Nantes</t></is></c><c r="B2"><v>2</v></c></row>'
+    )
+
+    def change(xml: bytes) -> bytes:
+        head, _, rest = xml.partition(b"<sheetData>")
+        head = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="' + dimension + b'"/>', head)
+        return head + b"<sheetData>" + good + rows_xml + b"</sheetData>" + rest.partition(b"</sheetData>")[2]
+
+    return rewrite_member(xlsx_bytes([["x"]]), "xl/worksheets/sheet1.xml", change)
+
+
+async def test_hostile_sheets_are_refused_or_read_quickly_in_bounded_memory() -> None:
+    far = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    assert refusal(with_sheet_data(far, b"A1:XFD1048576")) is RefusalReason.TOO_MANY_COLUMNS
+    sparse = b'<row r="900000"><c r="A900000"><v>3</v></c></row><row r="1048576"><c r="XFD1048576"/></row>'
+    table = table_of(with_sheet_data(sparse, b"A1:XFD1048576"), "sparse.xlsx")
+    assert table.headers == ("Commune", "Places") and table.lines == (2, 900000)
+    # Millions of tiny rows, millions of empty cells in one row: a few hundred KB zipped.
+    tiny_rows = with_sheet_data(b"".join(b'<row r="%d"/>' % n for n in range(3, reading.MAX_CELLS + 10)))
+    empty_cells = with_sheet_data(b'<row r="3">' + b"<c/>" * (reading.MAX_CELLS + 10) + b"</row>")
+    for data in (tiny_rows, empty_cells):
+        started = time.monotonic()
+        result = await read_file(data, "hostile.xlsx", memory=400 * 1024 * 1024)
+        assert isinstance(result, ImportRefusal) and result.reason is RefusalReason.TOO_MANY_CELLS
+        assert result.details == {"limit": reading.MAX_CELLS} and time.monotonic() - started < 15
+        assert report.describe_refusal(result)
+
+
+async def test_a_reading_that_exceeds_its_memory_or_time_is_refused_not_fatal() -> None:
+    data = xlsx_bytes([HEADERS, *GOOD_ROWS])
+    table = await read_file(data, "offres.xlsx")
+    assert isinstance(table, Table) and table == table_of(data, "offres.xlsx")
+    big = csv_bytes([HEADERS, *[GOOD_ROWS[0]] * 40_000])  # 5 MB: some 100 MB once read
+    starved = await read_file(big, "offres.csv", memory=64 * 1024 * 1024)
+    assert isinstance(starved, ImportRefusal) and starved.reason is RefusalReason.TOO_BIG
+    late = await read_file(data, "offres.xlsx", seconds=0.0)
+    assert isinstance(late, ImportRefusal) and late.reason is RefusalReason.TOO_BIG
 
 
 # --------------------------------------------------------------------------- database

@@ -4,7 +4,8 @@
 one at once or nothing (in the caller's transaction); :func:`mark_already_imported` tells the preview which
 rows were imported before; :func:`import_file` is the whole import of a file from the command line (read,
 recognise the columns, check, bring the schema up to date, write in one transaction, build the error
-report). The table writes themselves (batches, COPY on PostgreSQL) are ``storage.imports``.
+report; the file is read by ``bot.services.reader``). The table writes themselves (batches, COPY on
+PostgreSQL) are ``storage.imports``.
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain import offers as domain
 from bot.domain.importing.mapping import Mapping, Requirement, propose_mapping
 from bot.domain.importing.problems import Problem, ProblemKind, RowResult, RowStatus
-from bot.domain.importing.reading import MAX_BYTES, ImportRefusal, RefusalReason, read_table
+from bot.domain.importing.reading import MAX_BYTES, ImportRefusal, RefusalReason
 from bot.domain.importing.report import describe_problem, error_report
 from bot.domain.importing.rows import validate
 from bot.domain.offer_schema import ALWAYS_STATED
 from bot.domain.validation import normalise_departement
+from bot.services.reader import read_file
 from storage import imports as tables
 from storage.db import Database
 from storage.offers import EDITABLE
@@ -184,7 +186,7 @@ async def import_file(
     if size > MAX_BYTES:
         return FileImport(refusal=ImportRefusal(RefusalReason.TOO_BIG, {"size": size, "limit": MAX_BYTES}))
     data = await asyncio.to_thread(path.read_bytes)
-    table = await asyncio.to_thread(read_table, data, path.name)
+    table = await read_file(data, path.name)
     if isinstance(table, ImportRefusal):
         return FileImport(refusal=table)
     chosen = mapping if mapping is not None and mapping.fits(table) else propose_mapping(table.headers)

@@ -16,7 +16,6 @@ import gc
 import io
 import math
 import re
-import warnings
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,10 +23,14 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, Final
 
+from bot.domain.importing import xlsx
+
 MAX_BYTES: Final = 10 * 1024 * 1024
 MAX_ROWS: Final = 50_000
 MAX_COLUMNS: Final = 200
 MAX_UNCOMPRESSED_BYTES: Final = 400 * 1024 * 1024
+MAX_CELLS: Final = 2_000_000
+"""Cells and rows read from a sheet, empty or not (50 000 rows of 40 columns), counted as they are read."""
 MAX_CELL_CHARS: Final = 5_000
 """Longer texts are cut when read (no offer field holds more than 1 000 characters)."""
 
@@ -42,7 +45,8 @@ class RefusalReason(StrEnum):
 
     TOO_BIG: more than MAX_BYTES, or a zip declaring more than MAX_UNCOMPRESSED_BYTES
     {size, limit} or {uncompressed, limit}. TOO_MANY_ROWS: more than MAX_ROWS data rows {limit}.
-    TOO_MANY_COLUMNS {limit}. MACRO_WORKBOOK: .xlsm/.xltm/.xlsb or a vbaProject.bin.
+    TOO_MANY_COLUMNS {limit}. TOO_MANY_CELLS: a sheet holding (or pretending to hold) more than
+    MAX_CELLS cells or rows, filled or not {limit}. MACRO_WORKBOOK: .xlsm/.xltm/.xlsb or a vbaProject.bin.
     OLD_OR_ENCRYPTED_WORKBOOK: an .xls (Excel 97-2003) or a password-protected workbook: save it
     as .xlsx. CORRUPTED: a damaged zip or workbook, an unreadable CSV {error}. NOT_A_SPREADSHEET
     {format: pdf, png, jpeg, gif, ods, docx, zip, html, binary…}. EMPTY: nothing in it.
@@ -52,6 +56,7 @@ class RefusalReason(StrEnum):
     TOO_BIG = "too_big"
     TOO_MANY_ROWS = "too_many_rows"
     TOO_MANY_COLUMNS = "too_many_columns"
+    TOO_MANY_CELLS = "too_many_cells"
     MACRO_WORKBOOK = "macro_workbook"
     OLD_OR_ENCRYPTED_WORKBOOK = "old_or_encrypted_workbook"
     CORRUPTED = "corrupted"
@@ -282,8 +287,13 @@ def _read_xlsx(data: bytes) -> Table | ImportRefusal:
     try:
         content_types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
         mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
+        damaged = archive.testzip()  # every member, even those the reading skips: a damaged file says so
+    except MemoryError:
+        raise  # not damage: the reader's memory limit (bot.services.reader) refuses the file
     except Exception as error:  # any damage in the zip (bad CRC, truncated member…)
         return ImportRefusal(RefusalReason.CORRUPTED, {"error": type(error).__name__})
+    if damaged is not None:
+        return ImportRefusal(RefusalReason.CORRUPTED, {"error": "BadCRC"})
     if b"macroEnabled" in content_types:
         return ImportRefusal(RefusalReason.MACRO_WORKBOOK)
     if (
@@ -300,58 +310,51 @@ def _read_xlsx(data: bytes) -> Table | ImportRefusal:
             kind = "zip"
         return ImportRefusal(RefusalReason.NOT_A_SPREADSHEET, {"format": kind})
     try:
-        return _read_workbook(data, archive)
-    except Exception as error:  # untrusted input: whatever openpyxl or zipfile raise means damaged
+        return _read_workbook(archive)
+    except MemoryError:
+        raise
+    except Exception as error:  # untrusted input: whatever the XML parser or zipfile raise means damaged
         return ImportRefusal(RefusalReason.CORRUPTED, {"error": type(error).__name__})
 
 
-def _read_workbook(data: bytes, archive: zipfile.ZipFile) -> Table | ImportRefusal:
-    import openpyxl  # imported here: only workbooks need it
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
-        try:
-            sheets = list(workbook.worksheets)
-            active = workbook.active
-            if active in sheets:
-                sheets.remove(active)
-                sheets.insert(0, active)
-            first: Table | ImportRefusal | None = None
-            for sheet in sheets:
-                if not hasattr(sheet, "iter_rows"):
-                    continue
-                result = _read_sheet(sheet, archive)
-                if isinstance(result, Table) or result.reason not in (RefusalReason.EMPTY,):
-                    return result
-                first = first or result
-            return first or ImportRefusal(RefusalReason.EMPTY)
-        finally:
-            workbook.close()
+def _read_workbook(archive: zipfile.ZipFile) -> Table | ImportRefusal:
+    """The first sheet with data, the active one first."""
+    try:
+        workbook = xlsx.open_workbook(archive, MAX_CELLS, MAX_CELL_CHARS)
+    except xlsx.TooManyCells:
+        return ImportRefusal(RefusalReason.TOO_MANY_CELLS, {"limit": MAX_CELLS})
+    first: ImportRefusal | None = None
+    for sheet in workbook.sheets:
+        result = _read_sheet(archive, workbook, sheet)
+        if isinstance(result, Table) or result.reason is not RefusalReason.EMPTY:
+            return result
+        first = first or result
+    return first or ImportRefusal(RefusalReason.EMPTY)
 
 
-def _read_sheet(sheet: Any, archive: zipfile.ZipFile) -> Table | ImportRefusal:
-    declared = sheet.max_column
-    bounded = declared is None or declared > MAX_COLUMNS
-    rows = (
-        sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
-        if bounded
-        else sheet.iter_rows(values_only=True)
-    )
+def _read_sheet(
+    archive: zipfile.ZipFile, workbook: xlsx.Workbook, sheet: xlsx.Sheet
+) -> Table | ImportRefusal:
     records: list[tuple[int, list[CellValue]]] = []
-    for number, row in enumerate(rows, start=1):
-        end = len(row)
-        while end and row[end - 1] is None:  # rows padded to a wide declared dimension
-            end -= 1
-        if not end:
-            continue
-        values = [_cell(value) for value in row[:end]]
-        if any(value is not None for value in values):
-            records.append((number, values))
-            if len(records) > MAX_ROWS + 1:
-                return ImportRefusal(RefusalReason.TOO_MANY_ROWS, {"limit": MAX_ROWS})
-    formulas = _formula_cells(archive, getattr(sheet, "_worksheet_path", None))
-    return _build_table(records, SourceType.XLSX, str(sheet.title), formulas)
+    formulas: set[tuple[int, int]] = set()
+    rows = xlsx.iter_rows(archive, workbook, sheet, max_cells=MAX_CELLS, max_columns=MAX_COLUMNS)
+    try:
+        for number, cells in rows:
+            values: list[CellValue] = [None] * (1 + max(column for column, _, _ in cells))
+            for column, value, formula in cells:
+                values[column] = _cell(value)
+                if formula:
+                    formulas.add((number, column))
+            end = _last_filled(values)
+            if end:
+                records.append((number, values[:end]))
+                if len(records) > MAX_ROWS + 1:
+                    return ImportRefusal(RefusalReason.TOO_MANY_ROWS, {"limit": MAX_ROWS})
+    except xlsx.TooManyCells:
+        return ImportRefusal(RefusalReason.TOO_MANY_CELLS, {"limit": MAX_CELLS})
+    except xlsx.TooManyColumns:
+        return ImportRefusal(RefusalReason.TOO_MANY_COLUMNS, {"limit": MAX_COLUMNS})
+    return _build_table(records, SourceType.XLSX, sheet.title, formulas)
 
 
 def _cell(value: Any) -> CellValue:
@@ -373,32 +376,6 @@ def _cell(value: Any) -> CellValue:
     if isinstance(value, (time, timedelta)):
         return str(value)
     return _clean_text(str(value))
-
-
-_FORMULA_TAG_RE: Final = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
-_FORMULA_CELL_RE: Final = re.compile(
-    rb"<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br=\"\$?([A-Z]{1,3})\$?([0-9]{1,7})\"[^>]*>\s*<(?:[A-Za-z_][\w.-]*:)?f[\s>/]"
-)
-_CHUNK: Final = 1 << 20
-
-
-def _formula_cells(archive: zipfile.ZipFile, path: str | None) -> set[tuple[int, int]]:
-    """(sheet row, column index from 0) of the cells holding a formula, found by scanning the sheet's
-    XML: openpyxl in data_only mode gives their cached value without saying they were formulas."""
-    if not path:
-        return set()
-    from openpyxl.utils import column_index_from_string
-
-    found: set[tuple[int, int]] = set()
-    tail = b""
-    with archive.open(path.lstrip("/")) as source:
-        while chunk := source.read(_CHUNK):
-            buffer = tail + chunk
-            if _FORMULA_TAG_RE.search(buffer):
-                for match in _FORMULA_CELL_RE.finditer(buffer):
-                    found.add((int(match.group(2)), column_index_from_string(match.group(1).decode()) - 1))
-            tail = buffer[-4096:]
-    return found
 
 
 def _build_table(

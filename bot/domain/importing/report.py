@@ -72,6 +72,9 @@ _REFUSAL_TEXTS: Final[dict[RefusalReason, str]] = {
     RefusalReason.TOO_BIG: N_("The file is too big"),
     RefusalReason.TOO_MANY_ROWS: N_("The file has too many rows"),
     RefusalReason.TOO_MANY_COLUMNS: N_("The file has too many columns"),
+    RefusalReason.TOO_MANY_CELLS: N_(
+        "The sheet has too many cells, filled or not: copy the useful rows into a new file"
+    ),
     RefusalReason.MACRO_WORKBOOK: N_("Workbooks with macros are not accepted: save it as .xlsx"),
     RefusalReason.OLD_OR_ENCRYPTED_WORKBOOK: N_(
         "Old (.xls) or password-protected workbook: save it as .xlsx"
