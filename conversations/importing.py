@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from bot.callbacks import DialogueAnswer, ImportColumn
 from bot.chat import Attachment, Button, Incoming, Reply, esc
 from bot.context import Ctx
 from bot.domain import importing
@@ -17,7 +18,7 @@ from bot.domain.access import Action, require
 from bot.domain.importing import Mapping, RowStatus, Table
 from bot.i18n import N_
 from conversations import engine
-from conversations.engine import Accepted, Invalid, Outcome, Stay, Step, button_data
+from conversations.engine import Accepted, Invalid, Outcome, Stay, Step
 from conversations.steps import Departement, FreeText, with_territory
 from storage import audit
 from storage.imports import ConcurrentImportError, import_offers, mark_already_imported
@@ -64,7 +65,10 @@ class Columns(Step):
                 target for target in mapping.candidates(column) if target is not importing.Target.IGNORE
             ][:9]
             buttons = [
-                Button(importing.target_name(target, t._), button_data(COLUMNS, f"{column}:{target.value}"))
+                Button(
+                    importing.target_name(target, t._),
+                    DialogueAnswer(COLUMNS, ImportColumn(column, target.value).encode()),
+                )
                 for target in [*likely, importing.Target.IGNORE]
             ]
             rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
@@ -78,7 +82,7 @@ class Columns(Step):
                 what="; ".join(missing)
             )
             return Reply(text)
-        return Reply(text, [[Button(t._("Continue"), button_data(COLUMNS, "ok"))]])
+        return Reply(text, [[Button(t._("Continue"), DialogueAnswer(COLUMNS, "ok"))]])
 
     async def accept(
         self, ctx: Ctx, answers: dict[str, Any], incoming: Incoming, choice: str | None
@@ -86,13 +90,13 @@ class Columns(Step):
         mapping = Mapping.from_json(answers[MAPPING])
         if choice == "ok" and not mapping.unmapped() and not mapping.missing():
             return Accepted({COLUMNS: True, **await prepare_preview(ctx, answers)})
-        column, _, target = (choice or "").partition(":")
+        picked = ImportColumn.decode(choice)
         if (
-            column.isdigit()
-            and int(column) < len(mapping.headers)
-            and target in {t.value for t in importing.Target}
+            picked is not None
+            and picked.column < len(mapping.headers)
+            and picked.target in {t.value for t in importing.Target}
         ):
-            return Stay({MAPPING: mapping.with_choice(int(column), target).to_json()})
+            return Stay({MAPPING: mapping.with_choice(picked.column, picked.target).to_json()})
         return Invalid(ctx.t._("Please choose one of the buttons."))
 
 
@@ -115,8 +119,8 @@ class Preview(Step):
         ])  # fmt: skip
         buttons = [
             [
-                Button(t._("Import"), button_data(PREVIEW, "go")),
-                Button(t._("Cancel"), button_data(PREVIEW, "no")),
+                Button(t._("Import"), DialogueAnswer(PREVIEW, "go")),
+                Button(t._("Cancel"), DialogueAnswer(PREVIEW, "no")),
             ]
         ]
         return Reply(text, buttons if counts.get("valid") or counts.get("failed") else [])
@@ -182,7 +186,7 @@ class ImportOffers(engine.Dialogue):
         return replies
 
 
-DIALOGUE = engine.register(ImportOffers())
+DIALOGUE = ImportOffers()
 
 
 async def prepare_preview(ctx: Ctx, answers: dict[str, Any]) -> dict[str, Any]:
