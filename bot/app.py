@@ -60,7 +60,10 @@ def build_application(settings: Settings, database: Database, clock: Clock = sys
         await database.upgrade()
         await register_command_menus(application)
 
-    application = builder.post_init(post_init).build()
+    async def post_shutdown(_application: Application) -> None:  # type: ignore[type-arg]
+        await database.close()  # in the event loop its connections belong to (asyncpg refuses another)
+
+    application = builder.post_init(post_init).post_shutdown(post_shutdown).build()
     application.bot_data[SERVICES] = Services(database=database, dialogues=routes.dialogues(), clock=clock)
     add_handlers(application)
     if settings.alert_interval_seconds > 0:
@@ -93,7 +96,6 @@ def run(settings: Settings) -> None:
     else:
         log.info("starting long polling")
         application.run_polling(allowed_updates=Update.ALL_TYPES)
-    asyncio.run(database.close())
 
 
 @asynccontextmanager
