@@ -19,8 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.callbacks import OfferEnd, PlacementAlert, StayEnd
 from bot.cards import people
 from bot.chat import Button, Reply, esc
+from bot.commands.coordination import digest_text
 from bot.commands.host import still_available_question
 from bot.domain import reminders
 from bot.i18n import Translator, translator
@@ -80,8 +82,6 @@ async def render(session: AsyncSession, alert: Alert, now: datetime) -> Reply | 
             return None  # confirmed, paused or withdrawn meanwhile
         reply = still_available_question(t, offer)
     else:
-        from bot.commands.coordination import digest_text
-
         reply = Reply(await digest_text(session, t, alert.recipient_id, now))
     if late:
         reply.text = t._("(Sent late: the bot was unavailable at the planned time.)") + "\n" + reply.text
@@ -108,10 +108,11 @@ def placement_alert(
             t._("Planned end: {date}").format(date=t.date(placement.planned_end)),
         ]
     )  # fmt: skip
+    assert placement.id is not None
     buttons = [
-        [Button(t._("Rehousing found"), f"al:rehoused:{placement.id}"),
-         Button(t._("Extend until…"), f"al:extend:{placement.id}")],
-        [Button(t._("Open placement"), f"al:open:{placement.id}")],
+        [Button(t._("Rehousing found"), PlacementAlert("rehoused", placement.id)),
+         Button(t._("Extend until…"), PlacementAlert("extend", placement.id))],
+        [Button(t._("Open placement"), PlacementAlert("open", placement.id))],
     ]  # fmt: skip
     return Reply(text, buttons)
 
@@ -123,10 +124,11 @@ def host_question(
     text = t._("Does the stay in your place #{offer} end as planned on {date}?").format(
         offer=offer.id, date=t.date(placement.planned_end)
     )
+    assert placement.id is not None
     buttons = [
-        [Button(t._("Yes"), f"hq:yes:{placement.id}")],
-        [Button(t._("It will be extended until…"), f"hq:later:{placement.id}")],
-        [Button(t._("It must end earlier"), f"hq:earlier:{placement.id}")],
+        [Button(t._("Yes"), StayEnd("yes", placement.id))],
+        [Button(t._("It will be extended until…"), StayEnd("later", placement.id))],
+        [Button(t._("It must end earlier"), StayEnd("earlier", placement.id))],
     ]
     return Reply(text, buttons)
 
@@ -139,8 +141,12 @@ def offer_end_question(t: Translator, offer: Offer, today: date) -> Reply:
         "Your offer #{offer} is available until {date} (in {n} days). Do you want to extend it?",
         left,
     ).format(offer=offer.id, date=t.date(offer.available_until), n=left)
+    assert offer.id is not None
     buttons = [
-        [Button(t._("Extend"), f"oe:extend:{offer.id}"), Button(t._("Let it end"), f"oe:end:{offer.id}")]
+        [
+            Button(t._("Extend"), OfferEnd("extend", offer.id)),
+            Button(t._("Let it end"), OfferEnd("end", offer.id)),
+        ]
     ]
     return Reply(text, buttons)
 

@@ -17,129 +17,31 @@ from telegram.ext import (
     filters,
 )
 
-from bot import search_results
+from bot import routes
 from bot.alerts import send_due, sweep_once
-from bot.chat import Reply
-from bot.commands import casework as casework_commands
-from bot.commands import coordination, general, host, language, reports, search, start, team
-from bot.commands.general import commands_for
-from bot.context import Ctx
-from bot.domain import casework
-from bot.domain.access import AccessDenied
-from bot.handlers import SERVICES, Action, Callback, Clock, Services, handler, on_error, system_clock
+from bot.handlers import SERVICES, Clock, Services, handler, on_error, system_clock
 from bot.i18n import all_translators
 from bot.settings import Settings
-from conversations import engine, importing
-from storage import audit
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 
 
-def registered(action: Action) -> Action:
-    """Only for users who accepted the privacy notice."""
-
-    async def guarded(ctx: Ctx) -> list[Reply]:
-        return await (action(ctx) if ctx.user is not None else start.not_registered(ctx))
-
-    guarded.__name__ = action.__name__
-    return guarded
-
-
-def exclusive(action: Action) -> Action:
-    """Registered users only, and not while another question series is open (its answers would be lost)."""
-
-    async def guarded(ctx: Ctx) -> list[Reply]:
-        if await engine.in_progress(ctx):
-            return await general.busy_elsewhere(ctx)
-        return await action(ctx)
-
-    guarded.__name__ = action.__name__
-    return registered(guarded)
-
-
-def professional(action: Action) -> Action:
-    """Caseworker and coordinator actions: a refusal (logged) instead of an error when rights are missing."""
-
-    async def guarded(ctx: Ctx) -> list[Reply]:
-        try:
-            return await action(ctx)
-        except AccessDenied as denied:
-            await audit.record(ctx.session, ctx.user_id, audit.REFUSED, str(denied.action), ctx.now,
-                               departement=denied.departement, command=ctx.incoming.command or ctx.incoming.callback)  # fmt: skip
-            log.info("refused %s to %s", denied, ctx.user_id)
-            return [Reply(ctx.t._("Sorry, this is reserved for caseworkers and coordinators of the territory "
-                                  "concerned. Ask your coordinator if you need it."))]  # fmt: skip
-        except casework.NotFound:
-            return [Reply(ctx.t._("This no longer exists."))]
-        except casework.Conflict:
-            return [
-                Reply(ctx.t._("This is not possible in the current state. Open it again to see where it is."))
-            ]
-
-    guarded.__name__ = action.__name__
-    return guarded
-
-
 def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
-    def host_side(action: Action) -> Callback:
-        return handler(exclusive(action))
-
-    def pro(action: Action) -> Callback:
-        return handler(exclusive(professional(action)))
-
-    commands: dict[str, Callback] = {
-        "start": handler(start.start),
-        "help": handler(general.show_help),
-        "language": handler(registered(language.choose)),
-        "cancel": handler(registered(general.cancel)),
-        "mydata": handler(registered(host.my_data)),
-        "myoffers": host_side(host.my_offers),
-        "search": pro(search.search_command),
-        "household": pro(casework_commands.new_household),
-        "placements": pro(casework_commands.my_placements),
-        "invite": pro(team.invite),
-        "members": pro(team.members),
-        "stats": pro(reports.statistics),
-        "export": pro(reports.export),
-        "import": pro(importing.begin),
-        "alerts": pro(coordination.alerts_overview),
-        "milestones": pro(coordination.set_milestones),
-        "freshness": pro(coordination.set_freshness),
-        "digest": pro(coordination.toggle_digest),
-    }
-    # Buttons, by the prefix of their data (dialogue buttons, "d:", go to the dialogue in progress).
-    buttons: dict[str, Callback] = {
-        "privacy": handler(start.on_privacy_button),
-        "lang": handler(registered(language.on_button)),
-        "erase": handler(registered(host.on_erase_button)),
-        "offer": host_side(host.on_offer_button),
-        "fresh": host_side(host.on_still_available_answer),
-        "hq": host_side(coordination.on_host_question_button),
-        "oe": host_side(coordination.on_offer_end_button),
-        "menu": pro(start.on_menu_button),
-        "mem": pro(team.on_members_button),
-        "al": pro(coordination.on_alert_button),
-        "sr": pro(search_results.on_page_button),
-        "sn": pro(search.on_commune_button),
-        "od|oc|oq|op|pp": pro(casework_commands.on_offer_button),
-        "pl": pro(casework_commands.on_placement_button),
-    }
-    for name, callback in commands.items():
-        application.add_handler(CommandHandler(name, callback))
-    for prefixes, callback in buttons.items():
-        application.add_handler(CallbackQueryHandler(callback, pattern=rf"^({prefixes}):"))
-    # Everything else: the answer to the dialogue in progress, or a helpful reply.
-    anything_else = handler(registered(professional(general.anything_else)))
-    application.add_handler(MessageHandler(filters.ALL, anything_else))
-    application.add_handler(CallbackQueryHandler(anything_else))
+    """The handlers of every entry point in `bot/routes.py`, each behind its guard."""
+    for name, action in routes.command_actions():
+        application.add_handler(CommandHandler(name, handler(action)))
+    for pattern, action in routes.button_actions():
+        application.add_handler(CallbackQueryHandler(handler(action), pattern=pattern))
+    answers = handler(routes.answers_action())
+    application.add_handler(MessageHandler(filters.ALL, answers))
+    application.add_handler(CallbackQueryHandler(answers))  # data of no family: "no longer active"
     application.add_error_handler(on_error)
 
 
 async def register_command_menus(application: Application) -> None:  # type: ignore[type-arg]
-    everyone = commands_for(frozenset())
     for t in all_translators():
-        commands = [BotCommand(name, t._(description)) for name, description in everyone]
+        commands = [BotCommand(name, description) for name, description in routes.command_menu(t)]
         await application.bot.set_my_commands(commands, language_code=t.language)
         if t.language == "en":
             await application.bot.set_my_commands(commands)  # users of any other language
@@ -158,8 +60,11 @@ def build_application(settings: Settings, database: Database, clock: Clock = sys
         await database.upgrade()
         await register_command_menus(application)
 
-    application = builder.post_init(post_init).build()
-    application.bot_data[SERVICES] = Services(database=database, clock=clock)
+    async def post_shutdown(_application: Application) -> None:  # type: ignore[type-arg]
+        await database.close()  # in the event loop its connections belong to (asyncpg refuses another)
+
+    application = builder.post_init(post_init).post_shutdown(post_shutdown).build()
+    application.bot_data[SERVICES] = Services(database=database, dialogues=routes.dialogues(), clock=clock)
     add_handlers(application)
     if settings.alert_interval_seconds > 0:
         assert application.job_queue is not None
@@ -191,7 +96,6 @@ def run(settings: Settings) -> None:
     else:
         log.info("starting long polling")
         application.run_polling(allowed_updates=Update.ALL_TYPES)
-    asyncio.run(database.close())
 
 
 @asynccontextmanager

@@ -10,7 +10,7 @@ import html
 from dataclasses import dataclass, field
 from typing import Literal
 
-CALLBACK_DATA_MAX_BYTES = 64
+from bot.callbacks import ButtonData
 
 
 def esc(text: object) -> str:
@@ -20,13 +20,15 @@ def esc(text: object) -> str:
 
 @dataclass(frozen=True)
 class Button:
+    """An inline button: a link, or `press`, what comes back when it is pressed (see `bot.callbacks`)."""
+
     label: str
-    data: str = ""
+    press: ButtonData | None = None
     url: str = ""
+    data: str = field(init=False, default="")  # `press` encoded, as soon as the button is made
 
     def __post_init__(self) -> None:
-        if len(self.data.encode()) > CALLBACK_DATA_MAX_BYTES:
-            raise ValueError(f"callback data over {CALLBACK_DATA_MAX_BYTES} bytes: {self.data!r}")
+        object.__setattr__(self, "data", self.press.encode() if self.press is not None else "")
 
 
 @dataclass(frozen=True)
@@ -86,8 +88,3 @@ class Incoming:
     @property
     def is_button(self) -> bool:
         return self.callback is not None
-
-    def button_parts(self, count: int) -> list[str]:
-        """The `:`-separated parts of the button's data, padded with "" to `count` parts."""
-        parts = (self.callback or "").split(":", count - 1)
-        return parts + [""] * (count - len(parts))

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.chat import Incoming
+from bot.chat import Incoming, Reply
 from bot.domain.access import Actor
 from bot.i18n import Translator
 from storage.models import User
+
+if TYPE_CHECKING:
+    from conversations.engine import Dialogue
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -28,6 +32,8 @@ class Ctx:
     bot_username: str = ""
     # Downloads a file a user sent (by its file id); provided by the Telegram glue.
     fetch_file: Callable[[str], Awaitable[bytes]] | None = None
+    # The dialogues this process can start and continue, by name (the list in `bot/routes.py`).
+    dialogues: Mapping[str, Dialogue] = field(default_factory=dict)
 
     @property
     def actor(self) -> Actor:
@@ -41,3 +47,6 @@ class Ctx:
     @property
     def user_id(self) -> int:
         return self.incoming.user_id
+
+
+Action = Callable[[Ctx], Awaitable[list[Reply]]]  # what a command, a button or an answer runs

@@ -6,8 +6,9 @@ user and their language are loaded, the action runs, and only after the commit a
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -16,17 +17,16 @@ from telegram import Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.chat import Reply
-from bot.context import Ctx
+from bot.context import Action, Ctx
 from bot.i18n import language_from_telegram, translator
 from bot.rate import Limiter
 from bot.telegram_io import deliver, incoming_from
+from conversations.engine import Dialogue
 from storage import roles, updates, users
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-Action = Callable[[Ctx], Awaitable[list[Reply]]]
 Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 Clock = Callable[[], datetime]
 SERVICES = "services"
@@ -39,6 +39,7 @@ def system_clock() -> datetime:
 @dataclass
 class Services:
     database: Database
+    dialogues: Mapping[str, Dialogue]  # the dialogues listed in bot/routes.py
     clock: Clock = system_clock
     limiter: Limiter = field(default_factory=Limiter)
 
@@ -70,6 +71,7 @@ async def _run(action: Action, update: Update, context: ContextTypes.DEFAULT_TYP
             grants=await roles.grants_of(session, incoming.user_id) if user else {},
             bot_username=context.bot.username,
             fetch_file=lambda file_id: _download(context, file_id),
+            dialogues=services.dialogues,
         )
         replies = await action(ctx)
 
@@ -89,10 +91,12 @@ async def _download(context: ContextTypes.DEFAULT_TYPE, file_id: str) -> bytes:
 
 
 def handler(action: Action) -> Callback:
+    """The python-telegram-bot callback that runs `action` on an update, in one transaction."""
+
+    @functools.wraps(action)
     async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _run(action, update, context)
 
-    callback.__name__ = getattr(action, "__name__", "action")
     return callback
 
 

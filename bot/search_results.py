@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from bot.callbacks import SearchPage
 from bot.cards import freshness, people, period
 from bot.chat import Button, Reply, esc
 from bot.commands.casework import offer_buttons
@@ -137,28 +140,23 @@ async def page(ctx: Ctx, search_id: int, number: int) -> list[Reply]:
             replies.append(result_card(ctx, rank, match, offer))
     nav = []
     if number > 1:
-        nav.append(Button("◀ " + t._("Previous"), f"sr:{search_id}:{number - 1}"))
+        nav.append(Button("◀ " + t._("Previous"), SearchPage(search_id, number - 1)))
     if number < pages:
-        nav.append(Button(t._("Next") + " ▶", f"sr:{search_id}:{number + 1}"))
+        nav.append(Button(t._("Next") + " ▶", SearchPage(search_id, number + 1)))
     rows = [nav] if nav else []
     if not criteria.include_stale:
-        rows.append([Button(t._("Also show paused and unconfirmed offers"), f"sr:{search_id}:stale")])
+        rows.append([Button(t._("Also show paused and unconfirmed offers"), SearchPage(search_id, "stale"))])
     replies.append(Reply(t._("Page {page} of {pages}").format(page=number, pages=pages), rows))
     if ranking.total == 0:
         replies[-1].text = t._("No place matches. Try a larger radius, fewer needs, or later dates.")
     return replies
 
 
-async def on_page_button(ctx: Ctx) -> list[Reply]:
-    """sr:<search id>:<page> or sr:<search id>:stale."""
-    _, search_id, what = ctx.incoming.button_parts(3)
-    if not search_id.isdigit():
-        return [Reply(ctx.t._("This button is no longer active."))]
-    if what == "stale":
-        criteria = await search.load_criteria(ctx.session, int(search_id), ctx.user_id)
-        if criteria is None:
-            return [Reply(ctx.t._("This search is no longer available. Search again with /search."))]
-        from dataclasses import replace
-
-        return await run(ctx, replace(criteria, include_stale=True))
-    return await page(ctx, int(search_id), int(what) if what.isdigit() else 1)
+async def on_page_button(ctx: Ctx, pressed: SearchPage) -> list[Reply]:
+    """Another page of a search, or the same search with paused and unconfirmed offers."""
+    if pressed.page != "stale":
+        return await page(ctx, pressed.search_id, pressed.page)
+    criteria = await search.load_criteria(ctx.session, pressed.search_id, ctx.user_id)
+    if criteria is None:
+        return [Reply(ctx.t._("This search is no longer available. Search again with /search."))]
+    return await run(ctx, replace(criteria, include_stale=True))

@@ -63,3 +63,5 @@ async def serve_webhook(application: Application, settings: Settings) -> None:  
         await stop.wait()
         await runner.cleanup()
         await application.stop()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)

@@ -3,33 +3,23 @@
 Every accepted answer is saved in the same transaction as the update that carried it, so a crash or a restart
 (or another bot process on the same database) continues exactly where the user was. A dialogue is a list of
 steps; each step renders its question and validates an answer, re-asking with a reason when it is wrong.
-Button data has the form `d:<step>:<value>`, so a button from an older question is recognised as such.
+Buttons carry a `DialogueAnswer` (`d:<step>:<value>`), so a button from an older question is recognised as such.
+The dialogues a process knows are the ones listed in `bot/routes.py`, handed to each update in `Ctx.dialogues`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.callbacks import DialogueAnswer
 from bot.chat import AskFor, Button, Incoming, Reply
 from bot.context import Ctx
 from storage import dialogues
 
-BUTTON_PREFIX = "d"
 SKIP = "-skip"
 RETURN_TO = "_return_to"
-
-
-def button_data(step: str, value: str) -> str:
-    return f"{BUTTON_PREFIX}:{step}:{value}"
-
-
-def parse_button(callback: str | None) -> tuple[str, str] | None:
-    if not callback or not callback.startswith(BUTTON_PREFIX + ":"):
-        return None
-    _, step, value = ([*callback.split(":", 2), ""])[:3]
-    return step, value
 
 
 @dataclass(frozen=True)
@@ -105,12 +95,14 @@ class Dialogue:
         return next((step for step in self.steps[start:] if step.applies(answers)), None)
 
 
-REGISTRY: dict[str, Dialogue] = {}
-
-
-def register(dialogue: Dialogue) -> Dialogue:
-    REGISTRY[dialogue.name] = dialogue
-    return dialogue
+def by_name(listed: Iterable[Dialogue]) -> Mapping[str, Dialogue]:
+    """The dialogues a process can start and continue, by the name saved with each user's state."""
+    named: dict[str, Dialogue] = {}
+    for dialogue in listed:
+        if dialogue.name in named:
+            raise ValueError(f"two dialogues are named {dialogue.name!r}")
+        named[dialogue.name] = dialogue
+    return named
 
 
 def with_skip(ctx: Ctx, step: Step, reply: Reply) -> Reply:
@@ -119,7 +111,7 @@ def with_skip(ctx: Ctx, step: Step, reply: Reply) -> Reply:
         if reply.ask_for:
             reply.ask_for = [*reply.ask_for, AskFor(ctx.t._("Skip"), "text")]
         else:
-            reply.buttons = [*reply.buttons, [Button(ctx.t._("Skip"), button_data(step.name, SKIP))]]
+            reply.buttons = [*reply.buttons, [Button(ctx.t._("Skip"), DialogueAnswer(step.name, SKIP))]]
     return reply
 
 
@@ -134,6 +126,10 @@ def render(ctx: Ctx, step: Step, answers: dict[str, Any]) -> Reply:
 async def begin(
     ctx: Ctx, dialogue: Dialogue, answers: dict[str, Any] | None = None, at: str | None = None
 ) -> list[Reply]:
+    if ctx.dialogues.get(dialogue.name) is not dialogue:
+        raise LookupError(
+            f"dialogue {dialogue.name!r} is not listed in bot/routes.py: it could not be continued"
+        )
     answers = dict(answers or {})
     step = dialogue.step(at) if at else dialogue.next_step(None, answers)
     if step is None:
@@ -145,34 +141,33 @@ async def begin(
 async def current_prompt(ctx: Ctx) -> list[Reply]:
     """The question the user is on (after /start, /language or an unrelated command in the middle)."""
     state = await dialogues.current(ctx.session, ctx.user_id)
-    if state is None or state.dialogue not in REGISTRY:
+    dialogue = ctx.dialogues.get(state.dialogue) if state is not None else None
+    if state is None or dialogue is None:
         return []
-    dialogue = REGISTRY[state.dialogue]
     return [render(ctx, dialogue.step(state.step), dict(state.answers))]
 
 
 async def in_progress(ctx: Ctx) -> str | None:
     state = await dialogues.current(ctx.session, ctx.user_id)
-    return state.dialogue if state is not None and state.dialogue in REGISTRY else None
+    return state.dialogue if state is not None and state.dialogue in ctx.dialogues else None
 
 
-async def handle_answer(ctx: Ctx) -> list[Reply] | None:
-    """Feed the update to the dialogue in progress; None when there is none."""
+async def handle_answer(ctx: Ctx, pressed: DialogueAnswer | None = None) -> list[Reply] | None:
+    """Feed the update (`pressed`: its button, decoded) to the dialogue in progress; None when there is none."""
     state = await dialogues.current(ctx.session, ctx.user_id)
-    if state is None or state.dialogue not in REGISTRY:
+    dialogue = ctx.dialogues.get(state.dialogue) if state is not None else None
+    if state is None or dialogue is None:
         return None
-    dialogue = REGISTRY[state.dialogue]
     answers = dict(state.answers)
     step = dialogue.step(state.step)
     incoming = ctx.incoming
 
     choice: str | None = None
-    button = parse_button(incoming.callback)
-    if incoming.callback is not None:
-        if button is None or button[0] != step.name:
+    if incoming.is_button:
+        if pressed is None or pressed.step != step.name:
             note = Reply(ctx.t._("That button belongs to an earlier question. Here is the current one:"))
             return [note, render(ctx, step, answers)]
-        choice = button[1]
+        choice = pressed.value
 
     if step.optional and (choice == SKIP or _is_typed_skip(ctx, incoming)):
         outcome: Outcome = Accepted({step.name: None})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.callbacks import DialogueAnswer, RemovePhoto
 from bot.cards import offer_card
 from bot.chat import Button, Incoming, Reply, esc
 from bot.context import Ctx
@@ -17,7 +18,7 @@ from bot.geo.communes import Commune
 from bot.geo.resolve import commune_label
 from bot.i18n import N_
 from conversations import engine
-from conversations.engine import Accepted, GoTo, Invalid, Outcome, Stay, Step, button_data
+from conversations.engine import Accepted, GoTo, Invalid, Outcome, Stay, Step
 from conversations.steps import (
     Choice,
     CommuneAnswer,
@@ -94,10 +95,15 @@ class Photos(Step):
             count = ctx.t.n_("{n} photo received.", "{n} photos received.", len(photos)).format(n=len(photos))
             text += "\n" + count
         rows = [
-            [Button(ctx.t._("Remove photo {n}").format(n=i + 1), button_data(PHOTOS, f"rm{i}"))]
+            [
+                Button(
+                    ctx.t._("Remove photo {n}").format(n=i + 1),
+                    DialogueAnswer(PHOTOS, RemovePhoto(i).encode()),
+                )
+            ]
             for i in range(len(photos))
         ]
-        rows.append([Button(ctx.t._("Done"), button_data(PHOTOS, "-done"))])
+        rows.append([Button(ctx.t._("Done"), DialogueAnswer(PHOTOS, "-done"))])
         return Reply(text, rows)
 
     async def accept(
@@ -106,8 +112,9 @@ class Photos(Step):
         photos = list(answers.get(PHOTOS) or [])
         if choice == "-done":
             return Accepted({PHOTOS: photos})
-        if choice and choice.startswith("rm") and choice[2:].isdigit() and int(choice[2:]) < len(photos):
-            del photos[int(choice[2:])]
+        removed = RemovePhoto.decode(choice)
+        if removed is not None and removed.index < len(photos):
+            del photos[removed.index]
             return Stay({PHOTOS: photos})
         if incoming.photo_id is not None:
             if len(photos) >= schema.MAX_PHOTOS:
@@ -128,8 +135,8 @@ class Summary(Step):
         photos = len(answers.get(PHOTOS) or [])
         photo_line = ctx.t.n_("{n} photo", "{n} photos", photos).format(n=photos)
         buttons = [
-            [Button(ctx.t._("Confirm"), button_data(SUMMARY, "confirm"))],
-            [Button(ctx.t._("Change a field"), button_data(SUMMARY, "change"))],
+            [Button(ctx.t._("Confirm"), DialogueAnswer(SUMMARY, "confirm"))],
+            [Button(ctx.t._("Change a field"), DialogueAnswer(SUMMARY, "change"))],
         ]
         return Reply(f"{heading}\n\n{offer_card(ctx.t, answers)}\n📷 {photo_line}", buttons)
 
@@ -153,10 +160,10 @@ class ChangeField(Step):
 
     def prompt(self, ctx: Ctx, answers: dict[str, Any]) -> Reply:
         buttons = [
-            Button(ctx.t._(label), button_data(CHANGE_FIELD, step)) for step, label in CHANGEABLE.items()
+            Button(ctx.t._(label), DialogueAnswer(CHANGE_FIELD, step)) for step, label in CHANGEABLE.items()
         ]
         rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-        rows.append([Button(ctx.t._("Back to the summary"), button_data(CHANGE_FIELD, SUMMARY))])
+        rows.append([Button(ctx.t._("Back to the summary"), DialogueAnswer(CHANGE_FIELD, SUMMARY))])
         return Reply(ctx.t._("Which answer do you want to change?"), rows)
 
     async def accept(
@@ -244,7 +251,7 @@ class HostOffer(engine.Dialogue):
         ]
 
 
-DIALOGUE = engine.register(HostOffer())
+DIALOGUE = HostOffer()
 
 
 def answers_from(offer: Offer, photos: list[str]) -> dict[str, Any]:

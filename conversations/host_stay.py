@@ -55,7 +55,7 @@ class HostStay(engine.Dialogue):
         return [done, *([echo] if echo else [])]
 
 
-DIALOGUE = engine.register(HostStay())
+DIALOGUE = HostStay()
 
 
 async def begin(ctx: Ctx, placement_id: int, direction: str) -> list[Reply]:

@@ -95,7 +95,7 @@ class NewHousehold(engine.Dialogue):
         return [Reply(text.format(reference=esc(household.reference)))]
 
 
-DIALOGUE = engine.register(NewHousehold())
+DIALOGUE = NewHousehold()
 
 
 async def begin(ctx: Ctx) -> list[Reply]:

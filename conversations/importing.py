@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from bot.callbacks import DialogueAnswer, ImportColumn
 from bot.chat import Attachment, Button, Incoming, Reply, esc
 from bot.context import Ctx
 from bot.domain.access import Action, require
@@ -22,7 +23,7 @@ from bot.i18n import N_
 from bot.services.imports import import_offers, mark_already_imported
 from bot.services.reader import read_file
 from conversations import engine
-from conversations.engine import Accepted, Invalid, Outcome, Stay, Step, button_data
+from conversations.engine import Accepted, Invalid, Outcome, Stay, Step
 from conversations.steps import Departement, FreeText, with_territory
 from storage import audit
 from storage.imports import ConcurrentImportError
@@ -66,7 +67,9 @@ class Columns(Step):
             header = mapping.headers[column]
             likely = [target for target in mapping.candidates(column) if target != Target.IGNORE][:9]
             buttons = [
-                Button(target_name(target, t._), button_data(COLUMNS, f"{column}:{target}"))
+                Button(
+                    target_name(target, t._), DialogueAnswer(COLUMNS, ImportColumn(column, target).encode())
+                )
                 for target in [*likely, Target.IGNORE]
             ]
             rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
@@ -80,7 +83,7 @@ class Columns(Step):
                 what="; ".join(missing)
             )
             return Reply(text)
-        return Reply(text, [[Button(t._("Continue"), button_data(COLUMNS, "ok"))]])
+        return Reply(text, [[Button(t._("Continue"), DialogueAnswer(COLUMNS, "ok"))]])
 
     async def accept(
         self, ctx: Ctx, answers: dict[str, Any], incoming: Incoming, choice: str | None
@@ -88,9 +91,9 @@ class Columns(Step):
         mapping = Mapping.from_json(answers[MAPPING])
         if choice == "ok" and not mapping.unmapped() and not mapping.missing():
             return Accepted({COLUMNS: True, **await prepare_preview(ctx, answers)})
-        column, _, target = (choice or "").partition(":")
-        if column.isdigit() and int(column) < len(mapping.headers) and target in TARGETS:
-            return Stay({MAPPING: mapping.with_choice(int(column), target).to_json()})
+        picked = ImportColumn.decode(choice)
+        if picked is not None and picked.column < len(mapping.headers) and picked.target in TARGETS:
+            return Stay({MAPPING: mapping.with_choice(picked.column, picked.target).to_json()})
         return Invalid(ctx.t._("Please choose one of the buttons."))
 
 
@@ -113,8 +116,8 @@ class Preview(Step):
         ])  # fmt: skip
         buttons = [
             [
-                Button(t._("Import"), button_data(PREVIEW, "go")),
-                Button(t._("Cancel"), button_data(PREVIEW, "no")),
+                Button(t._("Import"), DialogueAnswer(PREVIEW, "go")),
+                Button(t._("Cancel"), DialogueAnswer(PREVIEW, "no")),
             ]
         ]
         return Reply(text, buttons if counts.get("valid") or counts.get("failed") else [])
@@ -180,7 +183,7 @@ class ImportOffers(engine.Dialogue):
         return replies
 
 
-DIALOGUE = engine.register(ImportOffers())
+DIALOGUE = ImportOffers()
 
 
 async def prepare_preview(ctx: Ctx, answers: dict[str, Any]) -> dict[str, Any]:

@@ -47,7 +47,7 @@ class Invite(engine.Dialogue):
         return [Reply(text)]
 
 
-DIALOGUE = engine.register(Invite())
+DIALOGUE = Invite()
 
 
 async def begin(ctx: Ctx) -> list[Reply]:

@@ -69,7 +69,7 @@ class Join(engine.Dialogue):
         return [Reply(answers["welcome"])]
 
 
-DIALOGUE = engine.register(Join())
+DIALOGUE = Join()
 
 
 async def begin(ctx: Ctx) -> list[Reply]:

@@ -63,8 +63,8 @@ class Departure(engine.Dialogue):
         return [done, *([await host_notice(ctx.session, notice)] if notice else [])]
 
 
-ARRIVAL = engine.register(Arrival())
-DEPARTURE = engine.register(Departure())
+ARRIVAL = Arrival()
+DEPARTURE = Departure()
 
 
 async def begin_arrival(ctx: Ctx, placement_id: int) -> list[Reply]:
@@ -98,7 +98,7 @@ class Extension(engine.Dialogue):
         return [done, *([await host_notice(ctx.session, notice)] if notice else [])]
 
 
-EXTENSION = engine.register(Extension())
+EXTENSION = Extension()
 
 
 async def begin_extension(ctx: Ctx, placement_id: int) -> list[Reply]:

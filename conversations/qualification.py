@@ -48,7 +48,7 @@ class Qualification(engine.Dialogue):
         ]
 
 
-DIALOGUE = engine.register(Qualification())
+DIALOGUE = Qualification()
 
 
 async def begin(ctx: Ctx, offer_id: int) -> list[Reply]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from bot import search_results
+from bot.callbacks import AreaDepartement, DialogueAnswer
 from bot.chat import Button, Incoming, Reply, esc
 from bot.context import Ctx
 from bot.domain import offer_schema as schema
@@ -16,7 +18,7 @@ from bot.geo.communes import Commune, load_communes
 from bot.geo.resolve import commune_label
 from bot.i18n import N_
 from conversations import engine
-from conversations.engine import Accepted, Invalid, Outcome, Step, button_data
+from conversations.engine import Accepted, Invalid, Outcome, Step
 from conversations.steps import TERRITORY, CommuneAnswer, Count, DateAnswer, Duration, Ticks
 
 NAME = "search"
@@ -44,18 +46,24 @@ class Area(CommuneAnswer):
     def other_buttons(self, ctx: Ctx, answers: dict[str, Any]) -> list[list[Button]]:
         names = load_communes()
         rows = [
-            [Button(f"{code} — {names.departement_name(code)}", button_data(AREA, f"dep:{code}"))]
+            [
+                Button(
+                    f"{code} — {names.departement_name(code)}",
+                    DialogueAnswer(AREA, AreaDepartement(code).encode()),
+                )
+            ]
             for code in answers.get(TERRITORY) or []
         ]
         if len(rows) > 1:
-            rows.append([Button(ctx.t._("All my départements"), button_data(AREA, ALL))])
+            rows.append([Button(ctx.t._("All my départements"), DialogueAnswer(AREA, ALL))])
         return rows
 
     def other_choice(self, ctx: Ctx, answers: dict[str, Any], choice: str) -> Outcome | None:
         if choice == ALL:
             return Accepted({AREA: list(answers.get(TERRITORY) or []), "near": None})
-        if choice.startswith("dep:") and choice[4:] in (answers.get(TERRITORY) or []):
-            return Accepted({AREA: [choice[4:]], "near": None})
+        picked = AreaDepartement.decode(choice)
+        if picked is not None and picked.code in (answers.get(TERRITORY) or []):
+            return Accepted({AREA: [picked.code], "near": None})
         return None
 
     def chosen(self, ctx: Ctx, commune: Commune) -> Accepted:
@@ -70,9 +78,9 @@ class Radius(Step):
         return bool(answers.get("near"))
 
     def prompt(self, ctx: Ctx, answers: dict[str, Any]) -> Reply:
-        buttons = [Button(f"{km} km", button_data(RADIUS, str(km))) for km in RADII]
+        buttons = [Button(f"{km} km", DialogueAnswer(RADIUS, str(km))) for km in RADII]
         return Reply(ctx.t._("Within how many kilometres?"),
-                     [buttons, [Button(ctx.t._("No limit (nearest first)"), button_data(RADIUS, "0"))]])  # fmt: skip
+                     [buttons, [Button(ctx.t._("No limit (nearest first)"), DialogueAnswer(RADIUS, "0"))]])  # fmt: skip
 
     async def accept(
         self, ctx: Ctx, answers: dict[str, Any], incoming: Incoming, choice: str | None
@@ -103,8 +111,6 @@ class GuidedSearch(engine.Dialogue):
     )
 
     async def complete(self, ctx: Ctx, answers: dict[str, Any]) -> list[Reply]:
-        from bot import search_results
-
         return await search_results.run(ctx, criteria_from(answers, ctx.today))
 
 
@@ -125,7 +131,7 @@ def criteria_from(answers: dict[str, Any], today: date) -> Criteria:
     )
 
 
-DIALOGUE = engine.register(GuidedSearch())
+DIALOGUE = GuidedSearch()
 
 
 async def begin(ctx: Ctx) -> list[Reply]:

@@ -6,13 +6,14 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from bot.callbacks import DialogueAnswer
 from bot.chat import AskFor, Button, Incoming, Reply, esc
 from bot.context import Ctx
 from bot.domain import dates, validation
 from bot.geo.communes import Commune, load_communes
 from bot.geo.resolve import commune_label, load_resolver
 from bot.i18n import N_, Translator
-from conversations.engine import Accepted, Invalid, Outcome, Stay, Step, button_data
+from conversations.engine import Accepted, Invalid, Outcome, Stay, Step
 
 DONE = "-done"
 
@@ -74,7 +75,7 @@ class Choice(Step):
 
     def prompt(self, ctx: Ctx, answers: dict[str, Any]) -> Reply:
         buttons = [
-            Button(ctx.t._(label), button_data(self.name, value)) for value, label in self.options.items()
+            Button(ctx.t._(label), DialogueAnswer(self.name, value)) for value, label in self.options.items()
         ]
         rows = [buttons[i : i + self.per_row] for i in range(0, len(buttons), self.per_row)]
         return Reply(ctx.t._(self.question), rows)
@@ -106,7 +107,7 @@ class Departement(Step):
     def prompt(self, ctx: Ctx, answers: dict[str, Any]) -> Reply:
         names = load_communes()
         buttons = [
-            [Button(f"{code} — {names.departement_name(code)}", button_data(self.name, code))]
+            [Button(f"{code} — {names.departement_name(code)}", DialogueAnswer(self.name, code))]
             for code in answers.get(TERRITORY) or []
         ]
         return Reply(ctx.t._(self.question), buttons)
@@ -158,11 +159,11 @@ class Ticks(Step):
         translate = self.options_from is None
         buttons = [
             Button(("✅ " if value in ticked else "") + (ctx.t._(label) if translate else label),
-                   button_data(self.name, value))
+                   DialogueAnswer(self.name, value))
             for value, label in self.options(answers).items()
         ]  # fmt: skip
         rows = [buttons[i : i + self.per_row] for i in range(0, len(buttons), self.per_row)]
-        rows.append([Button(ctx.t._("Done"), button_data(self.name, DONE))])
+        rows.append([Button(ctx.t._("Done"), DialogueAnswer(self.name, DONE))])
         return Reply(ctx.t._(self.question), rows)
 
     async def accept(
@@ -195,7 +196,7 @@ class Count(Step):
         )
 
     def prompt(self, ctx: Ctx, answers: dict[str, Any]) -> Reply:
-        rows = [[Button(str(n), button_data(self.name, str(n))) for n in self.quick]] if self.quick else []
+        rows = [[Button(str(n), DialogueAnswer(self.name, str(n))) for n in self.quick]] if self.quick else []
         return Reply(ctx.t._(self.question), rows)
 
     async def accept(
@@ -236,9 +237,9 @@ class DateAnswer(Step):
         buttons = []
         if self.now_button:
             label = ctx.t._("Today") if self.when == "past" else ctx.t._("From now")
-            buttons.append(Button(label, button_data(self.name, "now")))
+            buttons.append(Button(label, DialogueAnswer(self.name, "now")))
         if self.open_ended:
-            buttons.append(Button(ctx.t._("No end date"), button_data(self.name, "open")))
+            buttons.append(Button(ctx.t._("No end date"), DialogueAnswer(self.name, "open")))
         example = ctx.t._("For example: {numeric} or {words}.").format(
             numeric=ctx.today.replace(day=15).strftime("%d/%m/%Y" if self.when == "past" else "%d/%m"),
             words=ctx.t._("yesterday") if self.when == "past" else ctx.t._("in 2 weeks"),
@@ -292,7 +293,7 @@ class Duration(Step):
     def prompt(self, ctx: Ctx, answers: dict[str, Any]) -> Reply:
         quick = [(30, ctx.t._("1 month")), (90, ctx.t._("3 months")), (180, ctx.t._("6 months"))]
         return Reply(
-            ctx.t._(self.question), [[Button(label, button_data(self.name, str(d))) for d, label in quick]]
+            ctx.t._(self.question), [[Button(label, DialogueAnswer(self.name, str(d))) for d, label in quick]]
         )
 
     async def accept(
@@ -386,7 +387,7 @@ class CommuneAnswer(Step):
         resolver = load_resolver()
         candidates = [c for code in answers.get(PENDING_COMMUNES) or [] if (c := resolver.by_insee(code))]
         if candidates:
-            buttons = [[Button(commune_label(c), button_data(self.name, c.insee))] for c in candidates]
+            buttons = [[Button(commune_label(c), DialogueAnswer(self.name, c.insee))] for c in candidates]
             return Reply(ctx.t._("Several communes match. Which one?"), buttons)
         text = f"{self.question(ctx)}\n<i>{esc(ctx.t._('For example: Nantes, 44000 or Saint-Denis 93.'))}</i>"
         other = self.other_buttons(ctx, answers)

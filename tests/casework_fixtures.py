@@ -23,7 +23,8 @@ async def grant(bot: BotUnderTest, user_id: int, role: str, *departements: str, 
             await roles.grant(session, user_id, role, departement, granted_by=None, organisation="Test")
 
 
-async def offer(bot: BotUnderTest, host_id: int, commune: str, **fields: Any) -> int:
+def offer_fields(commune: str, **fields: Any) -> dict[str, Any]:
+    """A complete offer in `commune` (the first commune of that name), with these fields changed."""
     place = load_communes().search(commune)[0]
     values: dict[str, Any] = {
         "kind": "dwelling", "commune_insee": place.insee, "commune_name": place.name,
@@ -33,10 +34,13 @@ async def offer(bot: BotUnderTest, host_id: int, commune: str, **fields: Any) ->
         "equipment": [], "transport": [], "languages": [], "cost": "free", "phone": "+33612345678",
         "address": "3 rue des Lilas",
     }  # fmt: skip
+    return values | fields
+
+
+async def offer(bot: BotUnderTest, host_id: int, commune: str, **fields: Any) -> int:
     status = fields.pop("status", "available")
-    values.update(fields)
     async with bot.database.transaction() as session:
-        created = await offers.create(session, host_id, values, [], bot.clock())
+        created = await offers.create(session, host_id, offer_fields(commune, **fields), [], bot.clock())
         created.status = status
     assert created.id is not None
     return created.id

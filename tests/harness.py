@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.app import build_application, polling
@@ -106,6 +106,19 @@ class User:
 
     async def photo(self, data: bytes) -> list[Message]:
         return await self._after(self.api.send_photo(self.user_id, data))
+
+    async def press_data(self, data: str) -> list[Message]:
+        """Press a button carrying any `data`, as a modified client may forge it (or an old message carry it).
+
+        The button comes on a message sent for the purpose; the bot's answer is returned: its new messages, and
+        that message if the answer replaced it.
+        """
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton("…", callback_data=data)]])
+        sent = await self.bot.application.bot.send_message(self.user_id, "…", reply_markup=markup)
+        self.seen = len(self.api.bot_messages(self.user_id))
+        new = await self._after(self.api.press_button(self.user_id, sent.message_id, data))
+        pressed = self.api.message(self.user_id, sent.message_id)
+        return [pressed, *new] if pressed["edited"] else new
 
     def last(self) -> Message:
         message = self.api.last_bot_message(self.user_id)

@@ -60,3 +60,27 @@ def bot_texts(api: FakeBotApi, user_id: int) -> list[str]:
 
 def said(api: FakeBotApi, user_id: int, fragment: str, after: int = 0) -> bool:
     return any(fragment in text for text in bot_texts(api, user_id)[after:])
+
+
+def last_button(api: FakeBotApi, user_id: int, label: str) -> tuple[int, str] | None:
+    """(message id, data) of the newest button whose label contains `label`."""
+    for message in reversed(api.bot_messages(user_id)):
+        for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
+            for button in row:
+                if label in button["text"]:
+                    return message["message_id"], button["callback_data"]
+    return None
+
+
+async def press_and_wait(api: FakeBotApi, user_id: int, label: str, expect: str) -> None:
+    # The question with the button may still be on its way (another process sends it).
+    button = await wait_until(lambda: last_button(api, user_id, label))
+    before = len(bot_texts(api, user_id))
+    api.press_button(user_id, *button)
+    await wait_until(lambda: said(api, user_id, expect, before) or said(api, user_id, expect, before - 1))
+
+
+async def send_and_wait(api: FakeBotApi, user_id: int, text: str, expect: str) -> None:
+    before = len(bot_texts(api, user_id))
+    api.send_text(user_id, text)
+    await wait_until(lambda: said(api, user_id, expect, before))

@@ -6,10 +6,8 @@ from datetime import date
 
 import pytest
 
-from bot.chat import Button, Reply
 from bot.domain.access import CASEWORKER, COORDINATOR, Action, Actor
 from bot.i18n import translator
-from bot.telegram_io import deliver
 from storage import audit, households, invitations, placements
 from tests.casework_fixtures import accepted_user, grant, offer
 from tests.harness import BotUnderTest, texts
@@ -95,9 +93,7 @@ async def test_every_command_and_button_by_role_and_territory(bot: BotUnderTest)
         for user_id in (HOST, CW85, COORD44, CW44):
             user = users[user_id]
             if what.startswith("button "):
-                data = what.removeprefix("button ").format(**targets)
-                await deliver(bot.application.bot, user_id, [Reply("…", [[Button("go", data)]])])
-                replies = await user.press("go", bot.api.last_bot_message(user_id))
+                replies = await user.press_data(what.removeprefix("button ").format(**targets))
             else:
                 replies = await user.send(what)
             refused = REFUSAL in texts(replies)

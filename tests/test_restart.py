@@ -8,32 +8,9 @@ from bot.i18n import translator
 from bot.sandbox.botapi import FakeBotApi
 from storage import dialogues
 from storage.db import Database
-from tests.processes import bot_texts, said, start_bot, stop, wait_until
+from tests.processes import bot_texts, press_and_wait, send_and_wait, start_bot, stop
 
 FR = translator("fr")
-
-
-def last_button(api: FakeBotApi, user_id: int, label: str) -> tuple[int, str] | None:
-    for message in reversed(api.bot_messages(user_id)):
-        for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
-            for button in row:
-                if label in button["text"]:
-                    return message["message_id"], button["callback_data"]
-    return None
-
-
-async def press_and_wait(api: FakeBotApi, user_id: int, label: str, expect: str) -> None:
-    # The question with the button may still be on its way (another process sends it).
-    button = await wait_until(lambda: last_button(api, user_id, label))
-    before = len(bot_texts(api, user_id))
-    api.press_button(user_id, *button)
-    await wait_until(lambda: said(api, user_id, expect, before) or said(api, user_id, expect, before - 1))
-
-
-async def send_and_wait(api: FakeBotApi, user_id: int, text: str, expect: str) -> None:
-    before = len(bot_texts(api, user_id))
-    api.send_text(user_id, text)
-    await wait_until(lambda: said(api, user_id, expect, before))
 
 
 async def test_kill_9_in_the_middle_of_a_declaration_loses_nothing(

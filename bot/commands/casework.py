@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from bot.callbacks import (
+    Menu,
+    OfferContact,
+    OfferDetails,
+    OfferPropose,
+    OfferQualify,
+    PlacementStep,
+    ProposeTo,
+)
 from bot.cards import freshness, offer_card, people
 from bot.chat import Button, Reply, esc
 from bot.context import Ctx
@@ -32,12 +41,14 @@ def qualification_line(ctx: Ctx, offer: Offer) -> str:
 def offer_buttons(ctx: Ctx, offer_id: int) -> list[list[Button]]:
     t = ctx.t
     return [
-        [Button(t._("Details"), f"od:{offer_id}"), Button(t._("Contact host"), f"oc:{offer_id}")],
-        [Button(t._("Qualify"), f"oq:{offer_id}"), Button(t._("Propose"), f"op:{offer_id}")],
+        [Button(t._("Details"), OfferDetails(offer_id)), Button(t._("Contact host"), OfferContact(offer_id))],
+        [Button(t._("Qualify"), OfferQualify(offer_id)), Button(t._("Propose"), OfferPropose(offer_id))],
     ]
 
 
-async def details(ctx: Ctx, offer_id: int) -> list[Reply]:
+async def details(ctx: Ctx, pressed: OfferDetails) -> list[Reply]:
+    """An offer as caseworkers see it, with its photos."""
+    offer_id = pressed.offer_id
     offer = await casework.offer_for(ctx.session, ctx.actor, offer_id)
     status = ctx.t._(STATUS_LABELS[Status(offer.status)])
     header = f"<b>#{offer.id}</b> · {status} · {freshness(ctx.t, offer.last_confirmed_at, ctx.now)}"
@@ -51,7 +62,9 @@ async def details(ctx: Ctx, offer_id: int) -> list[Reply]:
     return [Reply("\n".join(lines), offer_buttons(ctx, offer_id)), *shown]
 
 
-async def contact(ctx: Ctx, offer_id: int) -> list[Reply]:
+async def contact(ctx: Ctx, pressed: OfferContact) -> list[Reply]:
+    """The host's contact details (each consultation is recorded)."""
+    offer_id = pressed.offer_id
     found = await casework.reveal_contact(ctx.session, ctx.actor, offer_id, ctx.now)
     t = ctx.t
     lines = [t._("Contact for offer #{id} (this consultation is recorded):").format(id=offer_id)]
@@ -66,7 +79,14 @@ async def contact(ctx: Ctx, offer_id: int) -> list[Reply]:
     return [Reply("\n".join(lines))]
 
 
-async def choose_household(ctx: Ctx, offer_id: int) -> list[Reply]:
+async def qualify(ctx: Ctx, pressed: OfferQualify) -> list[Reply]:
+    """The qualification questions about an offer."""
+    return await qualification.begin(ctx, pressed.offer_id)
+
+
+async def choose_household(ctx: Ctx, pressed: OfferPropose) -> list[Reply]:
+    """Which household to propose the offer to."""
+    offer_id = pressed.offer_id
     offer = await casework.offer_for(ctx.session, ctx.actor, offer_id, Action.PLACE)
     candidates = [
         h for h in await casework.households_of(ctx.session, ctx.actor)
@@ -74,21 +94,24 @@ async def choose_household(ctx: Ctx, offer_id: int) -> list[Reply]:
     ]  # fmt: skip
     if not candidates:
         return [Reply(ctx.t._("No household without a place in this département. Record one first:"),
-                      [[Button(ctx.t._("New household"), "menu:household")]])]  # fmt: skip
+                      [[Button(ctx.t._("New household"), Menu("household"))]])]  # fmt: skip
     buttons = [
-        [Button(f"{h.reference} · {people(ctx.t, h.adults + h.children)}", f"pp:{offer_id}:{h.id}")]
+        [Button(f"{h.reference} · {people(ctx.t, h.adults + h.children)}", ProposeTo(offer_id, h.id or 0))]
         for h in candidates[:20]
     ]
     return [Reply(ctx.t._("Propose offer #{id} to which household?").format(id=offer_id), buttons)]
 
 
-async def propose(ctx: Ctx, offer_id: int, household_id: int) -> list[Reply]:
-    created, notice = await casework.propose(ctx.session, ctx.actor, offer_id, household_id, ctx.now)
+async def propose(ctx: Ctx, pressed: ProposeTo) -> list[Reply]:
+    """The offer is reserved for the household; the host is told."""
+    offer_id = pressed.offer_id
+    created, notice = await casework.propose(ctx.session, ctx.actor, offer_id, pressed.household_id, ctx.now)
+    assert created.id is not None
     done = Reply(
         ctx.t._("Offer #{offer} is reserved for this household. Record the arrival in /placements.").format(
             offer=offer_id
         ),
-        [[Button(ctx.t._("Record the arrival"), f"pl:arrive:{created.id}")]],
+        [[Button(ctx.t._("Record the arrival"), PlacementStep("arrive", created.id))]],
         edit=True,
     )
     return [done, *([await host_notice(ctx.session, notice)] if notice else [])]
@@ -100,10 +123,11 @@ def placement_card(ctx: Ctx, placed: Placement, family: Household, offer: Offer)
         f"<b>{esc(family.reference)}</b> · {people(t, family.adults + family.children)} → "
         f"#{offer.id} {esc(offer.commune_name)} ({offer.departement})"
     ]
+    assert placed.id is not None
     if placed.status == placements.PROPOSED:
         lines.append(t._("Proposed, arrival not recorded yet"))
-        buttons = [[Button(t._("Record the arrival"), f"pl:arrive:{placed.id}"),
-                    Button(t._("Withdraw the proposal"), f"pl:cancel:{placed.id}")]]  # fmt: skip
+        buttons = [[Button(t._("Record the arrival"), PlacementStep("arrive", placed.id)),
+                    Button(t._("Withdraw the proposal"), PlacementStep("cancel", placed.id))]]  # fmt: skip
     else:
         assert placed.start_date and placed.planned_end
         left = (placed.planned_end - ctx.today).days
@@ -117,7 +141,7 @@ def placement_card(ctx: Ctx, placed: Placement, family: Household, offer: Offer)
             if left >= 0
             else t._("Planned end passed")
         )
-        buttons = [[Button(t._("Record the departure"), f"pl:leave:{placed.id}")]]
+        buttons = [[Button(t._("Record the departure"), PlacementStep("leave", placed.id))]]
     return Reply("\n".join(lines), buttons)
 
 
@@ -139,45 +163,21 @@ async def my_placements(ctx: Ctx) -> list[Reply]:
         )
     if ctx.actor.may(Action.MANAGE_HOUSEHOLDS):
         replies.append(Reply(ctx.t._("Record another household:"),
-                             [[Button(ctx.t._("New household"), "menu:household")]]))  # fmt: skip
+                             [[Button(ctx.t._("New household"), Menu("household"))]]))  # fmt: skip
     return replies
 
 
-async def on_offer_button(ctx: Ctx) -> list[Reply]:
-    """od/oc/oq/op:<offer id>, pp:<offer id>:<household id>."""
-    kind, _, rest = (ctx.incoming.callback or "").partition(":")
-    ids = [int(part) for part in rest.split(":") if part.isdigit()]
-    if not ids:
-        return [Reply(ctx.t._("This button is no longer active."))]
-    if kind == "od":
-        return await details(ctx, ids[0])
-    if kind == "oc":
-        return await contact(ctx, ids[0])
-    if kind == "oq":
-        return await qualification.begin(ctx, ids[0])
-    if kind == "op":
-        return await choose_household(ctx, ids[0])
-    if kind == "pp" and len(ids) == 2:
-        return await propose(ctx, ids[0], ids[1])
-    return [Reply(ctx.t._("This button is no longer active."))]
-
-
-async def on_placement_button(ctx: Ctx) -> list[Reply]:
-    """pl:arrive|leave|cancel:<placement id>."""
-    _, action, placement_id = ctx.incoming.button_parts(3)
-    if not placement_id.isdigit():
-        return [Reply(ctx.t._("This button is no longer active."))]
-    if action == "arrive":
-        return await placement.begin_arrival(ctx, int(placement_id))
-    if action == "leave":
-        return await placement.begin_departure(ctx, int(placement_id))
-    if action == "cancel":
-        _, notice = await casework.end_placement(
-            ctx.session, ctx.actor, int(placement_id), ctx.today, "cancelled", ctx.now
-        )
-        done = Reply(ctx.t._("The proposal is withdrawn; the place is available again."), edit=True)
-        return [done, *([await host_notice(ctx.session, notice)] if notice else [])]
-    return [Reply(ctx.t._("This button is no longer active."))]
+async def on_placement_button(ctx: Ctx, pressed: PlacementStep) -> list[Reply]:
+    """Record the arrival or the departure of a household, or withdraw a proposal."""
+    if pressed.action == "arrive":
+        return await placement.begin_arrival(ctx, pressed.placement_id)
+    if pressed.action == "leave":
+        return await placement.begin_departure(ctx, pressed.placement_id)
+    _, notice = await casework.end_placement(
+        ctx.session, ctx.actor, pressed.placement_id, ctx.today, "cancelled", ctx.now
+    )
+    done = Reply(ctx.t._("The proposal is withdrawn; the place is available again."), edit=True)
+    return [done, *([await host_notice(ctx.session, notice)] if notice else [])]
 
 
 async def new_household(ctx: Ctx) -> list[Reply]:

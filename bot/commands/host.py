@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.callbacks import Erase, HostOffer, Menu, OfferAction, StillAvailable
 from bot.cards import freshness, offer_card
 from bot.chat import Button, Reply
 from bot.context import Ctx
@@ -13,20 +14,24 @@ from storage.models import Offer
 
 
 def offer_buttons(ctx: Ctx, offer: Offer) -> list[list[Button]]:
-    t, key = ctx.t, f"offer:{offer.id}"
+    assert offer.id is not None
+    t, offer_id = ctx.t, offer.id
     if offer.status == Status.WITHDRAWN:
-        return [[Button(t._("Available again"), f"{key}:resume")], [Button(t._("Delete"), f"{key}:delete")]]
+        return [[Button(t._("Available again"), HostOffer(offer_id, "resume"))],
+                [Button(t._("Delete"), HostOffer(offer_id, "delete"))]]  # fmt: skip
     pause = (
-        Button(t._("Resume"), f"{key}:resume")
+        Button(t._("Resume"), HostOffer(offer_id, "resume"))
         if offer.status == Status.PAUSED
-        else Button(t._("Pause"), f"{key}:pause")
+        else Button(t._("Pause"), HostOffer(offer_id, "pause"))
     )
     return [
-        [Button(t._("✓ Still available"), f"{key}:confirm"), Button(t._("Update dates"), f"{key}:dates")],
-        [pause, Button(t._("No longer available"), f"{key}:unavailable")],
-        [Button(t._("Change a field"), f"{key}:edit"), Button(t._("Photos"), f"{key}:photos")],
-        [Button(t._("Withdraw and delete"), f"{key}:delete")],
-    ]
+        [Button(t._("✓ Still available"), HostOffer(offer_id, "confirm")),
+         Button(t._("Update dates"), HostOffer(offer_id, "dates"))],
+        [pause, Button(t._("No longer available"), HostOffer(offer_id, "unavailable"))],
+        [Button(t._("Change a field"), HostOffer(offer_id, "edit")),
+         Button(t._("Photos"), HostOffer(offer_id, "photos"))],
+        [Button(t._("Withdraw and delete"), HostOffer(offer_id, "delete"))],
+    ]  # fmt: skip
 
 
 def card(ctx: Ctx, offer: Offer) -> Reply:
@@ -38,20 +43,20 @@ def card(ctx: Ctx, offer: Offer) -> Reply:
 async def my_offers(ctx: Ctx) -> list[Reply]:
     mine = await offers.of_host(ctx.session, ctx.user_id, include_withdrawn=True)
     if not mine:
-        return [Reply(ctx.t._("You have no offer yet."), [[Button(ctx.t._("I offer a place"), "menu:host")]])]
+        return [
+            Reply(ctx.t._("You have no offer yet."), [[Button(ctx.t._("I offer a place"), Menu("host"))]])
+        ]
     count = ctx.t.n_("You have {n} offer.", "You have {n} offers.", len(mine)).format(n=len(mine))
     return [Reply(count), *(card(ctx, offer) for offer in mine)]
 
 
-async def on_offer_button(ctx: Ctx) -> list[Reply]:
-    _, offer_id, action = ctx.incoming.button_parts(3)
-    return await act_on_offer(ctx, offer_id, action)
+async def on_offer_button(ctx: Ctx, pressed: HostOffer) -> list[Reply]:
+    """A button under one of the host's offers."""
+    return await act_on_offer(ctx, pressed.offer_id, pressed.action)
 
 
-async def act_on_offer(ctx: Ctx, offer_id: str, action: str) -> list[Reply]:
-    offer = (
-        await offers.of_host_by_id(ctx.session, ctx.user_id, int(offer_id)) if offer_id.isdigit() else None
-    )
+async def act_on_offer(ctx: Ctx, offer_id: int, action: OfferAction) -> list[Reply]:
+    offer = await offers.of_host_by_id(ctx.session, ctx.user_id, offer_id)
     if offer is None:
         return [Reply(ctx.t._("This offer no longer exists."))]
     t = ctx.t
@@ -89,31 +94,31 @@ async def act_on_offer(ctx: Ctx, offer_id: str, action: str) -> list[Reply]:
         return [*shown, *await host_offer.change(ctx, offer, host_offer.PHOTOS)]
     if action == "delete":
         return [Reply(t._("Delete this offer for good?"), [[
-            Button(t._("Yes, delete it"), f"offer:{offer.id}:delete_yes"),
-            Button(t._("No, keep it"), f"offer:{offer.id}:keep"),
+            Button(t._("Yes, delete it"), HostOffer(offer_id, "delete_yes")),
+            Button(t._("No, keep it"), HostOffer(offer_id, "keep")),
         ]])]  # fmt: skip
     if action == "delete_yes":
         await privacy.delete_offer(ctx.session, offer, ctx.user_id, ctx.now)
         return [Reply(t._("The offer is deleted."), edit=True)]
-    if action == "keep":
-        return [Reply(t._("The offer is kept."), edit=True)]
-    return [Reply(t._("This button is no longer active."))]
+    return [Reply(t._("The offer is kept."), edit=True)]  # "keep"
 
 
 def still_available_question(t: Translator, offer: Offer) -> Reply:
     """The periodic "still available?" question and its one-tap answers."""
-    key = f"fresh:{offer.id}"
+    assert offer.id is not None
     text = t._("Is your offer still available?") + "\n\n" + offer_card(t, offer.model_dump())
-    buttons = [[Button(t._("Yes"), f"{key}:yes"), Button(t._("Not until…"), f"{key}:later"),
-                Button(t._("No longer"), f"{key}:no")]]  # fmt: skip
+    buttons = [[Button(t._("Yes"), StillAvailable(offer.id, "yes")),
+                Button(t._("Not until…"), StillAvailable(offer.id, "later")),
+                Button(t._("No longer"), StillAvailable(offer.id, "no"))]]  # fmt: skip
     return Reply(text, buttons)
 
 
-async def on_still_available_answer(ctx: Ctx) -> list[Reply]:
-    _, offer_id, answer = ctx.incoming.button_parts(3)
-    return await act_on_offer(
-        ctx, offer_id, {"yes": "confirm", "later": "dates", "no": "unavailable"}.get(answer, "")
-    )
+STILL_AVAILABLE_ACTIONS: dict[str, OfferAction] = {"yes": "confirm", "later": "dates", "no": "unavailable"}
+
+
+async def on_still_available_answer(ctx: Ctx, pressed: StillAvailable) -> list[Reply]:
+    """The host's answer to "Is your offer still available?"."""
+    return await act_on_offer(ctx, pressed.offer_id, STILL_AVAILABLE_ACTIONS[pressed.answer])
 
 
 async def my_data(ctx: Ctx) -> list[Reply]:
@@ -137,16 +142,17 @@ async def my_data(ctx: Ctx) -> list[Reply]:
     lines.append(
         t._("You can erase all of it. Offers that were part of a placement keep only anonymous facts.")
     )
-    return [Reply("\n".join(lines), [[Button(t._("Erase my data"), "erase:ask")]])]
+    return [Reply("\n".join(lines), [[Button(t._("Erase my data"), Erase("ask"))]])]
 
 
-async def on_erase_button(ctx: Ctx) -> list[Reply]:
+async def on_erase_button(ctx: Ctx, pressed: Erase) -> list[Reply]:
+    """Erasing everything the bot holds about the user: asked, confirmed, or not."""
     t = ctx.t
-    if ctx.incoming.callback == "erase:ask":
+    if pressed.answer == "ask":
         return [Reply(t._("Erase everything the bot holds about you? This cannot be undone."), [[
-            Button(t._("Yes, erase everything"), "erase:yes"), Button(t._("No"), "erase:no"),
+            Button(t._("Yes, erase everything"), Erase("yes")), Button(t._("No"), Erase("no")),
         ]], edit=True)]  # fmt: skip
-    if ctx.incoming.callback == "erase:yes":
+    if pressed.answer == "yes":
         await privacy.erase_user(ctx.session, ctx.user_id, ctx.now)
         return [Reply(t._("Your data is erased. Send /start if you want to use the bot again."), edit=True)]
     return [Reply(t._("Nothing was erased."), edit=True)]

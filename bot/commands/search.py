@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot import search_results
+from bot.callbacks import SearchCommune
 from bot.chat import Button, Reply, esc
 from bot.context import Ctx
 from bot.domain.access import Action, require
@@ -74,19 +75,18 @@ async def search_command(ctx: Ctx) -> list[Reply]:
     if isinstance(parsed, LineError):
         if parsed.code is LineErrorCode.AMBIGUOUS_COMMUNE and parsed.partial is not None:
             search_id = await search.save_criteria(ctx.session, ctx.user_id, parsed.partial, ctx.now)
-            buttons = [[Button(commune_label(c), f"sn:{search_id}:{c.insee}")] for c in parsed.candidates]
+            buttons = [
+                [Button(commune_label(c), SearchCommune(search_id, c.insee))] for c in parsed.candidates
+            ]
             return [Reply(explain(ctx.t, parsed).split("\n")[0] + "\n" + ctx.t._("Which one?"), buttons)]
         return [Reply(explain(ctx.t, parsed))]
     return await search_results.run(ctx, parsed)
 
 
-async def on_commune_button(ctx: Ctx) -> list[Reply]:
-    """sn:<search id>:<INSEE code>: the commune picked among homonyms completes a one-line search."""
-    _, search_id, insee = ctx.incoming.button_parts(3)
-    commune = load_communes().by_insee(insee)
-    criteria = (
-        await search.load_criteria(ctx.session, int(search_id), ctx.user_id) if search_id.isdigit() else None
-    )
+async def on_commune_button(ctx: Ctx, pressed: SearchCommune) -> list[Reply]:
+    """The commune picked among homonyms completes a one-line search."""
+    commune = load_communes().by_insee(pressed.insee)
+    criteria = await search.load_criteria(ctx.session, pressed.search_id, ctx.user_id)
     if criteria is None or commune is None:
         return [Reply(ctx.t._("This search is no longer available. Search again with /search."))]
     return await search_results.run(ctx, with_near(criteria, commune))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
+from bot.callbacks import Menu, PrivacyAccept, PrivacyDecline, PrivacyLanguage
 from bot.chat import Button, Reply
 from bot.context import Ctx
 from bot.domain.access import Action
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, language_from_telegram, supported, translator
-from conversations import engine
+from conversations import engine, join
 from storage import users
 
 PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -42,29 +43,31 @@ def privacy_notice(language: str, payload: str, *, guessed: bool) -> Reply:
     )
     buttons = [
         [
-            Button(t._("I accept"), f"privacy:accept:{language}:{payload}"),
-            Button(t._("No, thanks"), f"privacy:decline:{language}"),
+            Button(t._("I accept"), PrivacyAccept(language, payload)),
+            Button(t._("No, thanks"), PrivacyDecline(language)),
         ]
     ]
     others = [code for code in LANGUAGES if code != language]
     if guessed or others:
-        buttons.append([Button(LANGUAGE_NAMES[code], f"privacy:lang:{code}:{payload}") for code in others])
+        buttons.append([Button(LANGUAGE_NAMES[code], PrivacyLanguage(code, payload)) for code in others])
     return Reply(text, buttons)
 
 
 def main_menu(ctx: Ctx) -> Reply:
     t, actor = ctx.t, ctx.actor
-    buttons = [[Button(t._("I offer a place"), "menu:host")]]
+    buttons = [[Button(t._("I offer a place"), Menu("host"))]]
     if actor.may(Action.SEARCH):
         buttons.append(
-            [Button(t._("Search places"), "menu:search"), Button(t._("Placements"), "menu:placements")]
+            [Button(t._("Search places"), Menu("search")), Button(t._("Placements"), Menu("placements"))]
         )
     if actor.may(Action.MANAGE_HOUSEHOLDS):
-        buttons.append([Button(t._("New household"), "menu:household")])
+        buttons.append([Button(t._("New household"), Menu("household"))])
     if actor.may(Action.INVITE):
-        buttons.append([Button(t._("Invite someone"), "menu:invite"), Button(t._("Members"), "menu:members")])
+        buttons.append(
+            [Button(t._("Invite someone"), Menu("invite")), Button(t._("Members"), Menu("members"))]
+        )
     if not actor.roles:
-        buttons.append([Button(t._("I work for an association or the prefecture"), "menu:pro")])
+        buttons.append([Button(t._("I work for an association or the prefecture"), Menu("pro"))])
     return Reply(t._("What would you like to do?"), buttons)
 
 
@@ -80,32 +83,33 @@ async def start(ctx: Ctx) -> list[Reply]:
     return [Reply(ctx.t._("Welcome back!")), main_menu(ctx)]
 
 
-async def on_privacy_button(ctx: Ctx) -> list[Reply]:
-    _, choice, language, payload = ctx.incoming.button_parts(4)
-    language = supported(language)
-    payload = payload if PAYLOAD.match(payload) else ""
-    t = translator(language)
-    if choice == "lang":
-        notice = privacy_notice(language, payload, guessed=False)
-        notice.edit = True
-        return [notice]
-    if choice == "decline":
-        return [
-            Reply(
-                t._("Understood: nothing was stored. Send /start whenever you change your mind."), edit=True
-            )
-        ]
+async def on_privacy_language(ctx: Ctx, pressed: PrivacyLanguage) -> list[Reply]:
+    """The privacy notice again, in the language chosen."""
+    notice = privacy_notice(supported(pressed.language), pressed.payload, guessed=False)
+    notice.edit = True
+    return [notice]
+
+
+async def on_privacy_decline(ctx: Ctx, pressed: PrivacyDecline) -> list[Reply]:
+    """Nothing is stored."""
+    t = translator(supported(pressed.language))
+    return [
+        Reply(t._("Understood: nothing was stored. Send /start whenever you change your mind."), edit=True)
+    ]
+
+
+async def on_privacy_accept(ctx: Ctx, pressed: PrivacyAccept) -> list[Reply]:
+    """Registration; then the invitation of a deep link, if the user came with one, or the menu."""
+    language = supported(pressed.language)
     ctx.user = await users.register(ctx.session, ctx.user_id, language, ctx.now)
-    ctx.t = t
+    ctx.t = t = translator(language)
     accepted = Reply(t._("Thank you. You can change the language at any time with /language."), edit=True)
-    if payload:
-        return [accepted, *await _join_with(ctx, payload)]
+    if pressed.payload:
+        return [accepted, *await _join_with(ctx, pressed.payload)]
     return [accepted, main_menu(ctx)]
 
 
 async def _join_with(ctx: Ctx, code: str) -> list[Reply]:
-    from conversations import join
-
     replies, _joined = await join.redeem(ctx, code)
     return replies
 
@@ -114,17 +118,3 @@ async def not_registered(ctx: Ctx) -> list[Reply]:
     """Anyone who has not accepted the privacy notice is shown it again; nothing they send is stored."""
     language, guessed = language_from_telegram(ctx.incoming.language_code)
     return [privacy_notice(language, "", guessed=guessed)]
-
-
-async def on_menu_button(ctx: Ctx) -> list[Reply]:
-    from bot.commands import casework, team
-    from conversations import host_offer, join, search
-
-    choice = (ctx.incoming.callback or "").partition(":")[2]
-    actions = {
-        "host": host_offer.begin, "pro": join.begin, "search": search.begin, "placements": casework.my_placements,
-        "household": casework.new_household, "invite": team.invite, "members": team.members,
-    }  # fmt: skip
-    if choice not in actions:
-        return [Reply(ctx.t._("This button is no longer active.")), main_menu(ctx)]
-    return await actions[choice](ctx)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.callbacks import InvitationCancel, MemberRevoke
 from bot.chat import Button, Reply, esc
 from bot.context import Ctx
 from bot.domain.access import CASEWORKER, Action, require
@@ -31,7 +32,7 @@ async def members(ctx: Ctx) -> list[Reply]:
         )
     ]
     for user_id, lines in by_user.items():
-        buttons = [] if user_id == ctx.user_id else [[Button(t._("Revoke"), f"mem:revoke:{user_id}")]]
+        buttons = [] if user_id == ctx.user_id else [[Button(t._("Revoke"), MemberRevoke(user_id))]]
         replies.append(
             Reply(f'<a href="tg://user?id={user_id}">#{user_id}</a>: ' + "; ".join(lines), buttons)
         )
@@ -41,25 +42,27 @@ async def members(ctx: Ctx) -> list[Reply]:
             organisation=esc(pending.organisation), departements=", ".join(pending.departements),
             date=t.date(pending.expires_at.date()),
         )  # fmt: skip
-        replies.append(Reply(text, [[Button(t._("Cancel the invitation"), f"mem:uninvite:{pending.code}")]]))
+        replies.append(Reply(text, [[Button(t._("Cancel the invitation"), InvitationCancel(pending.code))]]))
     return replies
 
 
-async def on_members_button(ctx: Ctx) -> list[Reply]:
+async def on_revoke_button(ctx: Ctx, pressed: MemberRevoke) -> list[Reply]:
+    """A member loses their roles in the coordinator's territory."""
     require(ctx.actor, Action.MANAGE_MEMBERS)
     territory = ctx.actor.territory(Action.MANAGE_MEMBERS)
-    _, action, target = ctx.incoming.button_parts(3)
-    if action == "revoke" and target.isdigit():
-        removed = await roles.revoke(ctx.session, int(target), territory)
-        await audit.record(ctx.session, ctx.user_id, audit.REVOKED, f"user:{target}", ctx.now,
-                           departements=sorted(territory), grants=removed)  # fmt: skip
-        return [Reply(ctx.t._("Access removed in your territory."), edit=True)]
-    if action == "uninvite":
-        pending = await invitations.find(ctx.session, target)
-        if pending is not None:
-            for departement in pending.departements:
-                require(ctx.actor, Action.MANAGE_MEMBERS, departement)
-            await invitations.revoke(ctx.session, pending)
-            await audit.record(ctx.session, ctx.user_id, audit.REVOKED, f"invitation:{target}", ctx.now)
-        return [Reply(ctx.t._("The invitation is cancelled."), edit=True)]
-    return [Reply(ctx.t._("This button is no longer active."))]
+    removed = await roles.revoke(ctx.session, pressed.user_id, territory)
+    await audit.record(ctx.session, ctx.user_id, audit.REVOKED, f"user:{pressed.user_id}", ctx.now,
+                       departements=sorted(territory), grants=removed)  # fmt: skip
+    return [Reply(ctx.t._("Access removed in your territory."), edit=True)]
+
+
+async def on_uninvite_button(ctx: Ctx, pressed: InvitationCancel) -> list[Reply]:
+    """An invitation not used yet is cancelled."""
+    require(ctx.actor, Action.MANAGE_MEMBERS)
+    pending = await invitations.find(ctx.session, pressed.code)
+    if pending is not None:
+        for departement in pending.departements:
+            require(ctx.actor, Action.MANAGE_MEMBERS, departement)
+        await invitations.revoke(ctx.session, pending)
+        await audit.record(ctx.session, ctx.user_id, audit.REVOKED, f"invitation:{pressed.code}", ctx.now)
+    return [Reply(ctx.t._("The invitation is cancelled."), edit=True)]

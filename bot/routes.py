@@ -1,0 +1,300 @@
+"""Every entry point of the bot, declared once.
+
+- COMMANDS: name, action, guard (who may use it), audience (who sees it in /help), help text, and whether it is
+  in Telegram's command menu. /help and the command menus are generated from this table.
+- MENU: the buttons of the main menu, each a shortcut to what a command or a dialogue starts.
+- BUTTONS: each family of button data (`bot/callbacks.py`) → the handler that receives it, decoded and typed.
+  Data that does not decode (unknown, malformed, forged) goes to ANSWERS: "This button is no longer active."
+- DIALOGUES: the question series a process can start and continue. Their state is in the database, so a
+  dialogue missing here could not be continued after a restart or by another process.
+- ANSWERS: everything else (typed text, a shared location, contact, photo or spreadsheet): the answer to the
+  dialogue in progress, or a spreadsheet to import, or a helpful reply.
+
+`bot/app.py` builds the python-telegram-bot Application from these tables.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+from bot import callbacks, search_results
+from bot.callbacks import ButtonData, MenuChoice
+from bot.chat import Reply
+from bot.commands import casework, coordination, general, host, language, reports, search, start, team
+from bot.context import Action, Ctx
+from bot.domain import casework as casework_rules
+from bot.domain.access import CASEWORKER, COORDINATOR, AccessDenied
+from bot.i18n import N_, Translator
+from conversations import (
+    engine,
+    host_offer,
+    host_stay,
+    household,
+    importing,
+    invitation,
+    join,
+    placement,
+    qualification,
+)
+from conversations import search as guided_search
+from storage import audit
+
+log = logging.getLogger(__name__)
+
+Data = TypeVar("Data", bound=ButtonData)
+
+
+class Guard(Enum):
+    """Who may use an entry point, checked before its action runs."""
+
+    PUBLIC = "anyone"
+    REGISTERED = "users who accepted the privacy notice"
+    EXCLUSIVE = "registered, and no question series open (its answers would be lost)"
+    PROFESSIONAL = "exclusive; missing rights of caseworkers and coordinators are refused politely and logged"
+    ANSWERING = "registered, answering the question series in progress; refusals as for PROFESSIONAL"
+
+
+class Audience(Enum):
+    """Who sees a command in /help."""
+
+    EVERYONE = frozenset[str]()
+    CASEWORKERS = frozenset({CASEWORKER, COORDINATOR})  # caseworkers and coordinators
+    COORDINATORS = frozenset({COORDINATOR})
+
+    def includes(self, roles: frozenset[str]) -> bool:
+        return not self.value or bool(self.value & roles)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    action: Action
+    guard: Guard
+    audience: Audience
+    help: str  # marked with N_, translated when shown
+    in_menu: bool = False  # Telegram's command menu is the same for everyone: EVERYONE's commands only
+
+
+@dataclass(frozen=True)
+class MenuButton:
+    choice: MenuChoice
+    action: Action
+    guard: Guard
+
+
+@dataclass(frozen=True)
+class Buttons(Generic[Data]):
+    family: type[Data]
+    handler: Callable[[Ctx, Data], Awaitable[list[Reply]]]
+    guard: Guard
+
+
+async def show_help(ctx: Ctx) -> list[Reply]:
+    """/help: the commands of the table below that this user may use; /help search: the one-line search."""
+    if ctx.incoming.args[:1] == ("search",) and ctx.actor.roles:
+        return [Reply(search.search_help(ctx.t))]
+    text = ctx.t._("Here is what you can do:") + "\n\n" + describe(ctx.t, commands_for(ctx.actor.roles))
+    if await engine.in_progress(ctx):
+        text += "\n\n" + ctx.t._("You are in the middle of a question: answer it to continue, or /cancel.")
+    return [Reply(text)]
+
+
+# Shorter names for the tables' columns.
+PUBLIC, REGISTERED, EXCLUSIVE = Guard.PUBLIC, Guard.REGISTERED, Guard.EXCLUSIVE
+PROFESSIONAL, ANSWERING = Guard.PROFESSIONAL, Guard.ANSWERING
+EVERYONE, CASEWORKERS, COORDINATORS = Audience.EVERYONE, Audience.CASEWORKERS, Audience.COORDINATORS
+
+# fmt: off
+COMMANDS = (
+    Command("start", start.start, PUBLIC, EVERYONE, N_("Start, or come back to the main menu"), in_menu=True),
+    Command("myoffers", host.my_offers, EXCLUSIVE, EVERYONE, N_("See and update my offers"), in_menu=True),
+    Command("mydata", host.my_data, REGISTERED, EVERYONE, N_("See or erase what the bot knows about me"), in_menu=True),
+    Command("language", language.choose, REGISTERED, EVERYONE, N_("Change the language"), in_menu=True),
+    Command("help", show_help, PUBLIC, EVERYONE, N_("What I can do"), in_menu=True),
+    Command("cancel", general.cancel, REGISTERED, EVERYONE, N_("Stop the current question"), in_menu=True),
+    Command("search", search.search_command, PROFESSIONAL, CASEWORKERS, N_("Search available places (/help search for the one-line form)")),
+    Command("household", casework.new_household, PROFESSIONAL, CASEWORKERS, N_("Record a household")),
+    Command("placements", casework.my_placements, PROFESSIONAL, CASEWORKERS, N_("Households, placements and their end dates")),
+    Command("invite", team.invite, PROFESSIONAL, COORDINATORS, N_("Invite a caseworker or a coordinator")),
+    Command("members", team.members, PROFESSIONAL, COORDINATORS, N_("Members of my territory")),
+    Command("stats", reports.statistics, PROFESSIONAL, COORDINATORS, N_("Statistics and chart of my territory")),
+    Command("export", reports.export, PROFESSIONAL, COORDINATORS, N_("Excel export (/export csv for CSV files)")),
+    Command("alerts", coordination.alerts_overview, PROFESSIONAL, COORDINATORS, N_("Stale offers, undeliverable alerts, alert settings")),
+    Command("milestones", coordination.set_milestones, PROFESSIONAL, COORDINATORS, N_("Days before a placement ends to alert, e.g. /milestones 44 60 30 14 7 1")),
+    Command("freshness", coordination.set_freshness, PROFESSIONAL, COORDINATORS, N_("Days before asking hosts “still available?”, e.g. /freshness 44 14")),
+    Command("digest", coordination.toggle_digest, PROFESSIONAL, COORDINATORS, N_("Weekly digest on Monday morning: /digest on or /digest off")),
+    Command("import", importing.begin, PROFESSIONAL, COORDINATORS, N_("Import offers from a spreadsheet (.xlsx or .csv)")),
+)
+
+MENU = (  # start.main_menu shows each user the buttons they may use
+    MenuButton("host", host_offer.begin, EXCLUSIVE),
+    MenuButton("pro", join.begin, EXCLUSIVE),
+    MenuButton("search", guided_search.begin, PROFESSIONAL),
+    MenuButton("placements", casework.my_placements, PROFESSIONAL),
+    MenuButton("household", casework.new_household, PROFESSIONAL),
+    MenuButton("invite", team.invite, PROFESSIONAL),
+    MenuButton("members", team.members, PROFESSIONAL),
+)
+
+BUTTONS: tuple[Buttons[Any], ...] = (
+    # The privacy notice, /language and /mydata.
+    Buttons(callbacks.PrivacyAccept, start.on_privacy_accept, PUBLIC),
+    Buttons(callbacks.PrivacyDecline, start.on_privacy_decline, PUBLIC),
+    Buttons(callbacks.PrivacyLanguage, start.on_privacy_language, PUBLIC),
+    Buttons(callbacks.LanguageChoice, language.on_button, REGISTERED),
+    Buttons(callbacks.Erase, host.on_erase_button, REGISTERED),
+    # Hosts: their offers, and their answers to alerts.
+    Buttons(callbacks.HostOffer, host.on_offer_button, EXCLUSIVE),
+    Buttons(callbacks.StillAvailable, host.on_still_available_answer, EXCLUSIVE),
+    Buttons(callbacks.OfferEnd, coordination.on_offer_end_button, EXCLUSIVE),
+    Buttons(callbacks.StayEnd, coordination.on_host_question_button, EXCLUSIVE),
+    # Caseworkers: search results, offers, placements and their alerts.
+    Buttons(callbacks.SearchPage, search_results.on_page_button, PROFESSIONAL),
+    Buttons(callbacks.SearchCommune, search.on_commune_button, PROFESSIONAL),
+    Buttons(callbacks.OfferDetails, casework.details, PROFESSIONAL),
+    Buttons(callbacks.OfferContact, casework.contact, PROFESSIONAL),
+    Buttons(callbacks.OfferQualify, casework.qualify, PROFESSIONAL),
+    Buttons(callbacks.OfferPropose, casework.choose_household, PROFESSIONAL),
+    Buttons(callbacks.ProposeTo, casework.propose, PROFESSIONAL),
+    Buttons(callbacks.PlacementStep, casework.on_placement_button, PROFESSIONAL),
+    Buttons(callbacks.PlacementAlert, coordination.on_alert_button, PROFESSIONAL),
+    # Coordinators: members and invitations.
+    Buttons(callbacks.MemberRevoke, team.on_revoke_button, PROFESSIONAL),
+    Buttons(callbacks.InvitationCancel, team.on_uninvite_button, PROFESSIONAL),
+    # The questions of dialogues.
+    Buttons(callbacks.DialogueAnswer, general.on_dialogue_button, ANSWERING),
+)
+
+DIALOGUES = (
+    host_offer.DIALOGUE,  # a host declares or changes an offer (menu, /myoffers)
+    host_stay.DIALOGUE,  # a host moves the end of a stay in their place (alert)
+    guided_search.DIALOGUE,  # /search without words
+    household.DIALOGUE,  # /household
+    qualification.DIALOGUE,  # a caseworker qualifies an offer after a visit
+    placement.ARRIVAL, placement.DEPARTURE, placement.EXTENSION,  # /placements and alerts
+    invitation.DIALOGUE,  # /invite
+    join.DIALOGUE,  # "I work for an association…": the invitation code
+    importing.DIALOGUE,  # /import, or a spreadsheet sent by a coordinator
+)
+# fmt: on
+
+ANSWERS = general.anything_else  # with the guard ANSWERING
+
+
+# What is generated from the tables.
+
+
+def commands_for(roles: frozenset[str]) -> list[Command]:
+    return [command for command in COMMANDS if command.audience.includes(roles)]
+
+
+def describe(t: Translator, commands: list[Command]) -> str:
+    return "\n".join(f"/{command.name} — {t._(command.help)}" for command in commands)
+
+
+def command_menu(t: Translator) -> list[tuple[str, str]]:
+    """Telegram's command menu in one language: (command, description)."""
+    return [(command.name, t._(command.help)) for command in COMMANDS if command.in_menu]
+
+
+def dialogues() -> Mapping[str, engine.Dialogue]:
+    return engine.by_name(DIALOGUES)
+
+
+def command_actions() -> list[tuple[str, Action]]:
+    """Each command's name, and its action behind its guard."""
+    return [(command.name, with_guard(command.guard, command.action)) for command in COMMANDS]
+
+
+def button_actions() -> list[tuple[str, Action]]:
+    """The data each route takes (one menu button exactly, or a family's prefix), and its guarded action."""
+    menu = [(f"^{re.escape(callbacks.Menu(button.choice).encode())}$", with_guard(button.guard, button.action))
+            for button in MENU]  # fmt: skip
+    families = [(f"^{re.escape(route.family.prefix + callbacks.SEPARATOR)}", with_guard(route.guard, decoding(route)))
+                for route in BUTTONS]  # fmt: skip
+    return menu + families
+
+
+def answers_action() -> Action:
+    return with_guard(ANSWERING, ANSWERS)
+
+
+def decoding(route: Buttons[Data]) -> Action:
+    """The route's handler, given the button's data decoded; data that does not decode goes to ANSWERS."""
+    otherwise = answers_action()
+
+    @functools.wraps(route.handler)
+    async def pressed(ctx: Ctx) -> list[Reply]:
+        data = route.family.decode(ctx.incoming.callback)
+        return await (otherwise(ctx) if data is None else route.handler(ctx, data))
+
+    return pressed
+
+
+# Guards.
+
+
+def registered(action: Action) -> Action:
+    """Only for users who accepted the privacy notice; others are shown it (nothing they send is stored)."""
+
+    @functools.wraps(action)
+    async def checked(ctx: Ctx) -> list[Reply]:
+        return await (action(ctx) if ctx.user is not None else start.not_registered(ctx))
+
+    return checked
+
+
+def exclusive(action: Action) -> Action:
+    """Not while a question series is open: its answers would be lost."""
+
+    @functools.wraps(action)
+    async def checked(ctx: Ctx) -> list[Reply]:
+        if await engine.in_progress(ctx):
+            return await general.busy_elsewhere(ctx)
+        return await action(ctx)
+
+    return checked
+
+
+def refusals_explained(action: Action) -> Action:
+    """Caseworker and coordinator actions: a refusal (logged) instead of an error when rights are missing."""
+
+    @functools.wraps(action)
+    async def checked(ctx: Ctx) -> list[Reply]:
+        try:
+            return await action(ctx)
+        except AccessDenied as denied:
+            await audit.record(ctx.session, ctx.user_id, audit.REFUSED, str(denied.action), ctx.now,
+                               departement=denied.departement, command=ctx.incoming.command or ctx.incoming.callback)  # fmt: skip
+            log.info("refused %s to %s", denied, ctx.user_id)
+            return [Reply(ctx.t._("Sorry, this is reserved for caseworkers and coordinators of the territory "
+                                  "concerned. Ask your coordinator if you need it."))]  # fmt: skip
+        except casework_rules.NotFound:
+            return [Reply(ctx.t._("This no longer exists."))]
+        except casework_rules.Conflict:
+            return [
+                Reply(ctx.t._("This is not possible in the current state. Open it again to see where it is."))
+            ]
+
+    return checked
+
+
+LAYERS: dict[Guard, tuple[Callable[[Action], Action], ...]] = {  # outermost first
+    Guard.PUBLIC: (),
+    Guard.REGISTERED: (registered,),
+    Guard.EXCLUSIVE: (registered, exclusive),
+    Guard.PROFESSIONAL: (registered, exclusive, refusals_explained),
+    Guard.ANSWERING: (registered, refusals_explained),
+}
+
+
+def with_guard(guard: Guard, action: Action) -> Action:
+    for layer in reversed(LAYERS[guard]):
+        action = layer(action)
+    return action
