@@ -29,10 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert, text
 from telegram import Bot
 
-from bot.alerts import send_due
-from bot.domain import reminders
-from bot.rate import Limiter
 from bot.sandbox.botapi import FakeBotApi
+from bot.services import reminders
+from bot.telegram.rate import Limiter
+from bot.telegram.sender import send_due
 from storage import alerts
 from storage.db import Database
 from storage.models import Household, Offer, Placement, RoleGrant, User

@@ -18,10 +18,10 @@ from telegram.ext import (
 )
 
 from bot import routes
-from bot.alerts import send_due, sweep_once
-from bot.handlers import SERVICES, Clock, Services, handler, on_error, system_clock
 from bot.i18n import all_translators
 from bot.settings import Settings
+from bot.telegram.pipeline import SERVICES, Clock, Services, handler, on_error, system_clock
+from bot.telegram.sender import send_due, sweep_once
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ def run(settings: Settings) -> None:
     database = Database(settings.database_url)
     application = build_application(settings, database)
     if settings.webhook_url:
-        from bot.webhook import serve_webhook
+        from bot.telegram.webhook import serve_webhook
 
         asyncio.run(serve_webhook(application, settings))
     else:

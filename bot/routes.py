@@ -23,13 +23,23 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
-from bot import callbacks, search_results
-from bot.callbacks import ButtonData, MenuChoice
-from bot.chat import Reply
-from bot.commands import casework, coordination, general, host, language, reports, search, start, team
-from bot.context import Action, Ctx
+from bot.chat import callbacks
+from bot.chat.callbacks import ButtonData, MenuChoice
+from bot.chat.context import Action, Ctx
+from bot.chat.messages import Reply
 from bot.domain import casework as casework_rules
 from bot.domain.access import CASEWORKER, COORDINATOR, AccessDenied
+from bot.features.alerts import answers as alert_answers
+from bot.features.casework import offers as casework
+from bot.features.casework import placements
+from bot.features.coordination import reports
+from bot.features.coordination import settings as coordination
+from bot.features.hosting import mydata
+from bot.features.hosting import offers as host
+from bot.features.search import command as search
+from bot.features.search import results as search_results
+from bot.features.start import general, language, start
+from bot.features.team import members as team
 from bot.i18n import N_, Translator
 from conversations import (
     engine,
@@ -114,13 +124,13 @@ EVERYONE, CASEWORKERS, COORDINATORS = Audience.EVERYONE, Audience.CASEWORKERS, A
 COMMANDS = (
     Command("start", start.start, PUBLIC, EVERYONE, N_("Start, or come back to the main menu"), in_menu=True),
     Command("myoffers", host.my_offers, EXCLUSIVE, EVERYONE, N_("See and update my offers"), in_menu=True),
-    Command("mydata", host.my_data, REGISTERED, EVERYONE, N_("See or erase what the bot knows about me"), in_menu=True),
+    Command("mydata", mydata.my_data, REGISTERED, EVERYONE, N_("See or erase what the bot knows about me"), in_menu=True),
     Command("language", language.choose, REGISTERED, EVERYONE, N_("Change the language"), in_menu=True),
     Command("help", show_help, PUBLIC, EVERYONE, N_("What I can do"), in_menu=True),
     Command("cancel", general.cancel, REGISTERED, EVERYONE, N_("Stop the current question"), in_menu=True),
     Command("search", search.search_command, PROFESSIONAL, CASEWORKERS, N_("Search available places (/help search for the one-line form)")),
-    Command("household", casework.new_household, PROFESSIONAL, CASEWORKERS, N_("Record a household")),
-    Command("placements", casework.my_placements, PROFESSIONAL, CASEWORKERS, N_("Households, placements and their end dates")),
+    Command("household", placements.new_household, PROFESSIONAL, CASEWORKERS, N_("Record a household")),
+    Command("placements", placements.my_placements, PROFESSIONAL, CASEWORKERS, N_("Households, placements and their end dates")),
     Command("invite", team.invite, PROFESSIONAL, COORDINATORS, N_("Invite a caseworker or a coordinator")),
     Command("members", team.members, PROFESSIONAL, COORDINATORS, N_("Members of my territory")),
     Command("stats", reports.statistics, PROFESSIONAL, COORDINATORS, N_("Statistics and chart of my territory")),
@@ -136,8 +146,8 @@ MENU = (  # start.main_menu shows each user the buttons they may use
     MenuButton("host", host_offer.begin, EXCLUSIVE),
     MenuButton("pro", join.begin, EXCLUSIVE),
     MenuButton("search", guided_search.begin, PROFESSIONAL),
-    MenuButton("placements", casework.my_placements, PROFESSIONAL),
-    MenuButton("household", casework.new_household, PROFESSIONAL),
+    MenuButton("placements", placements.my_placements, PROFESSIONAL),
+    MenuButton("household", placements.new_household, PROFESSIONAL),
     MenuButton("invite", team.invite, PROFESSIONAL),
     MenuButton("members", team.members, PROFESSIONAL),
 )
@@ -148,12 +158,12 @@ BUTTONS: tuple[Buttons[Any], ...] = (
     Buttons(callbacks.PrivacyDecline, start.on_privacy_decline, PUBLIC),
     Buttons(callbacks.PrivacyLanguage, start.on_privacy_language, PUBLIC),
     Buttons(callbacks.LanguageChoice, language.on_button, REGISTERED),
-    Buttons(callbacks.Erase, host.on_erase_button, REGISTERED),
+    Buttons(callbacks.Erase, mydata.on_erase_button, REGISTERED),
     # Hosts: their offers, and their answers to alerts.
     Buttons(callbacks.HostOffer, host.on_offer_button, EXCLUSIVE),
     Buttons(callbacks.StillAvailable, host.on_still_available_answer, EXCLUSIVE),
-    Buttons(callbacks.OfferEnd, coordination.on_offer_end_button, EXCLUSIVE),
-    Buttons(callbacks.StayEnd, coordination.on_host_question_button, EXCLUSIVE),
+    Buttons(callbacks.OfferEnd, alert_answers.on_offer_end_button, EXCLUSIVE),
+    Buttons(callbacks.StayEnd, alert_answers.on_host_question_button, EXCLUSIVE),
     # Caseworkers: search results, offers, placements and their alerts.
     Buttons(callbacks.SearchPage, search_results.on_page_button, PROFESSIONAL),
     Buttons(callbacks.SearchCommune, search.on_commune_button, PROFESSIONAL),
@@ -162,8 +172,8 @@ BUTTONS: tuple[Buttons[Any], ...] = (
     Buttons(callbacks.OfferQualify, casework.qualify, PROFESSIONAL),
     Buttons(callbacks.OfferPropose, casework.choose_household, PROFESSIONAL),
     Buttons(callbacks.ProposeTo, casework.propose, PROFESSIONAL),
-    Buttons(callbacks.PlacementStep, casework.on_placement_button, PROFESSIONAL),
-    Buttons(callbacks.PlacementAlert, coordination.on_alert_button, PROFESSIONAL),
+    Buttons(callbacks.PlacementStep, placements.on_placement_button, PROFESSIONAL),
+    Buttons(callbacks.PlacementAlert, alert_answers.on_alert_button, PROFESSIONAL),
     # Coordinators: members and invitations.
     Buttons(callbacks.MemberRevoke, team.on_revoke_button, PROFESSIONAL),
     Buttons(callbacks.InvitationCancel, team.on_uninvite_button, PROFESSIONAL),

@@ -13,9 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.callbacks import DialogueAnswer
-from bot.chat import AskFor, Button, Incoming, Reply
-from bot.context import Ctx
+from bot.chat.callbacks import DialogueAnswer
+from bot.chat.context import Ctx
+from bot.chat.messages import AskFor, Button, Incoming, Reply
 from storage import dialogues
 
 SKIP = "-skip"

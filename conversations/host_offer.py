@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.callbacks import DialogueAnswer, RemovePhoto
-from bot.cards import offer_card
-from bot.chat import Button, Incoming, Reply, esc
-from bot.context import Ctx
+from bot.chat.callbacks import DialogueAnswer, RemovePhoto
+from bot.chat.context import Ctx
+from bot.chat.messages import Button, Incoming, Reply, esc
 from bot.domain import offer_schema as schema
 from bot.domain import offers as domain
+from bot.features.hosting.cards import offer_card
 from bot.geo.communes import Commune
 from bot.geo.resolve import commune_label
 from bot.i18n import N_

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.chat import Incoming, Reply
-from bot.context import Ctx
-from bot.domain.casework import host_answers, hosted_placement_end
+from bot.chat.context import Ctx
+from bot.chat.messages import Incoming, Reply
+from bot.features.casework.notices import caseworker_echo
 from bot.i18n import N_
-from bot.notices import caseworker_echo
+from bot.services.casework import host_answers, hosted_placement_end
 from conversations import engine
 from conversations.engine import Accepted, Invalid, Outcome
 from conversations.steps import DateAnswer

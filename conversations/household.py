@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.chat import Incoming, Reply, esc
-from bot.context import Ctx
+from bot.chat.context import Ctx
+from bot.chat.messages import Incoming, Reply, esc
 from bot.domain import offers as domain
 from bot.domain import validation
 from bot.domain.access import Action, require
-from bot.domain.casework import create_household
 from bot.i18n import N_
+from bot.services.casework import create_household
 from conversations import engine
 from conversations.engine import Accepted, Invalid, Outcome, Step
 from conversations.steps import Count, Departement, Ticks, with_territory

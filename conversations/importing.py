@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bot.callbacks import DialogueAnswer, ImportColumn
-from bot.chat import Attachment, Button, Incoming, Reply, esc
-from bot.context import Ctx
+from bot.chat.callbacks import DialogueAnswer, ImportColumn
+from bot.chat.context import Ctx
+from bot.chat.messages import Attachment, Button, Incoming, Reply, esc
 from bot.domain.access import Action, require
 from bot.domain.importing.mapping import TARGETS, Mapping, Requirement, Target, propose_mapping
 from bot.domain.importing.problems import RowStatus

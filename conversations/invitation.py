@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.chat import Reply, esc
-from bot.context import Ctx
+from bot.chat.context import Ctx
+from bot.chat.messages import Reply, esc
 from bot.domain.access import CASEWORKER, COORDINATOR, Action, require
 from bot.i18n import N_
 from conversations import engine

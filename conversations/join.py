@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.chat import Incoming, Reply, esc
-from bot.context import Ctx
+from bot.chat.context import Ctx
+from bot.chat.messages import Incoming, Reply, esc
 from bot.domain.access import CASEWORKER
 from conversations import engine
 from conversations.engine import Accepted, Invalid, Outcome, Step

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.chat import Reply
-from bot.context import Ctx
-from bot.domain.casework import OUTCOMES, end_placement, extend_placement, placement_for, start_placement
+from bot.chat.context import Ctx
+from bot.chat.messages import Reply
+from bot.domain.casework import OUTCOMES
+from bot.features.casework.notices import host_notice
 from bot.i18n import N_
-from bot.notices import host_notice
+from bot.services.casework import end_placement, extend_placement, placement_for, start_placement
 from conversations import engine
 from conversations.steps import Choice, DateAnswer
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.chat import Reply
-from bot.context import Ctx
+from bot.chat.context import Ctx
+from bot.chat.messages import Reply
 from bot.domain.access import Action
-from bot.domain.casework import offer_for, qualify
 from bot.i18n import N_
+from bot.services.casework import offer_for, qualify
 from conversations import engine
 from conversations.steps import DateAnswer, FreeText, yes_no
 

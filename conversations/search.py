@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot import search_results
-from bot.callbacks import AreaDepartement, DialogueAnswer
-from bot.chat import Button, Incoming, Reply, esc
-from bot.context import Ctx
+from bot.chat.callbacks import AreaDepartement, DialogueAnswer
+from bot.chat.context import Ctx
+from bot.chat.messages import Button, Incoming, Reply, esc
 from bot.domain import offer_schema as schema
 from bot.domain import offers as domain
 from bot.domain import validation
 from bot.domain.access import Action, require
 from bot.domain.search import Criteria
+from bot.features.search import results as search_results
 from bot.geo.communes import Commune, load_communes
 from bot.geo.resolve import commune_label
 from bot.i18n import N_

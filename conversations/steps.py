@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from bot.callbacks import DialogueAnswer
-from bot.chat import AskFor, Button, Incoming, Reply, esc
-from bot.context import Ctx
+from bot.chat.callbacks import DialogueAnswer
+from bot.chat.context import Ctx
+from bot.chat.messages import AskFor, Button, Incoming, Reply, esc
 from bot.domain import dates, validation
 from bot.geo.communes import Commune, load_communes
 from bot.geo.resolve import commune_label, load_resolver

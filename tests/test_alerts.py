@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from telegram import Bot
 
-from bot.alerts import send_due, sweep_once
 from bot.app import run_alerts
 from bot.i18n import translator
-from bot.rate import Limiter
+from bot.telegram.rate import Limiter
+from bot.telegram.sender import send_due, sweep_once
 from storage import alerts, households, placements
 from storage.db import Database
 from storage.models import Alert, Offer, Placement

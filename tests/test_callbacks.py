@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import callbacks
-from bot.callbacks import (
+from bot.chat import callbacks
+from bot.chat.callbacks import (
     ButtonData,
     DialogueAnswer,
     Either,

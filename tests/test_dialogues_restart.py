@@ -15,13 +15,14 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 from telegram import Bot
 
-from bot import alerts, routes
-from bot.callbacks import OfferQualify, PlacementStep
-from bot.chat import Button, Reply
+from bot import routes
+from bot.chat.callbacks import OfferQualify, PlacementStep
+from bot.chat.messages import Button, Reply
 from bot.domain.access import CASEWORKER, COORDINATOR
+from bot.features.alerts import messages as alerts
 from bot.i18n import translator
 from bot.sandbox.botapi import FakeBotApi
-from bot.telegram_io import deliver
+from bot.telegram.gateway import deliver
 from storage import households, invitations, offers, placements, roles, users
 from storage.db import Database
 from storage.models import DialogueState, Household, Offer, Placement

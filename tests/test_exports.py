@@ -13,7 +13,7 @@ import pytest
 from babel.support import NullTranslations
 from openpyxl import load_workbook
 
-from bot.exports import (
+from bot.features.coordination.exports import (
     ALERT_COLUMNS,
     HOUSEHOLD_COLUMNS,
     OFFER_COLUMNS,

@@ -311,8 +311,8 @@ async def test_myoffers_actions_change_the_offer_and_record_who_and_when(bot: Bo
 
 
 async def test_still_available_answers(bot: BotUnderTest) -> None:
-    from bot.commands.host import still_available_question
-    from bot.telegram_io import deliver
+    from bot.features.hosting.offers import still_available_question
+    from bot.telegram.gateway import deliver
 
     camille = await registered(bot, 1001, FR)
     offer = await quick_offer(bot, camille)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.cards import offer_card
 from bot.domain import offer_schema as schema
+from bot.features.hosting.cards import offer_card
 from bot.i18n import translator
 from tests.casework_fixtures import accepted_user, grant, offer
 from tests.harness import BotUnderTest, texts

@@ -7,8 +7,9 @@ import pkgutil
 from typing import get_args
 
 import conversations
-from bot import callbacks, routes
-from bot.callbacks import AnswerValue, ButtonData
+from bot import routes
+from bot.chat import callbacks
+from bot.chat.callbacks import AnswerValue, ButtonData
 from bot.i18n import translator
 from conversations.engine import Dialogue
 from tests.casework_fixtures import accepted_user, grant

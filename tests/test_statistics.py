@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from bot.charts import statistics_chart
 from bot.domain.statistics import (
     Delays,
     EndingSoon,
@@ -22,6 +21,7 @@ from bot.domain.statistics import (
     median,
     week_starts,
 )
+from bot.features.coordination.charts import statistics_chart
 from bot.i18n import translator
 from storage import households, offers, placements, users
 from storage.db import Database

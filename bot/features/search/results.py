@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.callbacks import SearchPage
-from bot.cards import freshness, people, period
-from bot.chat import Button, Reply, esc
-from bot.commands.casework import offer_buttons
-from bot.context import Ctx
+from bot.chat.callbacks import SearchPage
+from bot.chat.context import Ctx
+from bot.chat.messages import Button, Reply, esc
 from bot.domain import offers as domain
 from bot.domain.access import Action, require
 from bot.domain.offer_schema import NEED_BY_NAME, NEEDS
 from bot.domain.search import Caveat, Criteria, Match, Reason, Why, within_territory
+from bot.features.casework.offers import offer_buttons
+from bot.features.hosting.cards import freshness, people, period
 from bot.i18n import Translator
 from storage import search
 from storage.models import Offer

@@ -1,6 +1,6 @@
 """What a user did and what the bot answers, without Telegram types.
 
-Conversations and commands work with these; `bot.telegram_io` translates them to and from Telegram.
+Conversations and commands work with these; `bot.telegram.gateway` translates them to and from Telegram.
 Reply texts are HTML: anything a user typed must go through `esc()` before it is put in one.
 """
 
@@ -10,7 +10,7 @@ import html
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.callbacks import ButtonData
+from bot.chat.callbacks import ButtonData
 
 
 def esc(text: object) -> str:
@@ -20,7 +20,7 @@ def esc(text: object) -> str:
 
 @dataclass(frozen=True)
 class Button:
-    """An inline button: a link, or `press`, what comes back when it is pressed (see `bot.callbacks`)."""
+    """An inline button: a link, or `press`, what comes back when it is pressed (see `bot.chat.callbacks`)."""
 
     label: str
     press: ButtonData | None = None

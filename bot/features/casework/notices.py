@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.chat import Reply, esc
+from bot.chat.messages import Reply, esc
 from bot.domain.casework import HostAnswer, HostNews, HostNotice
 from bot.i18n import translator
 from storage import users

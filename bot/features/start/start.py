@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from bot.callbacks import Menu, PrivacyAccept, PrivacyDecline, PrivacyLanguage
-from bot.chat import Button, Reply
-from bot.context import Ctx
+from bot.chat.callbacks import Menu, PrivacyAccept, PrivacyDecline, PrivacyLanguage
+from bot.chat.context import Ctx
+from bot.chat.messages import Button, Reply
 from bot.domain.access import Action
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, language_from_telegram, supported, translator
 from conversations import engine, join

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.callbacks import LanguageChoice
-from bot.chat import Button, Reply
-from bot.context import Ctx
+from bot.chat.callbacks import LanguageChoice
+from bot.chat.context import Ctx
+from bot.chat.messages import Button, Reply
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, translator
 from conversations import engine
 from storage import users

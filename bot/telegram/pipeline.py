@@ -17,10 +17,10 @@ from telegram import Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.context import Action, Ctx
+from bot.chat.context import Action, Ctx
 from bot.i18n import language_from_telegram, translator
-from bot.rate import Limiter
-from bot.telegram_io import deliver, incoming_from
+from bot.telegram.gateway import deliver, incoming_from
+from bot.telegram.rate import Limiter
 from conversations.engine import Dialogue
 from storage import roles, updates, users
 from storage.db import Database

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot import search_results
-from bot.callbacks import SearchCommune
-from bot.chat import Button, Reply, esc
-from bot.context import Ctx
+from bot.chat.callbacks import SearchCommune
+from bot.chat.context import Ctx
+from bot.chat.messages import Button, Reply, esc
 from bot.domain.access import Action, require
 from bot.domain.search import SEARCH_LINE_EXAMPLES, LineError, LineErrorCode, parse_search_line, with_near
+from bot.features.search import results as search_results
 from bot.geo.communes import load_communes
 from bot.geo.resolve import commune_label
 from bot.i18n import N_, Translator

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.callbacks import DialogueAnswer
-from bot.chat import Reply
-from bot.commands.start import main_menu
-from bot.context import Ctx
+from bot.chat.callbacks import DialogueAnswer
+from bot.chat.context import Ctx
+from bot.chat.messages import Reply
 from bot.domain.access import Action
+from bot.features.start.start import main_menu
 from conversations import engine, importing
 
 

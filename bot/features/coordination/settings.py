@@ -7,16 +7,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import OfferEnd, PlacementAlert, StayEnd
-from bot.chat import Reply, esc
-from bot.commands import casework as casework_commands
-from bot.context import Ctx
-from bot.domain import casework, reminders
+from bot.chat.context import Ctx
+from bot.chat.messages import Reply, esc
+from bot.domain import reminders
 from bot.domain.access import Action, Actor, require
 from bot.domain.validation import normalise_departement, parse_count
 from bot.i18n import Translator
-from bot.notices import caseworker_echo
-from conversations import host_offer, host_stay, placement
+from bot.services import casework
 from storage import alerts, offers, roles
 from storage import reminders as reminder_queries
 
@@ -124,38 +121,3 @@ async def toggle_digest(ctx: Ctx) -> list[Reply]:
     if wanted:
         return [Reply(ctx.t._("You will receive a digest every Monday morning. /digest off to stop it."))]
     return [Reply(ctx.t._("The weekly digest is off."))]
-
-
-async def on_alert_button(ctx: Ctx, pressed: PlacementAlert) -> list[Reply]:
-    """A caseworker's answer under a placement alert: rehousing found, extend, or open the placement."""
-    if pressed.action == "rehoused":
-        return await placement.begin_departure(ctx, pressed.placement_id)
-    if pressed.action == "extend":
-        return await placement.begin_extension(ctx, pressed.placement_id)
-    row = await casework.placement_for(ctx.session, ctx.actor, pressed.placement_id, Action.SEE_PLACEMENTS)
-    return [casework_commands.placement_card(ctx, *row)]
-
-
-async def on_host_question_button(ctx: Ctx, pressed: StayEnd) -> list[Reply]:
-    """The host's answer about the end of a stay in their place."""
-    try:
-        if pressed.answer == "yes":
-            told = await casework.host_answers(ctx.session, ctx.user_id, pressed.placement_id, None, ctx.now)
-            echo = await caseworker_echo(ctx.session, told)
-            return [
-                Reply(ctx.t._("Thank you, the social worker is informed."), edit=True),
-                *([echo] if echo else []),
-            ]
-        return await host_stay.begin(ctx, pressed.placement_id, pressed.answer)
-    except (casework.NotFound, casework.Conflict):
-        return [Reply(ctx.t._("This stay is no longer in progress."))]
-
-
-async def on_offer_end_button(ctx: Ctx, pressed: OfferEnd) -> list[Reply]:
-    """The host's answer when their offer's availability ends soon."""
-    offer = await offers.of_host_by_id(ctx.session, ctx.user_id, pressed.offer_id)
-    if offer is None:
-        return [Reply(ctx.t._("This offer no longer exists."))]
-    if pressed.answer == "extend":
-        return await host_offer.change(ctx, offer, host_offer.AVAILABLE_UNTIL)
-    return [Reply(ctx.t._("Noted: the offer ends as planned. Thank you!"), edit=True)]

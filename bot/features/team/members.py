@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.callbacks import InvitationCancel, MemberRevoke
-from bot.chat import Button, Reply, esc
-from bot.context import Ctx
+from bot.chat.callbacks import InvitationCancel, MemberRevoke
+from bot.chat.context import Ctx
+from bot.chat.messages import Button, Reply, esc
 from bot.domain.access import CASEWORKER, Action, require
 from conversations import invitation
 from storage import audit, invitations, roles

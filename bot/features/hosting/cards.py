@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from bot.chat import esc
+from bot.chat.messages import esc
 from bot.domain import offer_schema as schema
 from bot.i18n import Translator
 

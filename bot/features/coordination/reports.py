@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.charts import statistics_chart
-from bot.chat import Attachment, Reply
-from bot.context import Ctx
+from bot.chat.context import Ctx
+from bot.chat.messages import Attachment, Reply
 from bot.domain.access import Action, require
 from bot.domain.statistics import Figures
-from bot.exports import SHEETS, export_csv, export_filename, export_workbook
+from bot.features.coordination.charts import statistics_chart
+from bot.features.coordination.exports import SHEETS, export_csv, export_filename, export_workbook
 from bot.i18n import Translator
 from storage import audit
 from storage.exports import export_data

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.chat import Incoming, Reply
+from bot.chat.messages import Incoming, Reply
 from bot.domain.access import Actor
 from bot.i18n import Translator
 from storage.models import User
