@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.chat.context import Ctx
 from bot.chat.messages import Incoming, Reply, esc
-from bot.domain import offers as domain
+from bot.domain import offer_schema as schema
 from bot.domain import validation
 from bot.domain.access import Action, require
 from bot.i18n import N_
@@ -78,7 +78,7 @@ class NewHousehold(engine.Dialogue):
         Count(CHILDREN, N_("How many children (under 18)?"), 0, 30, quick=(0, 1, 2, 3, 4)),
         ChildrenAges(),
         Ticks(NEEDS, N_("Needs: tick what applies, then “Done”."), NEED_LABELS),
-        Ticks(LANGUAGES, N_("Languages the household speaks: tick them, then “Done”."), domain.LANGUAGES),
+        Ticks(LANGUAGES, N_("Languages the household speaks: tick them, then “Done”."), schema.LANGUAGES),
     )
 
     async def complete(self, ctx: Ctx, answers: dict[str, Any]) -> list[Reply]:

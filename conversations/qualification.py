@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.chat.context import Ctx
 from bot.chat.messages import Reply
+from bot.domain import offers
 from bot.domain.access import Action
 from bot.i18n import N_
 from bot.services.casework import offer_for, qualify
@@ -39,7 +40,7 @@ class Qualification(engine.Dialogue):
         visit = date.fromisoformat(answers[VISIT_DATE]) if answers.get(VISIT_DATE) else None
         offer = await qualify(ctx.session, ctx.actor, int(answers[OFFER]), visited=answers[VISITED],
                               visit_date=visit, decent=answers[DECENT], note=answers.get(NOTE), now=ctx.now)  # fmt: skip
-        if offer.qualification == "qualified":
+        if offer.qualification == offers.Qualification.QUALIFIED:
             return [Reply(ctx.t._("Offer #{id} is qualified. Thank you.").format(id=offer.id))]
         return [
             Reply(

@@ -9,7 +9,6 @@ from bot.chat.callbacks import AreaDepartement, DialogueAnswer
 from bot.chat.context import Ctx
 from bot.chat.messages import Button, Incoming, Reply, esc
 from bot.domain import offer_schema as schema
-from bot.domain import offers as domain
 from bot.domain import validation
 from bot.domain.access import Action, require
 from bot.domain.search import Criteria
@@ -101,13 +100,13 @@ class GuidedSearch(engine.Dialogue):
             PEOPLE,
             N_("How many people (adults and children)?"),
             1,
-            domain.MAX_PEOPLE,
+            schema.MAX_PEOPLE,
             quick=(1, 2, 3, 4, 5, 6),
         ),
         DateAnswer(START, N_("From when?"), now_button=True),
         Duration(DAYS, N_("For how long? (skip if unknown)"), optional=True),
         Ticks(NEEDS, N_("Needs: tick what applies, then “Done”."), NEED_LABELS),
-        Ticks(LANGUAGES, N_("Languages the household speaks: tick them, then “Done”."), domain.LANGUAGES),
+        Ticks(LANGUAGES, N_("Languages the household speaks: tick them, then “Done”."), schema.LANGUAGES),
     )
 
     async def complete(self, ctx: Ctx, answers: dict[str, Any]) -> list[Reply]:

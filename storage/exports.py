@@ -20,10 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.domain import offer_schema as schema
+from bot.domain.casework import OPEN_PLACEMENT, PlacementStatus
 from storage.models import Alert, Household, Offer, Placement
 
 PARIS: Final = ZoneInfo("Europe/Paris")
-OPEN: Final = ("proposed", "active")
 
 
 # The offer facts an export carries (not the private ones: address, phone, notes).
@@ -190,7 +190,7 @@ async def export_data(session: AsyncSession, departements: frozenset[str], now: 
     placements = tuple(
         PlacementRow(
             i, offer_id, reference, people, commune, dep, household_dep, status, start, planned_end, actual_end,
-            outcome, (planned_end - today).days if status == "active" and planned_end is not None else None,
+            outcome, (planned_end - today).days if status == PlacementStatus.ACTIVE and planned_end is not None else None,
             created,
         )
         for (i, offer_id, reference, people, commune, dep, household_dep, status, start, planned_end, actual_end,
@@ -206,7 +206,7 @@ async def export_data(session: AsyncSession, departements: frozenset[str], now: 
         )
         .select_from(Household)
         .outerjoin(
-            Placement, and_(col(Placement.household_id) == Household.id, col(Placement.status).in_(OPEN))
+            Placement, and_(col(Placement.household_id) == Household.id, col(Placement.status).in_(OPEN_PLACEMENT))
         )
         .where(col(Household.departement).in_(territory))
         .order_by(col(Household.departement), col(Household.reference), col(Placement.id))

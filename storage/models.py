@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from bot.domain.offers import Qualification
 from storage.types import UTCDateTime
 
 
@@ -121,7 +122,7 @@ class Offer(SQLModel, table=True):
     # Set when the host did not answer "still available?" in time; cleared by a confirmation.
     stale_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Qualification by a caseworker, kept alongside the status: unqualified, qualified or turned_down.
-    qualification: str = Field(default="unqualified", max_length=12)
+    qualification: str = Field(default=Qualification.UNQUALIFIED, max_length=12)
     visited: bool | None = None
     visit_date: date | None = None
     decent: bool | None = None

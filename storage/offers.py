@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.domain.offer_schema import COLUMNS
-from bot.domain.offers import Status
+from bot.domain.offers import Qualification, Status
 from storage.models import Offer, OfferEvent, OfferPhoto
 
 EDITABLE = frozenset(COLUMNS)
@@ -125,7 +125,7 @@ async def delete_offer(session: AsyncSession, offer: Offer) -> None:
 
 async def count_to_qualify(session: AsyncSession, departements: frozenset[str]) -> int:
     query = select(func.count()).select_from(Offer).where(
-        col(Offer.departement).in_(sorted(departements)), col(Offer.qualification) == "unqualified",
+        col(Offer.departement).in_(sorted(departements)), col(Offer.qualification) == Qualification.UNQUALIFIED,
         col(Offer.status).in_((Status.AVAILABLE, Status.PAUSED)),
     )  # fmt: skip
     return int(await session.scalar(query) or 0)

@@ -7,20 +7,15 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from bot.domain.casework import OPEN_PLACEMENT, PlacementStatus
 from storage.models import Household, Offer, Placement
-
-PROPOSED = "proposed"
-ACTIVE = "active"
-ENDED = "ended"
-CANCELLED = "cancelled"
-OPEN = (PROPOSED, ACTIVE)
 
 
 async def create(
     session: AsyncSession, household_id: int, offer_id: int, caseworker_id: int, now: datetime
 ) -> Placement:
     placement = Placement(
-        household_id=household_id, offer_id=offer_id, caseworker_id=caseworker_id, status=PROPOSED,
+        household_id=household_id, offer_id=offer_id, caseworker_id=caseworker_id, status=PlacementStatus.PROPOSED,
         created_at=now, updated_at=now,
     )  # fmt: skip
     session.add(placement)
@@ -33,7 +28,9 @@ async def get(session: AsyncSession, placement_id: int) -> Placement | None:
 
 
 async def open_for_household(session: AsyncSession, household_id: int) -> Placement | None:
-    query = select(Placement).where(Placement.household_id == household_id, col(Placement.status).in_(OPEN))
+    query = select(Placement).where(
+        Placement.household_id == household_id, col(Placement.status).in_(OPEN_PLACEMENT)
+    )
     return await session.scalar(query)
 
 
@@ -47,7 +44,7 @@ async def in_territory(
         .where(col(Household.departement).in_(sorted(departements)))
     )
     if not include_closed:
-        query = query.where(col(Placement.status).in_(OPEN))
+        query = query.where(col(Placement.status).in_(OPEN_PLACEMENT))
     rows = await session.execute(query.order_by(col(Placement.planned_end), col(Placement.id)))
     return [(placement, household, offer) for placement, household, offer in rows]
 

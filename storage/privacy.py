@@ -9,11 +9,11 @@ from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from bot.domain.offers import IN_A_PLACEMENT, Status
 from storage import dialogues, offers
 from storage.models import Offer, OfferEvent, OfferPhoto, RoleGrant, User
 
 # Offers in these states are part of a placement: their non-personal facts stay for the statistics.
-IN_PLACEMENT = ("reserved", "occupied")
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,8 @@ async def anonymise_offer(session: AsyncSession, offer: Offer, now: datetime) ->
 
 
 async def delete_offer(session: AsyncSession, offer: Offer, actor_id: int, now: datetime) -> None:
-    if offer.status in IN_PLACEMENT:
-        await offers.set_status(session, offer, actor_id, "withdrawn", now)
+    if offer.status in IN_A_PLACEMENT:
+        await offers.set_status(session, offer, actor_id, Status.WITHDRAWN, now)
         await anonymise_offer(session, offer, now)
     else:
         await offers.delete_offer(session, offer)
@@ -64,7 +64,7 @@ async def delete_offer(session: AsyncSession, offer: Offer, actor_id: int, now: 
 
 async def erase_user(session: AsyncSession, user_id: int, now: datetime) -> None:
     for offer in await offers.of_host(session, user_id, include_withdrawn=True):
-        if offer.status in IN_PLACEMENT:
+        if offer.status in IN_A_PLACEMENT:
             await anonymise_offer(session, offer, now)
         else:
             await offers.delete_offer(session, offer)

@@ -10,6 +10,8 @@ from sqlalchemy import select as select_columns
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from bot.domain.casework import PlacementStatus
+from bot.domain.offers import OPEN_TO_HOSTING, Status
 from storage.models import Alert, Household, Offer, Placement, RoleGrant
 
 
@@ -35,7 +37,7 @@ async def placements_ending(session: AsyncSession, today: date, until: date) -> 
         select_columns(col(Placement.id), col(Placement.planned_end), col(Placement.caseworker_id), col(Household.departement), col(Offer.host_id), col(Placement.updated_at))
         .join(Household, col(Household.id) == Placement.household_id)
         .join(Offer, col(Offer.id) == Placement.offer_id)
-        .where(col(Placement.status) == "active", col(Placement.planned_end) >= today, col(Placement.planned_end) <= until)
+        .where(col(Placement.status) == PlacementStatus.ACTIVE, col(Placement.planned_end) >= today, col(Placement.planned_end) <= until)
     )  # fmt: skip
     return [EndingPlacement._make(row) for row in await session.execute(query)]
 
@@ -52,7 +54,7 @@ async def coordinators(session: AsyncSession) -> dict[str, list[int]]:
 
 async def vacant_offers_ending(session: AsyncSession, today: date, until: date) -> list[OfferDue]:
     query = select_columns(col(Offer.id), col(Offer.host_id), col(Offer.departement), col(Offer.available_until), col(Offer.last_confirmed_at)).where(
-        col(Offer.status).in_(("available", "paused")), col(Offer.host_id).is_not(None),
+        col(Offer.status).in_(OPEN_TO_HOSTING), col(Offer.host_id).is_not(None),
         col(Offer.available_until) >= today, col(Offer.available_until) <= until,
     )  # fmt: skip
     return [OfferDue._make(row) for row in await session.execute(query)]
@@ -61,7 +63,7 @@ async def vacant_offers_ending(session: AsyncSession, today: date, until: date) 
 async def unconfirmed_offers(session: AsyncSession, confirmed_before: datetime) -> list[OfferDue]:
     """Available offers of hosts on Telegram, not confirmed since `confirmed_before` and not yet stale."""
     query = select_columns(col(Offer.id), col(Offer.host_id), col(Offer.departement), col(Offer.available_until), col(Offer.last_confirmed_at)).where(
-        col(Offer.status) == "available", col(Offer.host_id).is_not(None), col(Offer.stale_since).is_(None),
+        col(Offer.status) == Status.AVAILABLE, col(Offer.host_id).is_not(None), col(Offer.stale_since).is_(None),
         col(Offer.last_confirmed_at) <= confirmed_before,
     )  # fmt: skip
     return [OfferDue._make(row) for row in await session.execute(query)]
@@ -74,7 +76,7 @@ async def mark_stale(session: AsyncSession, asked_before: datetime, now: datetim
         .join(Alert, col(Alert.offer_id) == Offer.id)
         .where(
             col(Alert.kind) == "freshness", col(Alert.status) == "sent", col(Alert.sent_at) <= asked_before,
-            col(Offer.last_confirmed_at) < col(Alert.sent_at), col(Offer.status) == "available",
+            col(Offer.last_confirmed_at) < col(Alert.sent_at), col(Offer.status) == Status.AVAILABLE,
             col(Offer.stale_since).is_(None),
         )
         .distinct()
@@ -89,7 +91,7 @@ async def stale_counts(session: AsyncSession, departements: frozenset[str]) -> d
     rows = await session.execute(
         select(Offer.departement, func.count())
         .where(col(Offer.departement).in_(sorted(departements)), col(Offer.stale_since).is_not(None),
-               col(Offer.status) == "available")
+               col(Offer.status) == Status.AVAILABLE)
         .group_by(Offer.departement)
     )  # fmt: skip
     return {departement: int(count) for departement, count in rows}

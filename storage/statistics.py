@@ -18,12 +18,12 @@ from sqlalchemy import ColumnElement, Integer, Select, case, cast, extract, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from bot.domain.statistics import UNQUALIFIED, WEEKS, WITHDRAWN, Tally, TerritoryStatistics
+from bot.domain.casework import PlacementStatus
+from bot.domain.offers import Qualification, Status
+from bot.domain.statistics import WEEKS, Tally, TerritoryStatistics
 from storage.models import Household, Offer, Placement
 
 PARIS: Final = ZoneInfo("Europe/Paris")
-ACTIVE: Final = "active"
-ENDED: Final = "ended"
 SECONDS_PER_DAY: Final = 86_400
 
 
@@ -82,15 +82,15 @@ async def territory_statistics(
 
     # 1. Offers by status (read from the search index alone where it covers these columns).
     fresh_people = case((col(Offer.stale_since).is_(None), col(Offer.people)), else_=0)
-    unqualified = case((col(Offer.qualification) == UNQUALIFIED, 1))
+    unqualified = case((col(Offer.qualification) == Qualification.UNQUALIFIED, 1))
     rows: Any = await connection.execute(
         select(
             col(Offer.departement), col(Offer.status), func.count(), func.count(col(Offer.stale_since)),
             func.count(unqualified), func.sum(fresh_people),
         )
         # A turned-down offer left the search: not a place anyone can be offered (but still occupied if it is).
-        .where(in_territory, col(Offer.status) != WITHDRAWN,
-               or_(col(Offer.status) != "available", col(Offer.qualification) != "turned_down"))
+        .where(in_territory, col(Offer.status) != Status.WITHDRAWN,
+               or_(col(Offer.status) != Status.AVAILABLE, col(Offer.qualification) != Qualification.TURNED_DOWN))
         .group_by(col(Offer.departement), col(Offer.status))
     )  # fmt: skip
     for departement, status, count, stale, not_qualified, people in rows:
@@ -125,7 +125,7 @@ async def territory_statistics(
         .select_from(Placement)
         .join(Offer, col(Offer.id) == Placement.offer_id)
         .join(Household, col(Household.id) == Placement.household_id)
-        .where(in_territory, col(Placement.status) == ACTIVE)
+        .where(in_territory, col(Placement.status) == PlacementStatus.ACTIVE)
         .group_by(col(Offer.departement), col(Placement.planned_end))
     )  # fmt: skip
     for departement, planned_end, count, people in rows:
@@ -139,7 +139,7 @@ async def territory_statistics(
             joins=[(Offer, col(Offer.id) == Placement.offer_id)],
             where=[
                 in_territory,
-                col(Placement.status).in_([ACTIVE, ENDED]),
+                col(Placement.status).in_([PlacementStatus.ACTIVE, PlacementStatus.ENDED]),
                 col(Placement.start_date) >= starts[0],
                 col(Placement.start_date) < starts[-1],
             ],

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from bot.domain.access import CASEWORKER, COORDINATOR, Action, Actor
+from bot.domain.casework import PlacementStatus
 from bot.i18n import translator
 from storage import audit, households, invitations, placements
 from tests.casework_fixtures import accepted_user, grant, offer
@@ -75,7 +76,7 @@ async def test_every_command_and_button_by_role_and_territory(bot: BotUnderTest)
             session,
             active,
             bot.clock(),
-            status=placements.ACTIVE,
+            status=PlacementStatus.ACTIVE,
             start_date=date(2026, 11, 1),
             planned_end=date(2027, 2, 1),
         )

@@ -19,6 +19,7 @@ from bot import routes
 from bot.chat.callbacks import OfferQualify, PlacementStep
 from bot.chat.messages import Button, Reply
 from bot.domain.access import CASEWORKER, COORDINATOR
+from bot.domain.casework import PlacementStatus
 from bot.features.alerts import messages as alerts
 from bot.i18n import translator
 from bot.sandbox.botapi import FakeBotApi
@@ -67,7 +68,7 @@ async def placement(database: Database, caseworker: int, host: int, today: date,
         placed = await placements.create(session, family.id, place.id, caseworker, now)
         if staying:
             place.status = "occupied"
-            await placements.update(session, placed, now, status=placements.ACTIVE,
+            await placements.update(session, placed, now, status=PlacementStatus.ACTIVE,
                                     start_date=today - timedelta(days=10), planned_end=today + timedelta(days=20))  # fmt: skip
         assert placed.id is not None
         return placed.id

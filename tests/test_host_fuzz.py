@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bot.domain import offers as domain
+from bot.domain import offer_schema as schema
 from bot.geo.communes import load_communes
 from bot.sandbox.botapi import FakeBotApi
 from bot.settings import Settings
@@ -48,7 +48,7 @@ def valid(step: str, answers: dict[str, Any]) -> bool:
         commune = load_communes().by_insee(answers["commune_insee"])
         return commune is not None and answers["departement"] == commune.departement
     if step in ("address", "notes"):
-        limit = domain.MAX_ADDRESS if step == "address" else domain.MAX_NOTES
+        limit = schema.MAX_ADDRESS if step == "address" else schema.MAX_NOTES
         return isinstance(value, str) and 0 < len(value) <= limit and any(c.isalnum() for c in value)
     if step in ("people", "beds", "bedrooms", "cost_eur", "min_stay_days"):
         return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 1000 * 5

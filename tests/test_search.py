@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from bot.domain.dates import DateError
-from bot.domain.offers import LANGUAGES
+from bot.domain.offer_schema import LANGUAGES
 from bot.domain.search import (
     KNOWN_LANGUAGES,
     MAX_LINE_LENGTH,

@@ -9,6 +9,17 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+
+class PlacementStatus(StrEnum):
+    """A placement is proposed, then active from the arrival; it ends, or the proposal is cancelled."""
+
+    PROPOSED = "proposed"
+    ACTIVE = "active"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+
+
+OPEN_PLACEMENT = frozenset({PlacementStatus.PROPOSED, PlacementStatus.ACTIVE})
 OUTCOMES = ("rehoused", "extended", "returned", "other")
 
 

@@ -1,6 +1,7 @@
-"""What an offer is made of: the choices a host picks from, and the rules a complete offer obeys.
+"""An offer's states and the rules a complete offer obeys (its facts are declared in `offer_schema`).
 
-Labels are English source strings marked for translation; they are translated where they are shown.
+Each status is one enum, used by storage, search, statistics and screens alike. Labels are English source
+strings marked for translation; they are translated where they are shown.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from bot.i18n import N_
 
 
 class Status(StrEnum):
+    """Where an offer is in its life: available ⇄ paused, reserved (proposed to a household), occupied, or
+    withdrawn (no longer available)."""
+
     AVAILABLE = "available"
     PAUSED = "paused"
     RESERVED = "reserved"
@@ -28,28 +32,23 @@ STATUS_LABELS = {
     Status.OCCUPIED: N_("occupied"),
     Status.WITHDRAWN: N_("no longer available"),
 }
+IN_A_PLACEMENT = frozenset({Status.RESERVED, Status.OCCUPIED})
+OPEN_TO_HOSTING = frozenset({Status.AVAILABLE, Status.PAUSED})
 
-# The option tables and limits moved to the offer schema; kept importable here while callers move over.
-from bot.domain.offer_schema import (  # noqa: E402
-    COSTS,
-    EQUIPMENT,
-    KINDS,
-    LANGUAGES,
-    MAX_ADDRESS,
-    MAX_BEDROOMS,
-    MAX_NOTES,
-    MAX_PEOPLE,
-    MAX_PHOTOS,
-    MAX_RENT_EUR,
-    STEP_FREE,
-    TRANSPORT,
-    WELCOME,
-)
 
-__all__ = [
-    "COSTS", "EQUIPMENT", "KINDS", "LANGUAGES", "MAX_ADDRESS", "MAX_BEDROOMS", "MAX_NOTES", "MAX_PEOPLE",
-    "MAX_PHOTOS", "MAX_RENT_EUR", "STEP_FREE", "TRANSPORT", "WELCOME", "OfferProblem", "Status", "check_offer",
-]  # fmt: skip
+class Qualification(StrEnum):
+    """What the association found, kept alongside the status: turned-down offers leave the search."""
+
+    UNQUALIFIED = "unqualified"
+    QUALIFIED = "qualified"
+    TURNED_DOWN = "turned_down"
+
+
+QUALIFICATION_LABELS = {
+    Qualification.UNQUALIFIED: N_("Not yet qualified"),
+    Qualification.QUALIFIED: N_("Qualified"),
+    Qualification.TURNED_DOWN: N_("Turned down"),
+}
 
 
 class OfferProblem(StrEnum):

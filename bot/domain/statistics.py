@@ -31,17 +31,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Final
 
+from bot.domain.offers import Status
+
 WEEKS: Final = 12
 """Weeks shown by default in the trends."""
 HORIZONS: Final = (7, 30, 60)
 """Days ahead for "placements ending soon"."""
 
-AVAILABLE: Final = "available"
-PAUSED: Final = "paused"
-RESERVED: Final = "reserved"
-OCCUPIED: Final = "occupied"
-WITHDRAWN: Final = "withdrawn"
-UNQUALIFIED: Final = "unqualified"
+AVAILABLE, PAUSED, RESERVED, OCCUPIED, WITHDRAWN = (
+    Status.AVAILABLE, Status.PAUSED, Status.RESERVED, Status.OCCUPIED, Status.WITHDRAWN,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

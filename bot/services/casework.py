@@ -11,8 +11,18 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.access import AccessDenied, Action, Actor, require
-from bot.domain.casework import OUTCOMES, Conflict, Contact, HostAnswer, HostNews, HostNotice, NotFound
-from bot.domain.offers import Status
+from bot.domain.casework import (
+    OPEN_PLACEMENT,
+    OUTCOMES,
+    Conflict,
+    Contact,
+    HostAnswer,
+    HostNews,
+    HostNotice,
+    NotFound,
+    PlacementStatus,
+)
+from bot.domain.offers import Qualification, Status
 from storage import audit, households, offers, placements
 from storage.models import Household, Offer, Placement
 
@@ -40,7 +50,7 @@ async def qualify(
 ) -> Offer:  # fmt: skip
     """Record the visit; an offer found not decent is turned down and leaves the search."""
     offer = await offer_for(session, actor, offer_id, Action.QUALIFY)
-    offer.qualification = "qualified" if decent else "turned_down"
+    offer.qualification = Qualification.QUALIFIED if decent else Qualification.TURNED_DOWN
     offer.visited, offer.visit_date, offer.decent, offer.qualification_note = (
         visited,
         visit_date,
@@ -114,12 +124,12 @@ async def start_placement(
     session: AsyncSession, actor: Actor, placement_id: int, start: date, planned_end: date, now: datetime
 ) -> tuple[Placement, HostNotice | None]:
     placement, household, offer = await placement_for(session, actor, placement_id)
-    if placement.status != placements.PROPOSED:
+    if placement.status != PlacementStatus.PROPOSED:
         raise Conflict(f"placement is {placement.status}")
     if planned_end <= start:
         raise Conflict("end before start")
     await placements.update(
-        session, placement, now, status=placements.ACTIVE, start_date=start, planned_end=planned_end
+        session, placement, now, status=PlacementStatus.ACTIVE, start_date=start, planned_end=planned_end
     )
     await offers.set_status(session, offer, actor.user_id, Status.OCCUPIED, now)
     return placement, _notice(offer, household, HostNews.OCCUPIED, placement)
@@ -130,11 +140,13 @@ async def end_placement(
 ) -> tuple[Placement, HostNotice | None]:
     """The household left (or the proposal is withdrawn): the place is available again."""
     placement, household, offer = await placement_for(session, actor, placement_id)
-    was_proposal = placement.status == placements.PROPOSED
-    expected = ("cancelled",) if was_proposal else OUTCOMES  # a proposal is withdrawn, a stay ends
-    if placement.status not in placements.OPEN or outcome not in expected:
+    was_proposal = placement.status == PlacementStatus.PROPOSED
+    expected = (
+        (PlacementStatus.CANCELLED,) if was_proposal else OUTCOMES
+    )  # a proposal is withdrawn, a stay ends
+    if placement.status not in OPEN_PLACEMENT or outcome not in expected:
         raise Conflict(f"placement is {placement.status}, outcome {outcome}")
-    status = placements.CANCELLED if was_proposal else placements.ENDED
+    status = PlacementStatus.CANCELLED if was_proposal else PlacementStatus.ENDED
     await placements.update(session, placement, now, status=status, actual_end=actual_end, outcome=outcome)
     if offer.status in (Status.RESERVED, Status.OCCUPIED):
         await offers.set_status(session, offer, actor.user_id, Status.AVAILABLE, now)
@@ -156,7 +168,7 @@ async def extend_placement(
     """The caseworker moves the planned end (later or earlier); alerts follow the new date."""
     placement, household, offer = await placement_for(session, actor, placement_id)
     if (
-        placement.status != placements.ACTIVE
+        placement.status != PlacementStatus.ACTIVE
         or placement.start_date is None
         or new_end <= placement.start_date
     ):
@@ -175,7 +187,11 @@ async def _hosted_placement(
     household = await households.get(session, placement.household_id) if placement else None
     if placement is None or offer is None or household is None or offer.host_id != host_id:
         raise NotFound(f"placement {placement_id}")  # a host only ever reaches the stays in their own place
-    if placement.status != placements.ACTIVE or placement.planned_end is None or placement.start_date is None:
+    if (
+        placement.status != PlacementStatus.ACTIVE
+        or placement.planned_end is None
+        or placement.start_date is None
+    ):
         raise Conflict(f"placement is {placement.status}")
     return placement, household, offer
 

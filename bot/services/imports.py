@@ -27,6 +27,7 @@ from bot.domain.importing.reading import MAX_BYTES, ImportRefusal, RefusalReason
 from bot.domain.importing.report import describe_problem, error_report
 from bot.domain.importing.rows import validate
 from bot.domain.offer_schema import ALWAYS_STATED
+from bot.domain.offers import Qualification
 from bot.domain.validation import normalise_departement
 from bot.services.reader import read_file
 from storage import imports as tables
@@ -87,7 +88,7 @@ def _offer_values(result: RowResult, organisation: str, now: datetime) -> dict[s
         updated_at=now,
         last_confirmed_at=now,
         stale_since=None,
-        qualification="unqualified",
+        qualification=Qualification.UNQUALIFIED,
         managed_by=organisation,
         import_key=result.import_key,
     )

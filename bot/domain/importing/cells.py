@@ -17,7 +17,6 @@ from decimal import Decimal
 from typing import Any, Final
 
 from bot.domain import offer_schema as schema
-from bot.domain import offers as domain
 from bot.domain.dates import DateError, latest_allowed, parse_user_date
 from bot.domain.importing.reading import MAX_CELL_CHARS, CellValue, display_text
 from bot.domain.validation import (
@@ -105,7 +104,7 @@ _KIND_WORDS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
 )
-_KIND_CODES: Final = frozenset(domain.KINDS)
+_KIND_CODES: Final = frozenset(schema.KINDS)
 
 
 def parse_kind(text: str) -> str | None:
@@ -144,7 +143,7 @@ _WELCOME_WORDS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
 
 def parse_welcome(text: str) -> str | None:
     folded = fold(text)
-    if folded in domain.WELCOME:
+    if folded in schema.WELCOME:
         return folded
     padded = f" {folded} "
     for code, words in _WELCOME_WORDS:
@@ -166,7 +165,7 @@ def parse_step_free(value: CellValue) -> str | None:
     if isinstance(value, str):
         folded = fold(value)
         padded = f" {folded} "
-        if folded in domain.STEP_FREE:
+        if folded in schema.STEP_FREE:
             return folded
         if folded in _STEP_FREE_UNKNOWN or folded.strip("? ") == "":
             return "unknown"
@@ -304,7 +303,7 @@ def parse_cost(value: CellValue) -> tuple[str | None, Decimal | None] | NumberEr
     if isinstance(value, (int, float)):
         if value < 0:
             return NumberError.NEGATIVE
-        if not math.isfinite(value) or value > domain.MAX_RENT_EUR * 100:
+        if not math.isfinite(value) or value > schema.MAX_RENT_EUR * 100:
             return NumberError.TOO_LARGE
         return None, Decimal(str(value))
     if not isinstance(value, str):

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.chat.callbacks import OfferEnd, PlacementAlert, StayEnd
 from bot.chat.messages import Button, Reply, esc
 from bot.domain import reminders
+from bot.domain.casework import PlacementStatus
+from bot.domain.offers import OPEN_TO_HOSTING, Status
 from bot.features.coordination.settings import digest_text
 from bot.features.hosting.cards import people
 from bot.features.hosting.offers import still_available_question
@@ -28,7 +30,7 @@ async def render(session: AsyncSession, alert: Alert, now: datetime) -> Reply | 
     late = reminders.is_late(alert.due_at, now)
     if alert.kind in (reminders.PLACEMENT_END, reminders.HOST_END):
         placement = await session.get(Placement, alert.placement_id)
-        if placement is None or placement.status != "active" or placement.planned_end is None:
+        if placement is None or placement.status != PlacementStatus.ACTIVE or placement.planned_end is None:
             return None
         if f":{placement.planned_end.isoformat()}:" not in alert.key:
             return None  # the end date changed since: the new date has its own alerts
@@ -40,7 +42,7 @@ async def render(session: AsyncSession, alert: Alert, now: datetime) -> Reply | 
         )
     elif alert.kind == reminders.OFFER_END:
         offer = await session.get(Offer, alert.offer_id)
-        if offer is None or offer.status not in ("available", "paused") or offer.available_until is None:
+        if offer is None or offer.status not in OPEN_TO_HOSTING or offer.available_until is None:
             return None
         if not alert.key.endswith(offer.available_until.isoformat()):
             return None
@@ -49,7 +51,7 @@ async def render(session: AsyncSession, alert: Alert, now: datetime) -> Reply | 
         offer = await session.get(Offer, alert.offer_id)
         if (
             offer is None
-            or offer.status != "available"
+            or offer.status != Status.AVAILABLE
             or not alert.key.endswith(offer.last_confirmed_at.isoformat())
         ):
             return None  # confirmed, paused or withdrawn meanwhile

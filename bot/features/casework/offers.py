@@ -14,7 +14,7 @@ from bot.chat.callbacks import (
 from bot.chat.context import Ctx
 from bot.chat.messages import Button, Reply, esc
 from bot.domain.access import Action
-from bot.domain.offers import STATUS_LABELS, Status
+from bot.domain.offers import STATUS_LABELS, Qualification, Status
 from bot.features.casework.notices import host_notice
 from bot.features.hosting.cards import freshness, offer_card, people
 from bot.services import casework
@@ -25,9 +25,9 @@ from storage.models import Offer
 
 def qualification_line(ctx: Ctx, offer: Offer) -> str:
     t = ctx.t
-    if offer.qualification == "qualified":
+    if offer.qualification == Qualification.QUALIFIED:
         line = "✅ " + t._("Qualified")
-    elif offer.qualification == "turned_down":
+    elif offer.qualification == Qualification.TURNED_DOWN:
         line = "⛔ " + t._("Turned down")
     else:
         return "⚪ " + t._("Not yet qualified")

@@ -9,11 +9,11 @@ from bot.chat.callbacks import (
 from bot.chat.context import Ctx
 from bot.chat.messages import Button, Reply, esc
 from bot.domain.access import Action
+from bot.domain.casework import PlacementStatus
 from bot.features.casework.notices import host_notice
 from bot.features.hosting.cards import people
 from bot.services import casework
 from conversations import household, placement
-from storage import placements
 from storage.models import Household, Offer, Placement
 
 
@@ -24,7 +24,7 @@ def placement_card(ctx: Ctx, placed: Placement, family: Household, offer: Offer)
         f"#{offer.id} {esc(offer.commune_name)} ({offer.departement})"
     ]
     assert placed.id is not None
-    if placed.status == placements.PROPOSED:
+    if placed.status == PlacementStatus.PROPOSED:
         lines.append(t._("Proposed, arrival not recorded yet"))
         buttons = [[Button(t._("Record the arrival"), PlacementStep("arrive", placed.id)),
                     Button(t._("Withdraw the proposal"), PlacementStep("cancel", placed.id))]]  # fmt: skip
@@ -74,7 +74,7 @@ async def on_placement_button(ctx: Ctx, pressed: PlacementStep) -> list[Reply]:
     if pressed.action == "leave":
         return await placement.begin_departure(ctx, pressed.placement_id)
     _, notice = await casework.end_placement(
-        ctx.session, ctx.actor, pressed.placement_id, ctx.today, "cancelled", ctx.now
+        ctx.session, ctx.actor, pressed.placement_id, ctx.today, PlacementStatus.CANCELLED, ctx.now
     )
     done = Reply(ctx.t._("The proposal is withdrawn; the place is available again."), edit=True)
     return [done, *([await host_notice(ctx.session, notice)] if notice else [])]

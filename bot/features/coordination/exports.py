@@ -37,6 +37,7 @@ from openpyxl.utils import get_column_letter
 
 from bot.domain import offer_schema as schema
 from bot.domain import offers as domain
+from bot.domain.casework import PlacementStatus
 from bot.i18n import N_, Translator
 from storage.exports import EXPORTED_FACTS, ExportData
 
@@ -72,23 +73,18 @@ SHEET_NAMES: Final = {
     Sheet.ALERTS: N_("Alerts"),
 }
 
-QUALIFICATIONS: Final = {
-    "unqualified": N_("Not yet qualified"),
-    "qualified": N_("Qualified"),
-    "turned_down": N_("Turned down"),
-}
 PLACEMENT_STATUSES: Final = {
-    "proposed": N_("Proposed"),
-    "active": N_("Active"),
-    "ended": N_("Ended"),
-    "cancelled": N_("Cancelled"),
+    PlacementStatus.PROPOSED: N_("Proposed"),
+    PlacementStatus.ACTIVE: N_("Active"),
+    PlacementStatus.ENDED: N_("Ended"),
+    PlacementStatus.CANCELLED: N_("Cancelled"),
 }
 OUTCOMES: Final = {
     "rehoused": N_("Rehoused (next place found)"),
     "extended": N_("Stays longer elsewhere in the scheme"),
     "returned": N_("Returned home"),
     "other": N_("Other"),
-    "cancelled": N_("Proposal withdrawn"),
+    PlacementStatus.CANCELLED: N_("Proposal withdrawn"),
 }
 ALERT_KINDS: Final = {
     "placement_end": N_("Placement ending"),
@@ -170,7 +166,9 @@ OFFER_COLUMNS: Final[Sequence[Column]] = (
     *(_fact_column(schema.BY_NAME[name]) for name in EXPORTED_FACTS),
     Column(N_("Status"), Kind.TEXT, lambda r, t: _label(t, domain.STATUS_LABELS, r.status)),
     Column(N_("Not re-confirmed since"), Kind.DATE, lambda r, t: _day(r.stale_since)),
-    Column(N_("Qualification"), Kind.TEXT, lambda r, t: _label(t, QUALIFICATIONS, r.qualification)),
+    Column(
+        N_("Qualification"), Kind.TEXT, lambda r, t: _label(t, domain.QUALIFICATION_LABELS, r.qualification)
+    ),
     Column(N_("Qualified on"), Kind.DATE, lambda r, t: _day(r.qualified_at)),
     Column(N_("Submitted on"), Kind.DATE, lambda r, t: _day(r.created_at)),
     Column(N_("Last confirmed on"), Kind.DATE, lambda r, t: _day(r.last_confirmed_at)),
@@ -205,7 +203,7 @@ HOUSEHOLD_COLUMNS: Final[Sequence[Column]] = (
     Column(
         N_("Languages spoken"),
         Kind.TEXT,
-        lambda r, t: ", ".join(_label(t, domain.LANGUAGES, code) or "" for code in r.languages),
+        lambda r, t: ", ".join(_label(t, schema.LANGUAGES, code) or "" for code in r.languages),
     ),
     Column(N_("Recorded on"), Kind.DATE, lambda r, t: _day(r.created_at)),
     Column(

@@ -7,9 +7,10 @@ from dataclasses import replace
 from bot.chat.callbacks import SearchPage
 from bot.chat.context import Ctx
 from bot.chat.messages import Button, Reply, esc
-from bot.domain import offers as domain
+from bot.domain import offer_schema as schema
 from bot.domain.access import Action, require
 from bot.domain.offer_schema import NEED_BY_NAME, NEEDS
+from bot.domain.offers import Qualification
 from bot.domain.search import Caveat, Criteria, Match, Reason, Why, within_territory
 from bot.features.casework.offers import offer_buttons
 from bot.features.hosting.cards import freshness, people, period
@@ -21,7 +22,7 @@ PAGE_SIZE = 5
 
 
 def language_name(t: Translator, code: object) -> str:
-    label = domain.LANGUAGES.get(str(code))
+    label = schema.LANGUAGES.get(str(code))
     return t._(label) if label else str(code)
 
 
@@ -72,11 +73,11 @@ def result_card(ctx: Ctx, rank: int, match: Match, offer: Offer) -> Reply:
     place = f"{esc(offer.commune_name)} ({offer.departement})"
     if match.distance_km is not None:
         place += " · " + t._("{km} km").format(km=t.number(match.distance_km))
-    kind = t._(domain.KINDS[offer.kind]) if offer.kind in domain.KINDS else offer.kind
+    kind = schema.KIND.describe(t, offer.kind)
     lines = [
         f"<b>{rank}.</b> #{offer.id} · {esc(kind)} · {place}",
         f"👥 {people(t, offer.people)} · 📅 {period(t, offer.available_from, offer.available_until)}",
-        ("✅ " + t._("Qualified") if offer.qualification == "qualified" else "⚪ " + t._("Not yet qualified"))
+        ("✅ " + t._("Qualified") if offer.qualification == Qualification.QUALIFIED else "⚪ " + t._("Not yet qualified"))
         + " · " + freshness(t, offer.last_confirmed_at, ctx.now),
     ]  # fmt: skip
     reasons = [describe(t, why) for why in match.reasons if why.code is not Reason.QUALIFIED]
