@@ -38,9 +38,6 @@ WEEKS: Final = 12
 HORIZONS: Final = (7, 30, 60)
 """Days ahead for "placements ending soon"."""
 
-AVAILABLE, PAUSED, RESERVED, OCCUPIED, WITHDRAWN = (
-    Status.AVAILABLE, Status.PAUSED, Status.RESERVED, Status.OCCUPIED, Status.WITHDRAWN,
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -168,10 +165,10 @@ class _Area:
 
     def figures(self, starts: tuple[date, ...]) -> Figures:
         counts = OfferCounts(
-            available=self.offers[AVAILABLE],
-            reserved=self.offers[RESERVED],
-            occupied=self.offers[OCCUPIED],
-            paused=self.offers[PAUSED],
+            available=self.offers[Status.AVAILABLE],
+            reserved=self.offers[Status.RESERVED],
+            occupied=self.offers[Status.OCCUPIED],
+            paused=self.offers[Status.PAUSED],
             stale=self.offers["stale"],
             to_qualify=self.offers["to_qualify"],
         )
@@ -226,16 +223,16 @@ class Tally:
     ) -> None:
         """``count`` offers with this status: ``stale`` of them not re-confirmed (``stale_since`` set),
         ``unqualified`` not yet qualified, and ``people`` the capacity of those that are not stale."""
-        if status == WITHDRAWN:
+        if status == Status.WITHDRAWN:
             return
         for area in self._both(departement):
-            if status == AVAILABLE:
-                area.offers[AVAILABLE] += count - stale
+            if status == Status.AVAILABLE:
+                area.offers[Status.AVAILABLE] += count - stale
                 area.offers["stale"] += stale
                 area.places_available += people
             else:
                 area.offers[status] += count
-            if status in (AVAILABLE, PAUSED):
+            if status in (Status.AVAILABLE, Status.PAUSED):
                 area.offers["to_qualify"] += unqualified
 
     def add_active_placements(
