@@ -1,42 +1,120 @@
-"""Builds the python-telegram-bot Application and runs it (long polling, or webhooks behind aiohttp)."""
+"""One bot process: python-telegram-bot's Application (the Bot API client and the periodic jobs), the workers,
+the sender, and how updates arrive (long polling, or webhooks behind aiohttp). See `bot/telegram/pipeline.py`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
+from urllib.parse import urlsplit
 
+from aiohttp import web
 from telegram import BotCommand, Update
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    ContextTypes,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import Application, ContextTypes
+from telegram.request import HTTPXRequest
 
 from bot import routes
 from bot.i18n import all_translators
 from bot.settings import Settings
-from bot.telegram.pipeline import SERVICES, Clock, Services, handler, on_error, system_clock
-from bot.telegram.sender import send_due, sweep_once
+from bot.telegram.pipeline import Clock, FloodRule, Pipeline, Services, system_clock
+from bot.telegram.rate import Limiter
+from bot.telegram.receiving import Poller, store_updates
+from bot.telegram.sender import Sender, queue_alerts, sweep_once
+from bot.telegram.webhook import make_web_app
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+# Long enough that a slow Telegram rarely makes a delivered message look lost (and then sent again).
+SEND_TIMEOUT_SECONDS = 25.0
 
 
-def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
-    """The handlers of every entry point in `bot/routes.py`, each behind its guard."""
-    for name, action in routes.command_actions():
-        application.add_handler(CommandHandler(name, handler(action)))
-    for pattern, action in routes.button_actions():
-        application.add_handler(CallbackQueryHandler(handler(action), pattern=pattern))
-    answers = handler(routes.answers_action())
-    application.add_handler(MessageHandler(filters.ALL, answers))
-    application.add_handler(CallbackQueryHandler(answers))  # data of no family: "no longer active"
-    application.add_error_handler(on_error)
+class Runtime:
+    """Everything one process runs; `start` and `stop` it (or use `polling`)."""
+
+    def __init__(self, settings: Settings, database: Database, clock: Clock = system_clock) -> None:
+        self.settings, self.database, self.clock = settings, database, clock
+        request = HTTPXRequest(connection_pool_size=64, read_timeout=SEND_TIMEOUT_SECONDS,
+                               write_timeout=SEND_TIMEOUT_SECONDS, connect_timeout=10.0, pool_timeout=10.0)  # fmt: skip
+        builder = Application.builder().token(settings.token).request(request).updater(None)
+        if settings.api_base_url:
+            builder.base_url(settings.api_base_url)
+        if settings.api_file_base_url:
+            builder.base_file_url(settings.api_file_base_url)
+        self.application = builder.build()
+        self.services = Services(
+            database=database, dialogues=routes.dialogues(), clock=clock, limiter=Limiter(),
+            flood=FloodRule(settings.flood_updates, timedelta(seconds=settings.flood_window_seconds)),
+        )  # fmt: skip
+        self.bot = self.application.bot
+        self.sender = Sender(database, self.bot, clock, self.services.limiter)
+        self.pipeline = Pipeline(self.bot, self.services, self.sender.wake)
+        self.poller: Poller | None = None
+        self._webhook: web.AppRunner | None = None
+
+    async def start(self, *, polling: bool) -> None:
+        await self.application.initialize()
+        await self.database.upgrade()
+        await register_command_menus(self.application)
+        if self.settings.alert_interval_seconds > 0:
+            assert self.application.job_queue is not None
+            self.application.job_queue.run_repeating(
+                self._alerts_job, interval=self.settings.alert_interval_seconds,
+                first=min(5.0, self.settings.alert_interval_seconds), name="alerts",
+                job_kwargs={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+            )  # fmt: skip
+        await self.application.start()
+        await self.pipeline.start()
+        self.sender.start()
+        if polling:
+            self.poller = Poller(self.bot, self.database, self.clock, self.services.flood, self._stored)
+            await self.poller.start()
+
+    async def stop(self) -> None:
+        if self.poller is not None:
+            await self.poller.stop()
+        if self._webhook is not None:
+            await self._webhook.cleanup()
+        await self.pipeline.stop()
+        await self.sender.stop()
+        await self.application.stop()
+        await self.application.shutdown()
+        await self.database.close()  # in the event loop its connections belong to (asyncpg refuses another)
+
+    async def store(self, update: Update) -> None:
+        """Store an update that arrived by webhook, then wake the workers."""
+        self._stored(await store_updates(self.database, [update], self.clock(), self.services.flood))
+
+    def _stored(self, dropped: set[int]) -> None:
+        """Updates were stored: wake the workers; those dropped (a flood) owe nothing."""
+        self.pipeline.work.set()
+        self.sender.wake.set()
+        for update_id in dropped:
+            self.pipeline.settled(update_id)
+
+    async def serve_webhook(self) -> None:
+        settings = self.settings
+        assert settings.webhook_url and settings.webhook_secret
+        path = urlsplit(settings.webhook_url).path or "/"
+        self._webhook = web.AppRunner(make_web_app(self.bot, path, settings.webhook_secret, self.store))
+        await self._webhook.setup()
+        await web.TCPSite(self._webhook, settings.webhook_listen, settings.webhook_port).start()
+        await self.bot.set_webhook(
+            settings.webhook_url, secret_token=settings.webhook_secret, allowed_updates=Update.ALL_TYPES
+        )
+        log.info("serving webhooks on %s:%s%s", settings.webhook_listen, settings.webhook_port, path)
+
+    async def alerts_round(self) -> None:
+        """Record what is due (if this process holds the sweeper lease), then queue what may be sent now."""
+        await sweep_once(self.database, self.clock)
+        if await queue_alerts(self.database, self.clock):
+            self.sender.wake.set()
+
+    async def _alerts_job(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.alerts_round()
 
 
 async def register_command_menus(application: Application) -> None:  # type: ignore[type-arg]
@@ -47,70 +125,31 @@ async def register_command_menus(application: Application) -> None:  # type: ign
             await application.bot.set_my_commands(commands)  # users of any other language
 
 
-def build_application(settings: Settings, database: Database, clock: Clock = system_clock) -> Application:  # type: ignore[type-arg]
-    builder = Application.builder().token(settings.token)
-    if settings.api_base_url:
-        builder.base_url(settings.api_base_url)
-    if settings.api_file_base_url:
-        builder.base_file_url(settings.api_file_base_url)
-    if settings.webhook_url:
-        builder.updater(None)
-
-    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
-        await database.upgrade()
-        await register_command_menus(application)
-
-    async def post_shutdown(_application: Application) -> None:  # type: ignore[type-arg]
-        await database.close()  # in the event loop its connections belong to (asyncpg refuses another)
-
-    application = builder.post_init(post_init).post_shutdown(post_shutdown).build()
-    application.bot_data[SERVICES] = Services(database=database, dialogues=routes.dialogues(), clock=clock)
-    add_handlers(application)
-    if settings.alert_interval_seconds > 0:
-        assert application.job_queue is not None
-        application.job_queue.run_repeating(
-            alerts_job, interval=settings.alert_interval_seconds, first=min(5.0, settings.alert_interval_seconds),
-            name="alerts", job_kwargs={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
-        )  # fmt: skip
-    return application
-
-
-async def run_alerts(application: Application) -> None:  # type: ignore[type-arg]
-    """One round: record what is due (if this process holds the sweeper lease), then send what is due."""
-    services = application.bot_data[SERVICES]
-    await sweep_once(services.database, services.clock)
-    await send_due(services.database, application.bot, services.clock, services.limiter)
-
-
-async def alerts_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await run_alerts(context.application)
+@asynccontextmanager
+async def polling(runtime: Runtime) -> AsyncIterator[Runtime]:
+    """Run a process with long polling inside a running event loop (the sandbox and the tests)."""
+    await runtime.start(polling=True)
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()
 
 
 def run(settings: Settings) -> None:
-    database = Database(settings.database_url)
-    application = build_application(settings, database)
-    if settings.webhook_url:
-        from bot.telegram.webhook import serve_webhook
+    """The `logement-bot run` command: until SIGINT or SIGTERM."""
 
-        asyncio.run(serve_webhook(application, settings))
-    else:
-        log.info("starting long polling")
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    async def main() -> None:
+        runtime = Runtime(settings, Database(settings.database_url))
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await runtime.start(polling=not settings.webhook_url)
+        if settings.webhook_url:
+            await runtime.serve_webhook()
+        else:
+            log.info("long polling")
+        await stop.wait()
+        await runtime.stop()
 
-
-@asynccontextmanager
-async def polling(application: Application) -> AsyncIterator[Application]:  # type: ignore[type-arg]
-    """Run the application with long polling inside a running event loop (the sandbox and the tests)."""
-    async with application:
-        if application.post_init is not None:
-            await application.post_init(application)
-        assert application.updater is not None
-        await application.updater.start_polling(
-            poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
-        )
-        await application.start()
-        try:
-            yield application
-        finally:
-            await application.updater.stop()
-            await application.stop()
+    asyncio.run(main())

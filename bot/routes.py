@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -26,7 +25,7 @@ from typing import Any, Generic, TypeVar
 from bot.chat import callbacks
 from bot.chat.callbacks import ButtonData, MenuChoice
 from bot.chat.context import Action, Ctx
-from bot.chat.messages import Reply
+from bot.chat.messages import Incoming, Reply
 from bot.domain import casework as casework_rules
 from bot.domain.access import CASEWORKER, COORDINATOR, AccessDenied
 from bot.features.alerts import answers as alert_answers
@@ -217,18 +216,31 @@ def dialogues() -> Mapping[str, engine.Dialogue]:
     return engine.by_name(DIALOGUES)
 
 
-def command_actions() -> list[tuple[str, Action]]:
-    """Each command's name, and its action behind its guard."""
-    return [(command.name, with_guard(command.guard, command.action)) for command in COMMANDS]
+@functools.cache
+def _dispatch() -> tuple[dict[str, Action], dict[str, Action], tuple[tuple[str, Action], ...], Action]:
+    """Each entry point behind its guard: commands by name, menu buttons by their data, families by prefix."""
+    commands = {command.name: with_guard(command.guard, command.action) for command in COMMANDS}
+    menu = {
+        callbacks.Menu(button.choice).encode(): with_guard(button.guard, button.action) for button in MENU
+    }
+    families = tuple(
+        (route.family.prefix + callbacks.SEPARATOR, with_guard(route.guard, decoding(route)))
+        for route in BUTTONS
+    )
+    return commands, menu, families, answers_action()
 
 
-def button_actions() -> list[tuple[str, Action]]:
-    """The data each route takes (one menu button exactly, or a family's prefix), and its guarded action."""
-    menu = [(f"^{re.escape(callbacks.Menu(button.choice).encode())}$", with_guard(button.guard, button.action))
-            for button in MENU]  # fmt: skip
-    families = [(f"^{re.escape(route.family.prefix + callbacks.SEPARATOR)}", with_guard(route.guard, decoding(route)))
-                for route in BUTTONS]  # fmt: skip
-    return menu + families
+def action_for(incoming: Incoming) -> Action:
+    """The action an update goes to: its command, its button's family, else the answers of ANSWERS."""
+    commands, menu, families, answers = _dispatch()
+    if incoming.command is not None:
+        return commands.get(incoming.command, answers)
+    data = incoming.callback
+    if data is not None:
+        return menu.get(data) or next(
+            (action for prefix, action in families if data.startswith(prefix)), answers
+        )
+    return answers
 
 
 def answers_action() -> Action:

@@ -78,6 +78,12 @@ class Settings(BaseSettings):
     alert_interval_seconds: float = Field(
         default=30.0, validation_alias="ALERT_INTERVAL_SECONDS", ge=0, le=3600, allow_inf_nan=False
     )
+    # Beyond FLOOD_UPDATES messages in FLOOD_WINDOW_SECONDS from one person: told once to slow down, the rest
+    # dropped (0: no limit).
+    flood_updates: int = Field(default=30, validation_alias="FLOOD_UPDATES", ge=0, le=10_000)
+    flood_window_seconds: float = Field(
+        default=10.0, validation_alias="FLOOD_WINDOW_SECONDS", gt=0, le=3600, allow_inf_nan=False
+    )
     operator_name: str = Field(default="", validation_alias="OPERATOR_NAME")
     operator_contact: str = Field(default="", validation_alias="OPERATOR_CONTACT")
 
@@ -150,6 +156,8 @@ _PROBLEMS = {
     "ALERT_INTERVAL_SECONDS": (
         "ALERT_INTERVAL_SECONDS must be a number of seconds from 0 (off) to 3600 (got {value!r})."
     ),
+    "FLOOD_UPDATES": "FLOOD_UPDATES must be a number of messages from 0 (no limit) to 10000 (got {value!r}).",
+    "FLOOD_WINDOW_SECONDS": "FLOOD_WINDOW_SECONDS must be a number of seconds from 1 to 3600 (got {value!r}).",
 }
 
 

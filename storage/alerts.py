@@ -19,6 +19,7 @@ SENDING = "sending"
 SENT = "sent"
 UNDELIVERABLE = "undeliverable"
 OBSOLETE = "obsolete"  # what it announced no longer holds (placement ended, end date changed)
+QUEUED = "queued"  # rendered into the outbox, which sends it
 STUCK_AFTER = timedelta(minutes=5)  # a claim older than this belonged to a process that died
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.domain.offers import Qualification
@@ -54,13 +54,56 @@ class DialogueState(SQLModel, table=True):
     updated_at: datetime = _utc()
 
 
-class HandledUpdate(SQLModel, table=True):
-    """Telegram update ids already processed: a redelivered update (restart, webhook retry) is ignored."""
+class InboxUpdate(SQLModel, table=True):
+    """An update taken from Telegram, stored (committed) before Telegram is told it arrived.
 
-    __tablename__ = "handled_updates"
+    Workers handle each one once, in order per chat: `new` until handled (`done`), or `failed` (the action
+    raised: its changes were rolled back and the user was told), or `dropped` (a flood: beyond the rate a person
+    may send). Rows are forgotten two days after, which is also how long a redelivered update is recognised.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        Index("ix_inbox_waiting", "status", "chat_id", "update_id"),
+        Index("ix_inbox_chat_received", "chat_id", "received_at"),
+    )
 
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    handled_at: datetime = _utc(index=True)
+    chat_id: int = Field(sa_type=BigInteger)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="new", max_length=10)
+    attempts: int = 0
+    received_at: datetime = _utc()
+    handled_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message the bot owes someone, written in the same transaction as the change it reports.
+
+    Senders send each chat's messages in order (only the oldest pending one of a chat is sent), retry what
+    Telegram refused for a while, and mark what can never be delivered. `update_id` is the update it answers,
+    `alert_id` the alert it carries.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_chat", "chat_id", "status", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=BigInteger)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    attachment: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    status: str = Field(default="pending", max_length=15)
+    attempts: int = 0
+    next_attempt_at: datetime = _utc()
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = _utc()
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    update_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
+    alert_id: int | None = Field(default=None, index=True)
+    last_error: str | None = Field(default=None, max_length=300)
 
 
 class Offer(SQLModel, table=True):

@@ -52,6 +52,7 @@ async def bot(api: FakeBotApi, database_url: str, clock: Clock) -> AsyncIterator
         api_base_url=api.bot_base_url,
         api_file_base_url=api.file_base_url,
         alert_interval_seconds=0,  # the tests run the alert rounds themselves, at the times they choose
+        flood_updates=0,  # tests type faster than people; the flood test sets its own limit
     )
     database = Database(database_url)
     under_test = BotUnderTest(api, settings, database, clock)

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.ext import Application
 
-from bot.app import build_application, polling
+from bot.app import Runtime, polling
 from bot.sandbox.botapi import FakeBotApi
 from bot.settings import Settings
 from storage.db import Database
@@ -33,23 +33,27 @@ class Clock:
 
 
 class BotUnderTest:
-    """The real Application, polling the stand-in over HTTP, on a real database."""
+    """The real bot process (workers, sender), polling the stand-in over HTTP, on a real database."""
 
     def __init__(self, api: FakeBotApi, settings: Settings, database: Database, clock: Clock) -> None:
         self.api, self.settings, self.database, self.clock = api, settings, database, clock
         self._handled: dict[int, asyncio.Event] = {}
         self._users: dict[int, User] = {}
-        self.application = self._build()
+        self.runtime = self._build()
         self._running: AbstractAsyncContextManager[Any] | None = None
 
-    def _build(self) -> Application:  # type: ignore[type-arg]
-        application = build_application(self.settings, self.database, clock=self.clock)
-        # Runs after every other handler group: the update is fully handled once this has seen it.
-        application.add_handler(TypeHandler(Update, self._mark_handled), group=99)
-        return application
+    @property
+    def application(self) -> Application:  # type: ignore[type-arg]
+        return self.runtime.application
+
+    def _build(self) -> Runtime:
+        runtime = Runtime(self.settings, self.database, clock=self.clock)
+        # An update is settled when it was handled and every message it owes was sent (or given up).
+        runtime.pipeline.settled = runtime.sender.settled = self._mark_handled
+        return runtime
 
     async def start(self) -> None:
-        self._running = polling(self.application)
+        self._running = polling(self.runtime)
         await self._running.__aenter__()
 
     async def stop(self) -> None:
@@ -58,13 +62,18 @@ class BotUnderTest:
             self._running = None
 
     async def restart(self) -> None:
-        """Stop the bot and start a new Application on the same database, as after a crash or a deploy."""
+        """Stop the bot and start a new process's worth of it on the same database, as after a deploy."""
         await self.stop()
-        self.application = self._build()
+        self.runtime = self._build()
         await self.start()
 
-    async def _mark_handled(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        self._handled.setdefault(update.update_id, asyncio.Event()).set()
+    async def run_alerts(self) -> None:
+        """One round of alerts, as the periodic job runs it, and the messages it queued sent."""
+        await self.runtime.alerts_round()
+        await self.runtime.sender.drain()
+
+    def _mark_handled(self, update_id: int) -> None:
+        self._handled.setdefault(update_id, asyncio.Event()).set()
 
     async def handled(self, update_id: int, timeout: float = 10.0) -> None:
         event = self._handled.setdefault(update_id, asyncio.Event())

@@ -7,10 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from telegram import Bot
 
-from bot.app import run_alerts
 from bot.i18n import translator
 from bot.telegram.rate import Limiter
-from bot.telegram.sender import send_due, sweep_once
+from bot.telegram.sender import Sender, queue_alerts, sweep_once
 from storage import alerts, households, placements
 from storage.db import Database
 from storage.models import Alert, Offer, Placement
@@ -55,7 +54,7 @@ async def rows(bot: BotUnderTest) -> list[Alert]:
 async def test_each_milestone_once_in_each_language(bot: BotUnderTest) -> None:
     end = date(2027, 1, 22)  # 61 days after 2026-11-22
     placement_id, place = await placed(bot, end)
-    await run_alerts(bot.application)
+    await bot.run_alerts()
     assert await rows(bot) == []
 
     seen = []
@@ -64,8 +63,8 @@ async def test_each_milestone_once_in_each_language(bot: BotUnderTest) -> None:
         bot.clock.current = datetime(2026, 11, 22, 7, 5, tzinfo=UTC) + timedelta(
             days=(end - date(2026, 11, 22)).days - days_left
         )
-        await run_alerts(bot.application)
-        await run_alerts(bot.application)  # a second round adds nothing
+        await bot.run_alerts()
+        await bot.run_alerts()  # a second round adds nothing
         fr = FR.n_("A placement ends in {n} day", "A placement ends in {n} days", days_left).format(
             n=days_left
         )
@@ -88,7 +87,7 @@ async def test_each_milestone_once_in_each_language(bot: BotUnderTest) -> None:
 async def test_host_answer_extends_the_placement_and_tells_the_caseworker(bot: BotUnderTest) -> None:
     end = date(2026, 12, 22)
     placement_id, _place = await placed(bot, end)
-    await run_alerts(bot.application)  # 30 days left: milestone 30
+    await bot.run_alerts()  # 30 days left: milestone 30
     host = bot.user(HOST, "uk")
     await host.press(UK._("It will be extended until…"))
     assert UK._("For an extension, give a day after {date}.").format(date=UK.date(end)) in texts(
@@ -102,13 +101,13 @@ async def test_host_answer_extends_the_placement_and_tells_the_caseworker(bot: B
     assert FR.date(date(2027, 2, 15)) in echo
     # The next milestones follow the new date; the old alerts are not re-sent.
     before = len(await rows(bot))
-    await run_alerts(bot.application)
+    await bot.run_alerts()
     assert len(await rows(bot)) == before
 
 
 async def test_caseworker_extends_from_the_alert(bot: BotUnderTest) -> None:
     placement_id, _ = await placed(bot, date(2026, 11, 29))  # 7 days left
-    await run_alerts(bot.application)
+    await bot.run_alerts()
     caseworker = bot.user(CASEWORKER, "fr")
     await caseworker.press(FR._("Extend until…"))
     await caseworker.send("31/01/2027")
@@ -125,7 +124,7 @@ async def test_restart_between_due_and_sending_and_late_marking(bot: BotUnderTes
     assert await sweep_once(bot.database, bot.clock) == 3  # recorded: caseworker, coordinator, host
     await bot.restart()
     bot.clock.advance(days=3)  # the bot was down meanwhile
-    await run_alerts(bot.application)
+    await bot.run_alerts()
     sent = await rows(bot)
     assert {a.status for a in sent} == {"sent"} and all(a.late for a in sent)
     assert len(messages_with(bot, CASEWORKER, "DOS-7")) == 1
@@ -145,7 +144,8 @@ async def test_two_processes_sweeping_and_sending_at_once_send_each_alert_once(b
 
         async def round_in(database: Database, client: Bot, holder: str) -> None:
             await sweep_once(database, bot.clock, holder)
-            await send_due(database, client, bot.clock, Limiter())
+            await queue_alerts(database, bot.clock)
+            await Sender(database, client, bot.clock, Limiter()).drain()
 
         await asyncio.gather(round_in(bot.database, bot.application.bot, "a"), round_in(other_database, other_bot, "b"),
                              round_in(bot.database, bot.application.bot, "a"))  # fmt: skip
@@ -167,12 +167,12 @@ async def test_429_and_500_are_retried_and_blocked_users_reported(bot: BotUnderT
     bot.api.fail_next("sendMessage", 429, "Too Many Requests: retry after 3", retry_after=3)
     bot.api.fail_next("sendMessage", 500, "Internal Server Error", count=2)
     bot.api.block_bot(HOST)
-    await run_alerts(bot.application)
+    await bot.run_alerts()
     statuses = sorted(a.status for a in await rows(bot))
-    assert "pending" in statuses  # the failed ones wait for their retry
+    assert "queued" in statuses  # the failed ones wait in the outbox for their retry
     for _ in range(8):
         bot.clock.advance(minutes=2)
-        await run_alerts(bot.application)
+        await bot.run_alerts()
     final = {a.recipient_id: a for a in await rows(bot)}
     assert final[CASEWORKER].status == "sent" and final[COORDINATOR].status == "sent"
     assert final[HOST].status == "undeliverable" and "blocked" in (final[HOST].last_error or "").lower()
@@ -186,14 +186,14 @@ async def test_429_and_500_are_retried_and_blocked_users_reported(bot: BotUnderT
 async def test_quiet_hours_wait_for_the_morning(bot: BotUnderTest) -> None:
     bot.clock.current = datetime(2026, 11, 23, 21, 30, tzinfo=UTC)  # 22:30 in Paris, 30 days before the end
     await placed(bot, date(2026, 12, 23))  # recorded late in the evening
-    await run_alerts(bot.application)
+    await bot.run_alerts()
     assert {a.status for a in await rows(bot)} == {"pending"}
     assert messages_with(bot, CASEWORKER, "DOS-7") == []
     bot.clock.current = datetime(2026, 11, 24, 6, 59, tzinfo=UTC)  # 07:59 in Paris
-    await run_alerts(bot.application)
+    await bot.run_alerts()
     assert messages_with(bot, CASEWORKER, "DOS-7") == []
     bot.clock.current = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)  # 08:00
-    await run_alerts(bot.application)
+    await bot.run_alerts()
     assert len(messages_with(bot, CASEWORKER, "DOS-7")) == 1
     assert not any(a.late for a in await rows(bot))
 
@@ -204,10 +204,10 @@ async def test_unanswered_offer_goes_stale_and_one_tap_brings_it_back(bot: BotUn
     await grant(bot, CASEWORKER, "caseworker", "44")
     caseworker = bot.user(CASEWORKER, "fr")
     bot.clock.advance(days=14)
-    await run_alerts(bot.application)
+    await bot.run_alerts()
     assert len(messages_with(bot, HOST, FR._("Is your offer still available?"))) == 1
     bot.clock.advance(days=7, minutes=1)
-    await run_alerts(bot.application)
+    await bot.run_alerts()
     async with bot.database.transaction() as session:
         stale = await session.get(Offer, place)
     assert stale is not None and stale.stale_since is not None
@@ -230,7 +230,7 @@ async def test_unanswered_offer_goes_stale_and_one_tap_brings_it_back(bot: BotUn
 async def test_vacant_offer_ending_asks_the_host(bot: BotUnderTest) -> None:
     await accepted_user(bot, HOST)
     place = await offer(bot, HOST, "Nantes", available_until=date(2026, 11, 29))
-    await run_alerts(bot.application)
+    await bot.run_alerts()
     host = bot.user(HOST, "fr")
     asked = messages_with(bot, HOST, "#" + str(place))
     assert len(asked) == 1 and FR.date(date(2026, 11, 29)) in asked[0]
@@ -247,11 +247,11 @@ async def test_weekly_digest_on_monday_morning(bot: BotUnderTest) -> None:
     await placed(bot, date(2026, 12, 10))
     coordinator = bot.user(COORDINATOR, "uk")
     await coordinator.send("/digest on")
-    await run_alerts(bot.application)  # Sunday: no digest
+    await bot.run_alerts()  # Sunday: no digest
     assert messages_with(bot, COORDINATOR, "DOS-7 —") == []
     bot.clock.current = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday 09:00 in Paris
-    await run_alerts(bot.application)
-    await run_alerts(bot.application)
+    await bot.run_alerts()
+    await bot.run_alerts()
     digests = messages_with(bot, COORDINATOR, "DOS-7 —")
     assert len(digests) == 1
     async with bot.database.transaction() as session:
@@ -259,21 +259,23 @@ async def test_weekly_digest_on_monday_morning(bot: BotUnderTest) -> None:
     assert kinds.count("digest") == 1
 
 
-async def test_handled_update_ids_are_forgotten_after_two_days(bot: BotUnderTest) -> None:
+async def test_handled_updates_and_sent_messages_are_forgotten_after_two_days(bot: BotUnderTest) -> None:
     from sqlalchemy import func, select
 
-    from storage.models import HandledUpdate
+    from storage.models import InboxUpdate, OutboxMessage
 
     await bot.user(HOST, "fr").send("/start")
 
     async def remembered() -> int:
         async with bot.database.transaction() as session:
-            return int(await session.scalar(select(func.count()).select_from(HandledUpdate)) or 0)
+            updates = await session.scalar(select(func.count()).select_from(InboxUpdate))
+            messages = await session.scalar(select(func.count()).select_from(OutboxMessage))
+            return int(updates or 0) + int(messages or 0)
 
-    assert await remembered() == 1
+    assert await remembered() == 2
     bot.clock.advance(days=1)
-    await run_alerts(bot.application)
-    assert await remembered() == 1
+    await bot.run_alerts()
+    assert await remembered() == 2
     bot.clock.advance(days=1, minutes=1)
-    await run_alerts(bot.application)
+    await bot.run_alerts()
     assert await remembered() == 0

@@ -17,13 +17,13 @@ from telegram import Bot
 
 from bot import routes
 from bot.chat.callbacks import OfferQualify, PlacementStep
-from bot.chat.messages import Button, Reply
+from bot.chat.messages import Button, Reply, payload_of
 from bot.domain.access import CASEWORKER, COORDINATOR
 from bot.domain.casework import PlacementStatus
 from bot.features.alerts import messages as alerts
 from bot.i18n import translator
 from bot.sandbox.botapi import FakeBotApi
-from bot.telegram.gateway import deliver
+from bot.telegram.gateway import send
 from storage import households, invitations, offers, placements, roles, users
 from storage.db import Database
 from storage.models import DialogueState, Household, Offer, Placement
@@ -125,7 +125,7 @@ async def send_earlier_messages(api: FakeBotApi, database: Database, world: Worl
     }  # fmt: skip
     async with Bot(TOKEN, base_url=api.bot_base_url) as bot:
         for user_id, reply in earlier.items():
-            await deliver(bot, user_id, [reply])
+            await send(bot, user_id, payload_of(reply), None)
 
 
 SEND, PRESS, FILE = "send", "press", "file"

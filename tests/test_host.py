@@ -311,8 +311,9 @@ async def test_myoffers_actions_change_the_offer_and_record_who_and_when(bot: Bo
 
 
 async def test_still_available_answers(bot: BotUnderTest) -> None:
+    from bot.chat.messages import payload_of
     from bot.features.hosting.offers import still_available_question
-    from bot.telegram.gateway import deliver
+    from bot.telegram.gateway import send
 
     camille = await registered(bot, 1001, FR)
     offer = await quick_offer(bot, camille)
@@ -320,7 +321,7 @@ async def test_still_available_answers(bot: BotUnderTest) -> None:
 
     async def ask() -> None:
         question = still_available_question(FR, (await stored_offers(bot))[0])
-        await deliver(bot.application.bot, 1001, [question])
+        await send(bot.application.bot, 1001, payload_of(question), None)
 
     await ask()
     await camille.press(FR._("Yes"), camille.last())

@@ -78,7 +78,7 @@ class ThreadedBot:
         await self.api.start()
         self.database = Database(self.database_url)
         settings_ = Settings(token=TOKEN, database_url=self.database_url, api_base_url=self.api.bot_base_url,
-                             api_file_base_url=self.api.file_base_url, alert_interval_seconds=0)  # fmt: skip
+                             api_file_base_url=self.api.file_base_url, alert_interval_seconds=0, flood_updates=0)  # fmt: skip
         self.bot = BotUnderTest(
             self.api, settings_, self.database, Clock(datetime(2026, 11, 22, 10, tzinfo=UTC))
         )

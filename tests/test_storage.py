@@ -94,20 +94,24 @@ async def test_facts_an_import_invented_become_not_stated(database_url: str) -> 
 
 
 async def test_a_failed_transaction_leaves_nothing_behind_not_even_the_claim(database_url: str) -> None:
-    """SQLite too: the update's claim (a savepoint) and every other write roll back together."""
+    """SQLite too: the update's claim and every other write roll back together."""
     import pytest
 
-    from storage import updates, users
+    from storage import inbox, users
 
     database = Database(database_url)
     await database.upgrade()
+    async with database.transaction() as session:
+        await inbox.store(session, [inbox.Arrival(1, 5, {"update_id": 1})], MIDNIGHT)
     with pytest.raises(RuntimeError):
         async with database.transaction() as session:
-            assert await updates.claim(session, 1, MIDNIGHT)
+            claimed = await inbox.claim_next(session)
+            assert claimed is not None and claimed.update_id == 1
+            await inbox.finish(session, 1, inbox.DONE, MIDNIGHT)
             await users.register(session, 5, "fr", MIDNIGHT)
             raise RuntimeError("the handler failed")
     async with database.transaction() as session:
-        claimed_again = await updates.claim(session, 1, MIDNIGHT)
+        again = await inbox.claim_next(session)
         registered = await users.find(session, 5)
     await database.close()
-    assert claimed_again and registered is None
+    assert again is not None and again.update_id == 1 and registered is None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from bot.chat.callbacks import ButtonData
 
@@ -59,6 +59,22 @@ class Reply:
     edit: bool = False
     # Another user to send this to (e.g. a host told that their place is reserved); None: the current chat.
     to_user: int | None = None
+
+
+def payload_of(reply: Reply, edit_message_id: int | None = None) -> dict[str, Any]:
+    """The reply as it waits in the outbox (JSON; an attachment's bytes are kept apart): `edit_message_id` is
+    the message whose button was pressed, replaced when the reply says so."""
+    return {
+        "text": reply.text,
+        "buttons": [[{"label": b.label, "data": b.data, "url": b.url} for b in row] for row in reply.buttons],
+        "ask_for": [{"label": a.label, "what": a.what} for a in reply.ask_for],
+        "photo_id": reply.photo_id,
+        "attachment": None
+        if reply.attachment is None
+        else {"filename": reply.attachment.filename, "kind": reply.attachment.kind},
+        "remove_keyboard": reply.remove_keyboard,
+        "edit_message_id": edit_message_id if reply.edit and not reply.ask_for else None,
+    }
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,8 @@ import re
 import signal
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from telegram.ext import Application
-
-from bot.app import build_application, polling, run_alerts
+from bot.app import Runtime, polling
 from bot.domain.validation import normalise_departement
 from bot.sandbox.botapi import FakeBotApi
 from bot.sandbox.chat import ExtraCommand, run_terminal_chat
@@ -40,9 +37,7 @@ class MovableClock:
         return datetime.now(UTC) + self.offset
 
 
-def sandbox_commands(
-    application: Application[Any, Any, Any, Any, Any, Any], database: Database, clock: MovableClock
-) -> dict[str, ExtraCommand]:
+def sandbox_commands(runtime: Runtime, database: Database, clock: MovableClock) -> dict[str, ExtraCommand]:
     async def move_clock(_user: int, args: list[str]) -> str:
         match = SHIFT.match(args[0]) if len(args) == 1 else None
         if match is None:
@@ -53,7 +48,8 @@ def sandbox_commands(
             "h": timedelta(hours=amount),
             "m": timedelta(minutes=amount),
         }[unit]
-        await run_alerts(application)
+        await runtime.alerts_round()
+        await runtime.sender.drain()
         return f"the bot's clock now reads {clock():%Y-%m-%d %H:%M} UTC; alerts due by then were sent (quiet hours: 21:00–08:00 Paris)"
 
     async def grant(user: int, args: list[str]) -> str:
@@ -86,16 +82,15 @@ async def run_sandbox(database_url: str | None, web_port: int, use_terminal: boo
             api_file_base_url=api.file_base_url,
         )
         database = Database(settings.database_url)
-        application = build_application(settings, database, clock=clock)
-        async with polling(application):
+        runtime = Runtime(settings, database, clock=clock)
+        async with polling(runtime):
             print(f"Sandbox: the bot runs against a local Telegram stand-in. Chat page: {api.url}/")
             print(f"Database: {settings.database_url}")
             if use_terminal:
-                await run_terminal_chat(api, extra_commands=sandbox_commands(application, database, clock))
+                await run_terminal_chat(api, extra_commands=sandbox_commands(runtime, database, clock))
             else:
                 stop = asyncio.Event()
                 loop = asyncio.get_running_loop()
                 for sig in (signal.SIGINT, signal.SIGTERM):
                     loop.add_signal_handler(sig, stop.set)
                 await stop.wait()
-        await database.close()

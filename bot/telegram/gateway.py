@@ -1,8 +1,9 @@
-"""The only place that turns Telegram updates into `Incoming` and `Reply` into Bot API calls."""
+"""The only place that turns Telegram updates into `Incoming`, and the outbox's messages into Bot API calls."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import (
     Bot,
@@ -16,9 +17,9 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 
-from bot.chat.messages import Document, Incoming, Reply
+from bot.chat.messages import Document, Incoming
 
 log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -59,87 +60,83 @@ def incoming_from(update: Update) -> Incoming | None:
     )
 
 
-def _markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
-    if reply.buttons:
+def chat_of(update: Update) -> int:
+    """The chat an update belongs to (its updates are handled in order); 0 for the rare update without one."""
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    return update.effective_user.id if update.effective_user is not None else 0
+
+
+def pressed_message_id(update: Update) -> int | None:
+    """The message whose button was pressed (a reply may replace it)."""
+    query = update.callback_query
+    return query.message.message_id if query is not None and isinstance(query.message, Message) else None
+
+
+def _markup(
+    payload: dict[str, Any],
+) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
+    if payload["buttons"]:
         return InlineKeyboardMarkup(
             [
                 [
-                    InlineKeyboardButton(b.label, url=b.url)
-                    if b.url
-                    else InlineKeyboardButton(b.label, callback_data=b.data)
+                    InlineKeyboardButton(b["label"], url=b["url"])
+                    if b["url"]
+                    else InlineKeyboardButton(b["label"], callback_data=b["data"])
                     for b in row
                 ]
-                for row in reply.buttons
+                for row in payload["buttons"]
             ]
         )
-    if reply.ask_for:
+    if payload["ask_for"]:
         keys = [
             [
                 KeyboardButton(
-                    a.label, request_contact=a.what == "contact", request_location=a.what == "location"
+                    a["label"],
+                    request_contact=a["what"] == "contact",
+                    request_location=a["what"] == "location",
                 )
             ]
-            for a in reply.ask_for
+            for a in payload["ask_for"]
         ]
         return ReplyKeyboardMarkup(keys, resize_keyboard=True, one_time_keyboard=True)
-    if reply.remove_keyboard:
+    if payload["remove_keyboard"]:
         return ReplyKeyboardRemove()
     return None
 
 
-async def deliver(bot: Bot, chat_id: int, replies: list[Reply], pressed: Message | None = None) -> None:
-    """Send the replies in order; `pressed` is the message whose button was pressed, if any."""
-    for reply in replies:
-        if reply.to_user is not None and reply.to_user != chat_id:
-            try:
-                await send_one(bot, reply.to_user, reply)
-            except (
-                TelegramError
-            ) as error:  # e.g. the host blocked the bot: the user's own action still succeeded
-                log.warning("could not notify user %s: %s", reply.to_user, error)
-            continue
-        await send_one(bot, chat_id, reply, pressed)
+async def send(bot: Bot, chat_id: int, payload: dict[str, Any], attachment: bytes | None) -> None:
+    """Send one message of the outbox (or edit the pressed message when the payload says so).
 
-
-async def send_one(bot: Bot, target: int, reply: Reply, pressed: Message | None = None) -> None:
-    """Send one reply (or edit `pressed`, the message whose button was pressed, when the reply says so)."""
-    markup = _markup(reply)
-    if reply.edit and pressed is not None and not reply.ask_for:
+    Raises python-telegram-bot's errors as they come: the sender decides what to do with each."""
+    markup = _markup(payload)
+    text: str = payload["text"]
+    if payload.get("edit_message_id") is not None:
         try:
-            await pressed.edit_text(
-                reply.text,
-                parse_mode=ParseMode.HTML,
+            await bot.edit_message_text(
+                text, chat_id=chat_id, message_id=payload["edit_message_id"], parse_mode=ParseMode.HTML,
                 reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
-            )
+                link_preview_options=NO_PREVIEW,
+            )  # fmt: skip
             return
         except BadRequest as error:
             # "message is not modified" (same content) is harmless; anything else: send a new message.
             if "not modified" in str(error):
                 return
-            log.info("could not edit message %s: %s", pressed.message_id, error)
-    if reply.attachment is not None and reply.attachment.kind == "photo":
-        await bot.send_photo(
-            target, reply.attachment.content, caption=reply.text[:1024] or None, parse_mode=ParseMode.HTML,
-            reply_markup=markup, filename=reply.attachment.filename,
+            log.info("could not edit a message, sending a new one: %s", error)
+    caption = text[:1024] or None
+    described = payload.get("attachment")
+    if described is not None and attachment is not None:
+        send_file = bot.send_photo if described["kind"] == "photo" else bot.send_document
+        await send_file(
+            chat_id, attachment, caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup,
+            filename=described["filename"],
         )  # fmt: skip
-    elif reply.attachment is not None:
-        await bot.send_document(
-            target, reply.attachment.content, caption=reply.text[:1024] or None, parse_mode=ParseMode.HTML,
-            reply_markup=markup, filename=reply.attachment.filename,
-        )  # fmt: skip
-    elif reply.photo_id is not None:
+    elif payload.get("photo_id"):
         await bot.send_photo(
-            target,
-            reply.photo_id,
-            caption=reply.text[:1024] or None,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
+            chat_id, payload["photo_id"], caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup
         )
     else:
         await bot.send_message(
-            target,
-            reply.text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-            link_preview_options=NO_PREVIEW,
+            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=NO_PREVIEW
         )

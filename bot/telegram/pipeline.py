@@ -1,39 +1,62 @@
-"""Glue between python-telegram-bot handlers and our telegram-free actions.
+"""From Telegram to the actions and back, losing nothing and doing nothing twice.
 
-Each update is handled in one database transaction: it is claimed (so a redelivered update is ignored), the
-user and their language are loaded, the action runs, and only after the commit are the replies sent.
+1. Receiving (`receiving.py` for long polling, `webhook.py`): each update is stored in the inbox and committed
+   before Telegram is told it arrived; a redelivered update is recognised by its id.
+2. Handling (here): workers take the stored updates, each in one transaction that claims the update, runs its
+   action (`bot/routes.py`), writes the replies it owes to the outbox and marks the update done. Updates of one
+   chat are handled in order, each after the replies to the previous one were sent; different chats go
+   concurrently. If the action raises, everything it did is rolled back and the user is told so.
+3. Sending (`sender.py`): the outbox is sent within Telegram's limits, in order per chat, retried until it
+   gets through or can never get through.
+
+A crash at any point loses nothing: an update not yet stored was not acknowledged (Telegram sends it again), a
+stored one is handled by the next worker, a reply written is sent by the next sender.
 """
 
 from __future__ import annotations
 
-import functools
+import asyncio
+import contextlib
 import logging
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from telegram import Message, Update
+from sqlalchemy.exc import OperationalError
+from telegram import Bot, Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
-from bot.chat.context import Action, Ctx
+from bot import routes
+from bot.chat.context import Ctx
+from bot.chat.messages import Reply, payload_of
 from bot.i18n import language_from_telegram, translator
-from bot.telegram.gateway import deliver, incoming_from
+from bot.telegram.gateway import incoming_from, pressed_message_id
 from bot.telegram.rate import Limiter
 from conversations.engine import Dialogue
-from storage import roles, updates, users
+from storage import inbox, outbox, roles, users
 from storage.db import Database
 
 log = logging.getLogger(__name__)
-
-Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 Clock = Callable[[], datetime]
-SERVICES = "services"
+IDLE_POLL_SECONDS = 0.5  # how often an idle process looks for work another process stored
+BUSY_RETRIES = 5  # a transaction that met a locked database or a serialization failure is tried again
 
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class FloodRule:
+    """Beyond `updates` in `window` one person is told once to slow down, and the excess is dropped."""
+
+    updates: int = 30
+    window: timedelta = timedelta(seconds=10)
+
+    @property
+    def enabled(self) -> bool:
+        return self.updates > 0
 
 
 @dataclass
@@ -42,24 +65,98 @@ class Services:
     dialogues: Mapping[str, Dialogue]  # the dialogues listed in bot/routes.py
     clock: Clock = system_clock
     limiter: Limiter = field(default_factory=Limiter)
+    flood: FloodRule = field(default_factory=FloodRule)
 
 
-def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    services = context.bot_data[SERVICES]
-    assert isinstance(services, Services)
-    return services
+class Pipeline:
+    """The workers of one process: they handle stored updates and wake the sender."""
 
+    def __init__(self, bot: Bot, services: Services, replies: asyncio.Event, *, workers: int = 8) -> None:
+        self.bot, self.services, self.replies, self.workers = bot, services, replies, workers
+        self.work = asyncio.Event()  # something may be waiting in the inbox
+        # An update was handled and owes nothing (the sender says when the last reply of one is done).
+        self.settled: Callable[[int], None] = lambda _update_id: None
+        self._tasks: list[asyncio.Task[None]] = []
 
-async def _run(action: Action, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    incoming = incoming_from(update)
-    if incoming is None:
-        return
-    services = services_of(context)
-    now = services.clock()
-    async with services.database.transaction() as session:
-        if not await updates.claim(session, update.update_id, now):
-            log.info("update %s already handled, ignored", update.update_id)
-            return
+    async def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._work(first=i == 0), name=f"worker-{i}") for i in range(self.workers)
+        ]
+        self.work.set()  # what a previous process left
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+
+    async def _work(self, *, first: bool) -> None:
+        while True:
+            try:
+                handled = await self.handle_next()
+            except Exception:  # a worker must outlive any failure; the update waits for the next round
+                log.exception("a worker failed")
+                handled = False
+                await asyncio.sleep(IDLE_POLL_SECONDS)
+            if handled:
+                self.work.set()  # there may be more: wake the others
+                continue
+            self.work.clear()
+            # One worker looks again now and then for what other processes stored; the others wait to be woken.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.work.wait(), IDLE_POLL_SECONDS if first else None)
+
+    async def handle_next(self) -> bool:
+        """Handle the next waiting update, if any; True if one was handled (or given up)."""
+        for attempt in range(BUSY_RETRIES):
+            try:
+                return await self._handle_next()
+            except (
+                OperationalError
+            ) as error:  # the database was busy or a serialization failed: all rolled back
+                if attempt == BUSY_RETRIES - 1:
+                    raise
+                log.info("database busy, trying the update again: %s", error.orig)
+                await asyncio.sleep(0.05 * (attempt + 1))
+        return False
+
+    async def _handle_next(self) -> bool:
+        services = self.services
+        claimed: tuple[int, dict[str, Any]] | None = None  # the update's id and payload, kept past a rollback
+        queued: list[dict[str, Any]] = []
+        try:
+            async with services.database.transaction() as session:
+                stored = await inbox.claim_next(session)
+                if stored is None:
+                    return False
+                claimed = (stored.update_id, dict(stored.payload))
+                update = Update.de_json(claimed[1], self.bot)
+                now = services.clock()
+                queued = await self._run(session, update, now)
+                await outbox.add(session, queued, now)
+                await inbox.finish(session, claimed[0], inbox.DONE, now)
+        except OperationalError:
+            raise
+        except Exception:
+            if claimed is None:
+                raise
+            log.exception("the action of update %s failed; its changes are rolled back", claimed[0])
+            queued = await self._give_up(*claimed)
+        assert claimed is not None
+        if queued:
+            self.replies.set()
+        else:
+            self.settled(claimed[0])
+        await self._answer_button(claimed[1])
+        return True
+
+    async def _run(self, session: Any, update: Update, now: datetime) -> list[dict[str, Any]]:
+        """The update's action in this transaction; the messages it owes, for the outbox."""
+        incoming = incoming_from(update)
+        if incoming is None:  # not something a person did in a private chat: nothing to do
+            return []
         user = await users.find(session, incoming.user_id)
         language = user.language if user else language_from_telegram(incoming.language_code)[0]
         ctx = Ctx(
@@ -69,51 +166,54 @@ async def _run(action: Action, update: Update, context: ContextTypes.DEFAULT_TYP
             now=now,
             user=user,
             grants=await roles.grants_of(session, incoming.user_id) if user else {},
-            bot_username=context.bot.username,
-            fetch_file=lambda file_id: _download(context, file_id),
-            dialogues=services.dialogues,
+            bot_username=self.bot.username,
+            fetch_file=self._download,
+            dialogues=self.services.dialogues,
         )
-        replies = await action(ctx)
+        replies = await routes.action_for(incoming)(ctx)
+        return owed(replies, incoming.user_id, update.update_id, pressed_message_id(update))
 
-    query = update.callback_query
-    if query is not None:
+    async def _give_up(self, update_id: int, payload: dict[str, Any]) -> list[dict[str, Any]]:
+        """The action raised: its changes were rolled back; the update is marked failed and the user told so."""
+        update = Update.de_json(payload, self.bot)
+        incoming = incoming_from(update)
+        queued: list[dict[str, Any]] = []
+        async with self.services.database.transaction() as session:
+            await inbox.finish(session, update_id, inbox.FAILED, self.services.clock())
+            if incoming is not None:
+                user = await users.find(session, incoming.user_id)
+                t = translator(user.language if user else language_from_telegram(incoming.language_code)[0])
+                sorry = Reply(t._("Sorry, something went wrong on our side and this message was not taken into "
+                                  "account. Your earlier answers are kept: please send it again."))  # fmt: skip
+                queued = owed([sorry], incoming.user_id, update_id, None)
+                await outbox.add(session, queued, self.services.clock())
+        return queued
+
+    async def _answer_button(self, payload: dict[str, Any]) -> None:
+        """Stop the pressed button's spinner (cosmetic: a failure changes nothing)."""
+        query = payload.get("callback_query")
+        if not isinstance(query, dict) or not query.get("id"):
+            return
         try:
-            await query.answer()  # stops the button's spinner; harmless if it fails (e.g. a query too old)
+            await self.bot.answer_callback_query(str(query["id"]))
         except TelegramError as error:
-            log.info("could not answer callback query: %s", error)
-    pressed = query.message if query is not None and isinstance(query.message, Message) else None
-    await deliver(context.bot, incoming.user_id, replies, pressed)
+            log.info("could not answer a callback query: %s", error)
+
+    async def _download(self, file_id: str) -> bytes:
+        file = await self.bot.get_file(file_id)
+        return bytes(await file.download_as_bytearray())
 
 
-async def _download(context: ContextTypes.DEFAULT_TYPE, file_id: str) -> bytes:
-    file = await context.bot.get_file(file_id)
-    return bytes(await file.download_as_bytearray())
-
-
-def handler(action: Action) -> Callback:
-    """The python-telegram-bot callback that runs `action` on an update, in one transaction."""
-
-    @functools.wraps(action)
-    async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await _run(action, update, context)
-
-    return callback
-
-
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure and tell the user, in their language, that nothing they entered was lost."""
-    log.error("error while handling an update", exc_info=context.error)
-    if not isinstance(update, Update) or update.effective_user is None:
-        return
-    t = translator(language_from_telegram(update.effective_user.language_code)[0])
-    try:
-        async with services_of(context).database.transaction() as session:
-            user = await users.find(session, update.effective_user.id)
-        if user is not None:
-            t = translator(user.language)
-        await context.bot.send_message(
-            update.effective_user.id,
-            t._("Sorry, something went wrong on our side. Your previous answers are kept: please try again."),
-        )
-    except Exception:  # the error handler must never raise itself
-        log.exception("could not tell the user about the error")
+def owed(
+    replies: list[Reply], chat_id: int, update_id: int | None, pressed: int | None
+) -> list[dict[str, Any]]:
+    """The outbox rows of replies to `chat_id` (or to whom each says), in order."""
+    return [
+        {
+            "chat_id": reply.to_user if reply.to_user is not None else chat_id,
+            "payload": payload_of(reply, pressed if reply.to_user in (None, chat_id) else None),
+            "attachment": reply.attachment.content if reply.attachment is not None else None,
+            "update_id": update_id,
+        }
+        for reply in replies
+    ]

@@ -1,33 +1,49 @@
-"""Sending within Telegram's limits: about 30 messages a second overall, one a second per chat."""
+"""Sending within Telegram's limits: about 30 messages a second overall, and what a 429 asks for.
+
+Telegram lets a chat receive short bursts and answers 429 (with the seconds to wait) beyond its limits; one
+limiter, shared by replies, notices and alerts, spaces messages evenly under the overall limit, keeps
+`per_chat_interval` between two messages of one chat when asked to, and holds back a chat that got a 429 for
+the time Telegram said — everyone, when several chats got one at about the same time (the overall limit).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections import defaultdict
+from collections import deque
+
+GLOBAL_WHEN = 3  # 429s for this many chats within a second: the overall limit was hit, everyone waits
 
 
 class Limiter:
-    """Messages leave evenly spaced (at most `per_second` in any second) and at least `per_chat_interval`
-    apart in one chat; a 429 pauses everything for the time Telegram asked. Waiting for one chat never holds
-    up the others. The defaults keep a margin under Telegram's limits, since requests arrive a little bunched."""
-
-    def __init__(self, per_second: float = 28.0, per_chat_interval: float = 1.1) -> None:
+    def __init__(self, per_second: float = 28.0, per_chat_interval: float = 0.0) -> None:
         self.spacing, self.per_chat_interval = 1.0 / per_second, per_chat_interval
-        self._next_free = 0.0
-        self._last_in_chat: dict[int, float] = {}
-        self._chat_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._next_free = 0.0  # the next moment a message may leave, for everyone
+        self._chat_free: dict[int, float] = {}  # chat -> the next moment a message may leave for it
+        self._recent_429: deque[tuple[float, int]] = deque()
         self._lock = asyncio.Lock()
 
+    def hold(self, chat_id: int, seconds: float) -> None:
+        """Telegram answered 429 for this chat: nothing more for it (or for anyone, see above) for a while."""
+        now = time.monotonic()
+        until = now + seconds
+        self._chat_free[chat_id] = max(self._chat_free.get(chat_id, 0.0), until)
+        self._recent_429.append((now, chat_id))
+        while self._recent_429 and self._recent_429[0][0] < now - 1.0:
+            self._recent_429.popleft()
+        if len({chat for _, chat in self._recent_429}) >= GLOBAL_WHEN:
+            self._next_free = max(self._next_free, until)
+
     def pause(self, seconds: float) -> None:
+        """Nothing leaves for anyone for a while."""
         self._next_free = max(self._next_free, time.monotonic() + seconds)
 
     async def wait(self, chat_id: int) -> None:
-        async with self._chat_locks[chat_id]:
-            earliest = self._last_in_chat.get(chat_id, float("-inf")) + self.per_chat_interval
-            await asyncio.sleep(max(0.0, earliest - time.monotonic()))
-            async with self._lock:
-                slot = max(time.monotonic(), self._next_free)
-                self._next_free = slot + self.spacing
-            await asyncio.sleep(max(0.0, slot - time.monotonic()))
-            self._last_in_chat[chat_id] = slot
+        """Wait for this chat's turn, then for a slot of the overall pace."""
+        await asyncio.sleep(max(0.0, self._chat_free.get(chat_id, 0.0) - time.monotonic()))
+        async with self._lock:
+            slot = max(time.monotonic(), self._next_free)
+            self._next_free = slot + self.spacing
+        await asyncio.sleep(max(0.0, slot - time.monotonic()))
+        if self.per_chat_interval:
+            self._chat_free[chat_id] = slot + self.per_chat_interval

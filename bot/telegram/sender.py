@@ -1,135 +1,200 @@
-"""Sending the recorded alerts within Telegram's limits, never lost.
+"""Sending what the bot owes — replies, notices, alerts — from the outbox, within Telegram's limits.
 
-A periodic job (APScheduler, through PTB's JobQueue) runs `run_alerts`: one process at a time sweeps (a lease
-in the database), then every process may send: each alert is claimed before it is sent, so it is sent once.
-A 429 pauses sending for the time Telegram asks; network errors and 5xx are retried with backoff; a user who
-blocked the bot makes the alert undeliverable, which coordinators can list with /alerts.
+Each chat's messages leave in order, one at a time; different chats go concurrently. One limiter paces them
+all (about 28 a second overall); a 429 holds back the chat it came for (everyone, when several chats get one)
+for the time Telegram asks; 5xx answers, network errors and timeouts are retried with backoff; a person who
+blocked the bot, or a message Telegram refuses for good, is marked undeliverable (coordinators see alerts of
+that kind in /alerts). A timeout is ambiguous: the message may have arrived, and then it arrives twice (rare,
+with the long timeouts `bot/app.py` sets).
+
+Alerts are queued here too: a periodic round records the alerts that are due (one process at a time, under a
+lease), then queues them in the outbox in the recipients' languages, outside quiet hours.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.chat.messages import payload_of
 from bot.domain import reminders
 from bot.features.alerts.messages import render
 from bot.services.reminders import sweep
-from bot.telegram.gateway import send_one
+from bot.telegram.gateway import send
 from bot.telegram.rate import Limiter
-from storage import alerts, updates
+from storage import alerts, inbox, outbox
 from storage.db import Database
-from storage.models import Alert
+from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 6
+MAX_ATTEMPTS = 12  # backoff doubling from 1 s: a message is given up after about an hour of failures
+LEASE = timedelta(minutes=2)  # a message claimed by a sender that died is sent by another after this
+CONCURRENCY = 32  # messages on their way at once (each to a different chat)
+IDLE_POLL_SECONDS = 0.5
 SWEEP_LEASE = timedelta(seconds=90)
 INSTANCE = f"bot-{uuid.uuid4().hex[:12]}"
+ALERT_BATCH = 200
 
 
-@dataclass
-class SendReport:
-    sent: int = 0
-    throttled: int = 0  # 429 answers: Telegram asked to wait
-    retried: int = 0
-    undeliverable: int = 0
-    obsolete: int = 0
-    errors: list[str] = field(default_factory=list)
+class Sender:
+    """Sends the outbox of every process's workers (and alerts) from this process."""
 
+    def __init__(self, database: Database, bot: Bot, clock: Callable[[], datetime], limiter: Limiter) -> None:
+        self.database, self.bot, self.clock, self.limiter = database, bot, clock, limiter
+        self.wake = asyncio.Event()
+        self.settled: Callable[[int], None] = lambda _update_id: None  # an update's last message is done
+        self._in_flight: dict[int, asyncio.Task[None]] = {}  # chat -> its message on its way
+        self._loop: asyncio.Task[None] | None = None
 
-async def _send_one(database: Database, bot: Bot, alert: Alert, clock: Callable[[], datetime], limiter: Limiter,
-                    report: SendReport) -> None:  # fmt: skip
-    assert alert.id is not None
-    now = clock()
-    async with database.transaction() as session:
-        reply = await render(session, alert, now)
-    if reply is None:
-        async with database.transaction() as session:
-            await alerts.finish(session, alert.id, alerts.OBSOLETE, now)
-        report.obsolete += 1
-        return
-    await limiter.wait(alert.recipient_id)
-    try:
-        await send_one(bot, alert.recipient_id, reply)
-    except RetryAfter as error:
-        seconds = (
-            error.retry_after
-            if isinstance(error.retry_after, int | float)
-            else error.retry_after.total_seconds()
-        )
-        limiter.pause(seconds)
-        async with database.transaction() as session:
-            await alerts.retry_later(session, alert.id, clock() + timedelta(seconds=seconds), str(error),
-                                     count_attempt=False)  # fmt: skip
-        report.throttled += 1
-    except (Forbidden, BadRequest) as error:  # blocked the bot, or no such chat: retrying cannot help
-        async with database.transaction() as session:
-            await alerts.finish(session, alert.id, alerts.UNDELIVERABLE, clock(), error=str(error)[:300])
-        report.undeliverable += 1
-    except (NetworkError, TelegramError) as error:  # 5xx, timeouts, connection problems: try again later
-        attempts = alert.attempts + 1
-        async with database.transaction() as session:
-            if attempts >= MAX_ATTEMPTS:
-                await alerts.finish(session, alert.id, alerts.UNDELIVERABLE, clock(), error=str(error)[:300])
-                report.undeliverable += 1
-            else:
-                backoff = timedelta(seconds=min(5 * 2**attempts, 3600))
-                await alerts.retry_later(session, alert.id, clock() + backoff, str(error), count_attempt=True)
-                report.retried += 1
-        report.errors.append(str(error))
-    else:
-        sent_at = clock()
-        async with database.transaction() as session:
-            await alerts.finish(
-                session, alert.id, alerts.SENT, sent_at, late=reminders.is_late(alert.due_at, sent_at)
+    def start(self) -> None:
+        self._loop = asyncio.create_task(self._run(), name="sender")
+        self.wake.set()
+
+    async def stop(self) -> None:
+        tasks = [t for t in (self._loop, *self._in_flight.values()) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._loop, self._in_flight = None, {}
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                started = await self.send_due()
+            except Exception:  # the loop must outlive any failure; what was not sent stays in the outbox
+                log.exception("the sender failed")
+                started = 0
+                await asyncio.sleep(IDLE_POLL_SECONDS)
+            if started:
+                continue
+            self.wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), IDLE_POLL_SECONDS)
+
+    async def send_due(self) -> int:
+        """Start sending the messages due now (each the next of its chat); how many were started."""
+        free = CONCURRENCY - len(self._in_flight)
+        if free <= 0:
+            return 0
+        async with self.database.transaction() as session:
+            claimed = await outbox.claim_heads(session, self.clock(), free, LEASE, busy=list(self._in_flight))
+        for message in claimed:
+            self._in_flight[message.chat_id] = asyncio.create_task(self._deliver(message))
+        return len(claimed)
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Send until nothing is due now by the bot's clock (tests, benchmarks, the sandbox's clock)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            await self.send_due()
+            if self._in_flight:
+                await asyncio.wait(list(self._in_flight.values()), timeout=1.0)
+                continue
+            async with self.database.transaction() as session:
+                due = await outbox.next_due(session)
+            if due is None or due > self.clock():
+                return
+            await asyncio.sleep(0.05)
+        raise TimeoutError("the outbox did not drain")
+
+    async def _deliver(self, message: OutboxMessage) -> None:
+        try:
+            await self._send(message)
+        except Exception:  # never lose the message to a bug: it is retried after its lease
+            log.exception("message %s could not be processed", message.id)
+        finally:
+            self._in_flight.pop(message.chat_id, None)
+            self.wake.set()
+
+    async def _send(self, message: OutboxMessage) -> None:
+        assert message.id is not None
+        await self.limiter.wait(message.chat_id)
+        try:
+            await send(self.bot, message.chat_id, message.payload, message.attachment)
+        except RetryAfter as error:
+            seconds = _seconds(error.retry_after)
+            self.limiter.hold(message.chat_id, seconds)
+            await self._finish(
+                message, retry_at=self.clock() + timedelta(seconds=seconds), error=error, counted=False
             )
-        report.sent += 1
+        except (Forbidden, BadRequest) as error:  # blocked the bot, no such chat, refused content: for good
+            log.warning("message %s to chat %s undeliverable: %s", message.id, message.chat_id, error)
+            await self._finish(message, error=error)
+        except (NetworkError, TelegramError) as error:  # 5xx, timeouts, connection problems: try again later
+            if message.attempts + 1 >= MAX_ATTEMPTS:
+                await self._finish(message, error=error)
+            else:
+                backoff = timedelta(seconds=min(2**message.attempts, 3600))
+                await self._finish(message, retry_at=self.clock() + backoff, error=error, counted=True)
+        else:
+            await self._finish(message)
+
+    async def _finish(self, message: OutboxMessage, *, retry_at: datetime | None = None,
+                      error: Exception | None = None, counted: bool = False) -> None:  # fmt: skip
+        """Record what became of a message (and of the alert it carries); tell who waits for its update."""
+        assert message.id is not None
+        now = self.clock()
+        async with self.database.transaction() as session:
+            if retry_at is not None:
+                await outbox.retry_later(session, message.id, retry_at, str(error), counted=counted)
+                return
+            if error is None:
+                await outbox.mark_sent(session, message.id, now)
+            else:
+                await outbox.mark_undeliverable(session, message.id, now, str(error))
+            if message.alert_id is not None:
+                status = alerts.SENT if error is None else alerts.UNDELIVERABLE
+                await alerts.finish(session, message.alert_id, status, now, late=message.payload.get("late", False),
+                                    error=None if error is None else str(error)[:300])  # fmt: skip
+            left = await outbox.pending_for_update(session, message.update_id) if message.update_id else 1
+        if message.update_id is not None and left == 0:
+            self.settled(message.update_id)
 
 
-async def send_due(database: Database, bot: Bot, clock: Callable[[], datetime], limiter: Limiter, *,
-                   batch: int = 200, workers: int = 8) -> SendReport:  # fmt: skip
-    """Send what is due now, batch after batch, until nothing is left (or quiet hours)."""
-    report = SendReport()
+def _seconds(retry_after: Any) -> float:
+    return float(retry_after) if isinstance(retry_after, int | float) else float(retry_after.total_seconds())
+
+
+async def queue_alerts(database: Database, clock: Callable[[], datetime]) -> int:
+    """Put the alerts due now in the outbox, in their recipients' languages; how many. Not in quiet hours."""
+    queued = 0
     while not reminders.is_quiet(clock()):
         async with database.transaction() as session:
-            claimed = await alerts.claim(session, clock(), batch)
-        if not claimed:
+            now = clock()
+            due = await alerts.claim(session, now, ALERT_BATCH)
+            for alert in due:
+                assert alert.id is not None
+                reply = await render(session, alert, now)
+                if reply is None:  # what it announced no longer holds
+                    await alerts.finish(session, alert.id, alerts.OBSOLETE, now)
+                    continue
+                payload = {**payload_of(reply), "late": reminders.is_late(alert.due_at, now)}
+                await outbox.add(session, [{"chat_id": alert.recipient_id, "payload": payload, "alert_id": alert.id,
+                                            "attachment": None, "update_id": None}], now)  # fmt: skip
+                await alerts.finish(session, alert.id, alerts.QUEUED, now)
+                queued += 1
+        if not due:
             break
-        queue: asyncio.Queue[Alert] = asyncio.Queue()
-        for alert in claimed:
-            queue.put_nowait(alert)
-        senders = [
-            _drain(queue, database, bot, clock, limiter, report) for _ in range(min(workers, len(claimed)))
-        ]
-        await asyncio.gather(*senders)
-    return report
-
-
-async def _drain(queue: asyncio.Queue[Alert], database: Database, bot: Bot, clock: Callable[[], datetime],
-                 limiter: Limiter, report: SendReport) -> None:  # fmt: skip
-    while not queue.empty():
-        alert = queue.get_nowait()
-        try:
-            await _send_one(database, bot, alert, clock, limiter, report)
-        except Exception:  # an alert must never stay claimed because of one bad row
-            log.exception("alert %s could not be processed", alert.id)
-            async with database.transaction() as session:
-                await alerts.retry_later(session, alert.id or 0, clock() + timedelta(minutes=5), "internal error",
-                                         count_attempt=True)  # fmt: skip
+    return queued
 
 
 async def sweep_once(database: Database, clock: Callable[[], datetime], holder: str = INSTANCE) -> int | None:
     """Record the alerts due now, if this process holds the sweeper lease; None if another one does.
-    The same periodic round forgets the ids of updates handled more than two days ago."""
+    The same periodic round forgets the updates and messages handled more than two days ago."""
     async with database.transaction() as session:
         now = clock()
         if not await alerts.take_lease(session, "alert-sweeper", holder, now, SWEEP_LEASE):
             return None
-        await updates.forget_old(session, now)
+        await inbox.forget_old(session, now)
+        await outbox.forget_old(session, now)
         return await sweep(session, now)

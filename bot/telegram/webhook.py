@@ -1,67 +1,80 @@
-"""Serve Telegram webhooks from an aiohttp server (production), checking Telegram's secret token header."""
+"""Serve Telegram webhooks from an aiohttp server (production): an update is answered 200 once it is stored.
+
+Anything else gets a plain refusal and no traceback: 403 without the right secret header (whatever bytes it
+holds), 400 for a body that is not an update object (not JSON, `[]`, `null`, `5`, deeply nested…), 413 for a
+body over 2 MB.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
-import signal
-from urllib.parse import urlsplit
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
-from telegram import Update
-from telegram.ext import Application
-
-from bot.settings import Settings
+from telegram import Bot, Update
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-APPLICATION_KEY = web.AppKey("application", Application)
+MAX_BODY = 2 * 1024 * 1024
+MAX_DEPTH = 64  # updates are a few levels deep; a body nested deeper is not one
 
 
-def make_web_app(application: Application, path: str, secret: str) -> web.Application:  # type: ignore[type-arg]
+def _depth(value: Any, limit: int) -> int:
+    """How deeply `value` nests (stops counting past `limit`)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if level > limit:
+            return level
+        deepest = max(deepest, level)
+        if isinstance(item, dict):
+            stack.extend((child, level + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, level + 1) for child in item)
+    return deepest
+
+
+def _update_from(body: bytes, bot: Bot) -> Update | None:
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return None
+    if (
+        not isinstance(data, dict)
+        or type(data.get("update_id")) is not int
+        or _depth(data, MAX_DEPTH) > MAX_DEPTH
+    ):
+        return None
+    try:
+        return Update.de_json(data, bot)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def make_web_app(
+    bot: Bot, path: str, secret: str, store: Callable[[Update], Awaitable[None]]
+) -> web.Application:
+    """The webhook's aiohttp application: `store` commits the update to the inbox before the answer."""
+    expected = secret.encode()
+
     async def receive(request: web.Request) -> web.Response:
-        if not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
-            log.warning("webhook call without the right secret token from %s", request.remote)
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
+        if not hmac.compare_digest(given, expected):
+            log.warning("webhook call without the right secret token")
             return web.Response(status=403, text="forbidden")
-        try:
-            update = Update.de_json(await request.json(), application.bot)
-        except (json.JSONDecodeError, ValueError, TypeError, KeyError):
+        update = _update_from(await request.read(), bot)
+        if update is None:
             return web.Response(status=400, text="not an update")
-        await application.update_queue.put(update)
+        await store(update)  # raises (500, Telegram retries) if it could not be stored
         return web.Response(text="ok")
 
     async def health(_request: web.Request) -> web.Response:
         return web.Response(text="ok")
 
-    app = web.Application(client_max_size=2 * 1024 * 1024)
-    app[APPLICATION_KEY] = application
+    app = web.Application(client_max_size=MAX_BODY)
     app.router.add_post(path, receive)
     app.router.add_get("/healthz", health)
     return app
-
-
-async def serve_webhook(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
-    assert settings.webhook_url and settings.webhook_secret
-    path = urlsplit(settings.webhook_url).path or "/"
-    runner = web.AppRunner(make_web_app(application, path, settings.webhook_secret))
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    async with application:
-        if application.post_init is not None:
-            await application.post_init(application)
-        await application.bot.set_webhook(
-            settings.webhook_url, secret_token=settings.webhook_secret, allowed_updates=Update.ALL_TYPES
-        )
-        await application.start()
-        await runner.setup()
-        await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()
-        log.info("serving webhooks on %s:%s%s", settings.webhook_listen, settings.webhook_port, path)
-        await stop.wait()
-        await runner.cleanup()
-        await application.stop()
-    if application.post_shutdown is not None:
-        await application.post_shutdown(application)

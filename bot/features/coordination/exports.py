@@ -96,6 +96,7 @@ ALERT_KINDS: Final = {
 ALERT_STATUSES: Final = {
     "pending": N_("Pending"),
     "sending": N_("Being sent"),
+    "queued": N_("Being sent"),
     "sent": N_("Sent"),
     "undeliverable": N_("Undeliverable"),
     "obsolete": N_("No longer relevant"),

@@ -1,0 +1,133 @@
+"""The inbox: updates stored before Telegram is told they arrived, then handled once, in order per chat."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlmodel import col
+
+from storage.models import InboxUpdate, OutboxMessage
+
+NEW = "new"
+DONE = "done"
+FAILED = "failed"  # the action raised: its changes were rolled back and the user was told
+DROPPED = "dropped"  # beyond the rate one person may send
+KEEP_FOR = timedelta(days=2)  # a redelivered update is recognised this long
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """An update as it arrives: its id, its chat, the update itself (JSON), and whether it is dropped."""
+
+    update_id: int
+    chat_id: int
+    payload: dict[str, Any]
+    dropped: bool = False
+
+
+async def store(session: AsyncSession, arrivals: Sequence[Arrival], now: datetime) -> set[int]:
+    """Insert the updates not stored before; returns the ids that are new (a redelivery adds nothing)."""
+    if not arrivals:
+        return set()
+    ids = [arrival.update_id for arrival in arrivals]
+    known = set(
+        await session.scalars(select(col(InboxUpdate.update_id)).where(col(InboxUpdate.update_id).in_(ids)))
+    )
+    fresh = [arrival for arrival in arrivals if arrival.update_id not in known]
+    rows = [
+        {"update_id": a.update_id, "chat_id": a.chat_id, "payload": a.payload, "status": DROPPED if a.dropped else NEW,
+         "attempts": 0, "received_at": now, "handled_at": now if a.dropped else None}
+        for a in fresh
+    ]  # fmt: skip
+    if rows:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        await session.execute(insert(InboxUpdate).on_conflict_do_nothing(index_elements=["update_id"]), rows)
+    return {arrival.update_id for arrival in fresh}
+
+
+async def recent_counts(session: AsyncSession, chat_ids: Collection[int], since: datetime) -> dict[int, int]:
+    """How many updates each chat sent since `since` (dropped ones included)."""
+    if not chat_ids:
+        return {}
+    rows = await session.execute(
+        select(col(InboxUpdate.chat_id), func.count())
+        .where(col(InboxUpdate.chat_id).in_(sorted(set(chat_ids))), col(InboxUpdate.received_at) >= since)
+        .group_by(col(InboxUpdate.chat_id))
+    )
+    return {chat_id: count for chat_id, count in rows.all()}
+
+
+async def dropped_since(session: AsyncSession, chat_id: int, since: datetime) -> int:
+    return int(
+        await session.scalar(
+            select(func.count()).where(
+                col(InboxUpdate.chat_id) == chat_id,
+                col(InboxUpdate.status) == DROPPED,
+                col(InboxUpdate.received_at) >= since,
+            )
+        )
+        or 0
+    )
+
+
+async def claim_next(session: AsyncSession) -> InboxUpdate | None:
+    """The next update to handle, in this transaction: the oldest new one of a chat that has no earlier update
+    waiting and no reply still owed (its user sees each answer before their next message is handled).
+
+    On PostgreSQL the row stays locked until the transaction ends (SKIP LOCKED: another worker takes another
+    chat); a worker that dies releases it with its connection. SQLite has one writer at a time anyway.
+    """
+    earlier = aliased(InboxUpdate)
+    waiting_before = exists().where(
+        col(earlier.chat_id) == InboxUpdate.chat_id,
+        col(earlier.status) == NEW,
+        col(earlier.update_id) < InboxUpdate.update_id,
+    )
+    owed = exists().where(
+        col(OutboxMessage.chat_id) == InboxUpdate.chat_id, col(OutboxMessage.status) == "pending"
+    )
+    query = (
+        select(InboxUpdate)
+        .where(col(InboxUpdate.status) == NEW, ~waiting_before, ~owed)
+        .order_by(col(InboxUpdate.update_id))
+        .limit(1)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=InboxUpdate)
+    return (await session.scalars(query)).first()
+
+
+async def finish(session: AsyncSession, update_id: int, status: str, now: datetime) -> None:
+    await session.execute(
+        update(InboxUpdate)
+        .where(col(InboxUpdate.update_id) == update_id)
+        .values(status=status, handled_at=now, attempts=InboxUpdate.attempts + 1)
+    )
+
+
+async def waiting(session: AsyncSession) -> int:
+    """How many updates wait to be handled (all processes)."""
+    return int(await session.scalar(select(func.count()).where(col(InboxUpdate.status) == NEW)) or 0)
+
+
+async def status_of(session: AsyncSession, update_id: int) -> str | None:
+    return await session.scalar(
+        select(col(InboxUpdate.status)).where(col(InboxUpdate.update_id) == update_id)
+    )
+
+
+async def forget_old(session: AsyncSession, now: datetime) -> None:
+    """Forget updates handled more than two days ago (they are no longer redelivered)."""
+    await session.execute(
+        delete(InboxUpdate).where(
+            and_(col(InboxUpdate.status) != NEW, col(InboxUpdate.handled_at) < now - KEEP_FOR)
+        )
+    )
