@@ -15,29 +15,20 @@ from typing import Final
 
 import phonenumbers
 
+from bot.domain.vocabulary import (
+    AMOUNT_WORDS,
+    FREE,
+    NO,
+    PHONE_WORDS,
+    POLITE,
+    YES,
+    YES_DESPITE_NO,
+    fold,
+    spellings,
+)
+
 MAX_NUMBER_INPUT_LENGTH: Final = 100
 """Number, phone and yes/no answers longer than this are refused without further analysis."""
-
-
-# --------------------------------------------------------------------------- shared helpers
-
-_DASHES: Final = "‐‑‒–—―−﹣－"
-_APOSTROPHES: Final = "'’‘ʼ`´′ʹ"
-
-
-def fold(text: str) -> str:
-    """NFKC, case-fold, drop accents and apostrophes, turn every dash into ``-``: how typed words compare."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    out: list[str] = []
-    for char in unicodedata.normalize("NFD", folded):
-        if unicodedata.combining(char) or char in _APOSTROPHES:
-            continue
-        out.append("-" if char in _DASHES else char)
-    return "".join(out)
-
-
-def _fold_all(words: str) -> frozenset[str]:
-    return frozenset(" ".join(fold(word).split()) for word in words.split("|"))
 
 
 # --------------------------------------------------------------------------- numbers
@@ -114,20 +105,9 @@ MAX_AMOUNT_EUR: Final = Decimal(100_000)
 """Largest accepted amount, in euros."""
 
 _CENT: Final = Decimal("0.01")
-_FREE_WORDS: Final = _fold_all("gratuit|gratuite|gratis|free|free of charge|безкоштовно|бесплатно")
 # Currency and period words accepted around an amount, longest first so that "par mois" is
 # removed before "mois".
-_AMOUNT_WORDS: Final = sorted(
-    _fold_all(
-        "€|eur|euro|euros|e|євро|евро"
-        "|par mois|/mois|mois|mensuel|par nuit|/nuit|par semaine|/semaine"
-        "|per month|a month|/month|month|monthly|per night|/night|per week|/week"
-        "|на місяць|в місяць|за місяць|/міс|місяць|на тиждень|за ніч"
-        "|environ|about|around|approx|approximately|близько|max|maximum|максимум|~|≈|cc|charges comprises"
-    ),
-    key=len,
-    reverse=True,
-)
+_AMOUNT_WORDS: Final = sorted(AMOUNT_WORDS | {"€", "~", "≈"}, key=len, reverse=True)
 _AMOUNT_RE: Final = re.compile(r"(?P<sign>[+-]?)\s*(?P<number>[0-9][0-9 .,']*)")
 _GROUPED_RE: Final = re.compile(r"[0-9]{1,3}(?:[ .,'][0-9]{3})+")
 
@@ -170,7 +150,7 @@ def parse_amount_eur(text: str) -> Decimal | NumberError:
     if len(text) > MAX_NUMBER_INPUT_LENGTH:
         return NumberError.NOT_A_NUMBER
     cleaned = " ".join(fold(text).split()).rstrip("!").strip()
-    if cleaned in _FREE_WORDS:
+    if cleaned in FREE:
         return Decimal(0).quantize(_CENT)
     padded = f" {cleaned} "
     for word in _AMOUNT_WORDS:
@@ -285,11 +265,8 @@ class PhoneError(Enum):
     TOO_LONG = "too_long"
 
 
-_PHONE_PREFIXES: Final = sorted(
-    _fold_all("tel|tél|tel.|tél.|telephone|téléphone|phone|mobile|portable|port|тел|тел.|телефон|моб|моб."),
-    key=len,
-    reverse=True,
-)
+# Longest first, so that "telephone" goes before "tel"; a dot after the word goes with the separators.
+_PHONE_PREFIXES: Final = sorted(PHONE_WORDS, key=len, reverse=True)
 # libphonenumber also reads letters (vanity numbers) and picks a number out of a sentence; people here
 # type digits, so anything else is refused before it gets a chance to guess.
 _PHONE_CHARS_RE: Final = re.compile(r"\+?[0-9 .\-/()]+")
@@ -353,41 +330,23 @@ def parse_phone(text: str, writer_language: str | None = None) -> str | PhoneErr
 
 # --------------------------------------------------------------------------- yes / no
 
-_YES_WORDS: Final = _fold_all(
-    "oui|o|ouais|ouai|ouep|ouaip|si|bien sûr|bien sur|évidemment|absolument|certainement|volontiers"
-    "|d'accord|dac|ok|okay|oki|daccord|exact|exactement|tout à fait|carrément|yes|y|yeah|yep|yup|sure"
-    "|of course|certainly|absolutely|definitely|indeed|так|ага|звісно|звичайно|авжеж|безумовно"
-    "|добре|гаразд|да|конечно|ок"
-)
-_NO_WORDS: Final = _fold_all(
-    "non|n|nan|nope|nah|no|pas du tout|absolument pas|jamais|aucun|aucune|not at all|never|none"
-    "|ні|нi|нє|не треба|ніколи|немає|нема|нет|не надо"
-)
 _YES_EMOJI: Final = frozenset("👍✅✔☑🆗👌")
 _NO_EMOJI: Final = frozenset("👎❌✖❎🚫⛔")
-# Answers containing one of these mean yes even though they contain "no"/"pas".
-_YES_CONTAINED: Final = _fold_all(
-    "pas de problème|pas de probleme|pas de souci|pas de soucis|sans problème|sans souci|no problem"
-    "|no problems|no worries|без проблем|не проблема"
-)
 # Too ambiguous to decide from the first word of a longer answer ("si possible", "y a…").
-_WHOLE_ANSWER_ONLY: Final = _fold_all("o|n|y|si|e")
-_POLITE_WORDS: Final = _fold_all(
-    "merci|please|thanks|thank you|svp|s'il vous plaît|s'il te plaît|stp|дякую|будь ласка|спасибо"
-)
+_WHOLE_ANSWER_ONLY: Final = spellings("o|n|y|si|e")
 _WORD_RE: Final = re.compile(r"[^\W_]+")
 
 
 def _yes_no_phrase(phrase: str) -> bool | None:
-    if phrase in _YES_WORDS:
+    if phrase in YES:
         return True
-    if phrase in _NO_WORDS:
+    if phrase in NO:
         return False
     return None
 
 
 def parse_yes_no(text: str) -> bool | None:
-    """True for yes, False for no, None when unclear (fr/uk/en, plus 👍/👎, ✅/❌).
+    """True for yes, False for no, None when unclear (fr/uk/en/ru, plus 👍/👎, ✅/❌).
 
     Understood: ``oui``, ``o``, ``ouais``, ``bien sûr``, ``non``, ``n``, ``так``, ``ага``,
     ``звісно``, ``ні``, ``yes``, ``y``, ``of course``, ``no``, ``nope``… An answer may add polite
@@ -411,19 +370,19 @@ def parse_yes_no(text: str) -> bool | None:
     whole = _yes_no_phrase(" ".join(words))
     if whole is not None:
         return whole
-    meaningful = [w for w in words if w not in _POLITE_WORDS]
+    meaningful = [w for w in words if w not in POLITE]
     phrase = _yes_no_phrase(" ".join(meaningful))
     if phrase is not None:
         return phrase
     padded = f" {' '.join(words)} "
-    if any(f" {phrase} " in padded for phrase in _YES_CONTAINED):
+    if any(f" {phrase} " in padded for phrase in YES_DESPITE_NO):
         return True
     if words[0] in _WHOLE_ANSWER_ONLY:
         return None
     first = _yes_no_phrase(words[0])
     if first is None:
         return None
-    opposite = _NO_WORDS if first else _YES_WORDS
+    opposite = NO if first else YES
     if any(w in opposite for w in words[1:]):
         return None
     return first
