@@ -1,4 +1,4 @@
-"""Dates and durations as people type them, in French, Ukrainian or English.
+"""Dates and durations as people type them, in French, Ukrainian, English or Russian.
 
 Everything here is pure: no I/O, no clock (``today`` is always passed in), no exception on user
 input. Functions return a value or a :class:`DateError`; turning an error into a sentence in the
@@ -12,14 +12,18 @@ Conventions
 * ISO dates (``2027-03-15``) are read year first.
 * A two-digit year means 20xx.
 * A date without a year means its next occurrence, today included: on 2026-11-22 ``15/03`` is
-  2027-03-15 and ``22/11`` is 2026-11-22. ``29/02`` is the next 29th of February.
+  2027-03-15 and ``22/11`` is 2026-11-22. ``29/02`` is the next 29th of February. For a day in
+  the past (a visit), it means its latest occurrence up to today instead.
+* "Next" names a day from today: ``lundi prochain`` is the first Monday after today, ``next week``
+  the Monday of next week. A relative answer (``dans 3 mois``, ``6 weeks``) counts from the day
+  the caller gives: an end date counts from its start.
 * A bare number (``15``) is not a date: it is ambiguous (day? "in 15 days"?), so UNREADABLE.
 * Weekday names (``lundi 15 mars``) and words such as "from", "dès", "until", "jusqu'au",
   "від", "до", "року" are ignored; the weekday is not checked against the date.
 * Case, accents, apostrophes and extra whitespace never matter. Matching also drops combining
   marks in Cyrillic (``й`` matches ``и``), which only makes it more lenient.
-* Russian month names and a few Russian words are understood as well, since many Ukrainian
-  speakers type in Russian.
+* The words are those of :mod:`bot.domain.vocabulary`: French, Ukrainian, English and Russian
+  (many Ukrainian speakers type in Russian); month and weekday names are CLDR's.
 """
 
 from __future__ import annotations
@@ -279,6 +283,33 @@ def _relative(core: list[str], had_prefix: bool, today: date, start: date) -> da
     return _shift(start, amount, UNITS[unit_word])
 
 
+def _next(tokens: list[str], today: date) -> date | None:
+    """A day said with "next": a weekday ("lundi prochain": the first Monday after today), the week
+    ("next week": its Monday), the month (its first day) or the year ("наступного року": 1 January);
+    None if the answer is not of that shape."""
+    if not any(t in NEXT for t in tokens):
+        return None
+    rest = [t for t in tokens if t not in NEXT and (t in UNITS or t not in DATE_FILLERS)]
+    if len(rest) != 1:
+        return None
+    word = rest[0]
+    unit = UNITS.get(word)
+    try:
+        if word in WEEKDAYS:
+            return today + timedelta(days=(WEEKDAYS[word] - today.weekday() - 1) % DAYS_PER_WEEK + 1)
+        if unit is Unit.DAY:
+            return today + timedelta(days=1)
+        if unit is Unit.WEEK:
+            return today + timedelta(days=DAYS_PER_WEEK - today.weekday())
+        if unit is Unit.MONTH:
+            return add_months(today.replace(day=1), 1)
+        if unit is Unit.YEAR:
+            return date(today.year + 1, 1, 1)
+    except (OverflowError, ValueError):  # after date.max
+        return None
+    return None
+
+
 def _parse_date_core(tokens: list[str], today: date, start: date, in_the_past: bool) -> date | DateError:
     whole = " ".join(tokens)
     core_tokens = [t for t in tokens if t not in _IGNORED and t not in RELATIVE]
@@ -292,6 +323,9 @@ def _parse_date_core(tokens: list[str], today: date, start: date, in_the_past: b
             return today - timedelta(days=1)
         if words in AFTER_TOMORROW:
             return today + timedelta(days=2)
+    following = _next(tokens, today)
+    if following is not None:
+        return following
     if not core:
         return DateError.UNREADABLE
 
@@ -322,7 +356,9 @@ def _parse_date_core(tokens: list[str], today: date, start: date, in_the_past: b
     return DateError.UNREADABLE
 
 
-def parse_user_date(text: str, today: date) -> date | DateError:
+def parse_user_date(
+    text: str, today: date, *, relative_to: date | None = None, in_the_past: bool = False
+) -> date | DateError:
     """Read a date typed by a user (fr/uk/en/ru); see the module docstring for the conventions.
 
     Accepted shapes, case/accent/whitespace-insensitive:
@@ -334,10 +370,18 @@ def parse_user_date(text: str, today: date) -> date | DateError:
     * words: ``maintenant``, ``dès maintenant``, ``aujourd'hui``, ``immédiatement``, ``now``,
       ``today``, ``зараз``, ``сьогодні``, ``негайно`` (today); ``demain``, ``tomorrow``,
       ``завтра``; ``après-demain``, ``післязавтра``; ``hier``, ``yesterday``, ``вчора``;
+    * next: ``lundi prochain``, ``next Monday``, ``у наступний понеділок``, ``наступного понеділка``
+      (the first such weekday after today); ``la semaine prochaine``, ``next week``, ``наступного
+      тижня`` (the Monday of next week); ``le mois prochain`` (its first day), ``l'an prochain``
+      (1 January);
     * relative: ``dans 2 semaines``, ``in 3 days``, ``через 2 тижні``, ``dans un mois``,
-      ``in a week``, ``через тиждень``, ``2 weeks from now``, ``через півроку``. Days and
+      ``in a week``, ``через тиждень``, ``3 mois``, ``2 weeks from now``, ``через півроку``. Days and
       weeks are added as days; months and years as calendar months clamped to the month end
-      (2027-01-31 + 1 month = 2027-02-28).
+      (2027-01-31 + 1 month = 2027-02-28). They count from ``relative_to`` (default today; an end
+      date counts from its start), except "… from now", which says it counts from today.
+
+    A date without a year is its next occurrence, today included; with ``in_the_past`` (a visit), its
+    latest occurrence up to today.
 
     Returns the date, or UNREADABLE, NOT_A_DAY, TOO_FAR (after :func:`latest_allowed`) or PAST
     (before :func:`earliest_allowed`, only possible with an explicit year). Dates between
@@ -349,7 +393,7 @@ def parse_user_date(text: str, today: date) -> date | DateError:
     tokens = _tokens(text)
     if not tokens:
         return DateError.UNREADABLE
-    result = _parse_date_core(tokens, today, today, False)
+    result = _parse_date_core(tokens, today, relative_to or today, in_the_past)
     if isinstance(result, DateError):
         return result
     if result > latest_allowed(today):

@@ -106,7 +106,7 @@ FR: Final = Words(
         Unit.DAY: "jour|jours|j|jr|jrs",
         Unit.WEEK: "semaine|semaines|sem|s",
         Unit.MONTH: "mois|m",
-        Unit.YEAR: "an|ans|année|années",
+        Unit.YEAR: "an|ans|année|années|l'an|l'année",  # folded, "l'année prochaine" is one word
     },
     numbers={
         0: "zéro", 1: "un|une", 2: "deux", 3: "trois", 4: "quatre", 5: "cinq", 6: "six", 7: "sept", 8: "huit",
