@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.i18n import Translator, translator
 from storage import dialogues
-from tests.harness import BotUnderTest, User
+from tests.harness import BotUnderTest, User, texts
 from tests.test_host import registered
 
 FR, UK = translator("fr"), translator("uk")
@@ -45,3 +45,15 @@ async def test_next_monday_and_next_wednesday(bot: BotUnderTest) -> None:
     olena = await at_the_start_date(bot, 2002, UK)
     await olena.send("у наступну середу")
     assert (await answers(bot, 2002))["available_from"] == "2026-11-25"
+
+
+async def test_dates_read_well_in_a_sentence(bot: BotUnderTest) -> None:
+    camille = await at_the_start_date(bot, 1001, FR)
+    await camille.send("1/12")
+    refused = texts(await camille.send("25/11"))
+    assert FR._("It must come after {start}.").format(start="1er décembre 2026") in refused
+    olena = await at_the_start_date(bot, 2002, UK)
+    await olena.send("01.03.2027")
+    refused = texts(await olena.send("15.02.2027"))
+    assert UK._("It must come after {start}.").format(start="1 березня 2027\u202fроку") in refused
+    assert "р.." not in refused
