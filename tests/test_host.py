@@ -90,7 +90,8 @@ async def test_full_declaration_in_french(bot: BotUnderTest) -> None:
     [offer] = await stored_offers(bot, 1001)
     assert (offer.kind, offer.commune_insee, offer.departement) == ("dwelling", "93066", "93")
     assert (offer.people, offer.beds, offer.bedrooms, offer.welcome) == (4, 3, 2, "family")
-    assert (offer.available_from, offer.available_until) == (date(2027, 1, 15), date(2027, 5, 22))
+    # "dans 6 mois" as the end counts from the start the host gave, not from today.
+    assert (offer.available_from, offer.available_until) == (date(2027, 1, 15), date(2027, 7, 15))
     assert (offer.min_stay_days, offer.step_free, offer.pets, offer.children, offer.smoking) == (
         90, "partly", True, True, False)  # fmt: skip
     assert offer.equipment == ["kitchen", "internet"] and offer.transport == ["public_transport"]
