@@ -60,9 +60,8 @@ class ChildrenAges(Step):
     async def accept(
         self, ctx: Ctx, answers: dict[str, Any], incoming: Incoming, choice: str | None
     ) -> Outcome:
-        parts = [part for part in re.split(r"[,;\s]+", (incoming.text or "").strip()) if part]
-        ages = [validation.parse_count(part, 0, 17) for part in parts]
-        if len(ages) != answers[CHILDREN] or not all(isinstance(age, int) for age in ages):
+        ages = validation.parse_ages(incoming.text or "", 17) if incoming.command is None else None
+        if not isinstance(ages, list) or len(ages) != answers[CHILDREN]:
             message = ctx.t.n_("Please give {n} age from 0 to 17.", "Please give {n} ages from 0 to 17, separated by commas.",
                                answers[CHILDREN])  # fmt: skip
             return Invalid(message.format(n=answers[CHILDREN]))

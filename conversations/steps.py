@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP
 from typing import Any
 
 from bot.chat import AskFor, Button, Incoming, Reply, esc
@@ -218,6 +219,37 @@ class Count(Step):
 def day_month(t: Translator, day: date) -> str:
     """A day as an example to type, the way this language writes it: 15/03 in French, 15.03 in Ukrainian."""
     return t._("{day}/{month}").format(day=f"{day.day:02d}", month=f"{day.month:02d}")
+
+
+class Amount(Count):
+    """Whole euros typed as people write them ("350", "350 €", "50 euros", "cinquante"); cents are rounded."""
+
+    async def accept(
+        self, ctx: Ctx, answers: dict[str, Any], incoming: Incoming, choice: str | None
+    ) -> Outcome:
+        text = choice if choice is not None else _typed_text(incoming)
+        parsed = (
+            validation.parse_amount_eur(text) if text is not None else validation.NumberError.NOT_A_NUMBER
+        )
+        value: int | validation.NumberError = (
+            parsed
+            if isinstance(parsed, validation.NumberError)
+            else int(parsed.to_integral_value(ROUND_HALF_UP))
+        )
+        if isinstance(value, int) and not self.minimum <= value <= self.maximum:
+            value = (
+                validation.NumberError.TOO_SMALL if value < self.minimum else validation.NumberError.TOO_LARGE
+            )
+        if isinstance(value, validation.NumberError):
+            bounds = ctx.t._(
+                "Please give an amount in euros from {minimum} to {maximum}, for example {example}."
+            )
+            example = min(max(self.minimum, 350), self.maximum)
+            return Invalid(
+                f"{ctx.t._(NUMBER_PROBLEMS[value])} "
+                + bounds.format(minimum=self.minimum, maximum=self.maximum, example=example)
+            )
+        return Accepted({self.name: value})
 
 
 class DateAnswer(Step):

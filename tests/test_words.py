@@ -139,3 +139,77 @@ async def test_arrival_and_departure_offer_today_and_the_planned_end_counts_from
     asked = await caseworker.press(UK._("Record the departure"))
     labels = [label for label, _ in caseworker.buttons(asked[-1])]
     assert UK._("Today") in labels and UK._("From now") not in labels
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+async def at_the_cost(host: User, t: Translator) -> None:
+    """From the question "available from" to the question "how much per month"."""
+    await host.press(t._("From now"))
+    await host.press(t._("No end date"))
+    await host.press(t._("Skip"))
+    await host.press(t._("Step-free"))
+    for _ in range(3):
+        await host.press(t._("No"))
+    for _ in range(3):
+        await host.press(t._("Done"))
+    await host.press(t._("Contribution to charges"))
+
+
+async def test_counts_and_amounts_in_words_or_with_the_euro_sign(bot: BotUnderTest) -> None:
+    camille = await registered(bot, 1001, FR)
+    await camille.press(FR._("I offer a place"))
+    await camille.press(FR._("A room in my home"))
+    await camille.send("Nantes")
+    await camille.press(FR._("Skip"))
+    refused = texts(await camille.send("3.5"))
+    assert FR._("Please give a whole number.") in refused
+    assert FR._("How many people can you welcome?") in refused
+    await camille.send("trois")
+    await camille.send("deux lits")
+    await camille.send("un")
+    assert {key: value for key, value in (await answers(bot, 1001)).items() if key in ("people", "beds", "bedrooms")} == {
+        "people": 3, "beds": 2, "bedrooms": 1}  # fmt: skip
+    await camille.press(FR._("No preference"))
+    await at_the_cost(camille, FR)
+    await camille.send("cinquante euros")
+    assert (await answers(bot, 1001))["cost_eur"] == 50
+
+    olena = await registered(bot, 2002, UK)
+    await olena.press(UK._("I offer a place"))
+    await olena.press(UK._("A room in my home"))
+    await olena.send("Nantes")
+    await olena.press(UK._("Skip"))
+    refused = texts(await olena.send("через 2 тижні"))
+    assert UK._("Please answer with a number.") in refused
+    await olena.send("двоє")
+    await olena.send("два")
+    await olena.send("1")
+    await olena.press(UK._("No preference"))
+    await at_the_cost(olena, UK)
+    refused = texts(await olena.send("50 грн"))
+    assert UK._("Please give an amount in euros from {minimum} to {maximum}, for example {example}.").format(
+        minimum=1, maximum=5000, example=350) in refused  # fmt: skip
+    await olena.send("50€")
+    state = await answers(bot, 2002)
+    assert (state["people"], state["beds"], state["cost_eur"]) == (2, 2, 50)
+
+
+async def test_children_ages_with_their_unit(bot: BotUnderTest) -> None:
+    for user_id, t, adults, ages, expected in (
+        (CASEWORKER, FR, "deux", "7 ans, 18 mois", [7, 1]),
+        (CASEWORKER + 1, UK, "двоє", "7 років і 3 роки", [7, 3]),
+    ):
+        await grant(bot, user_id, "caseworker", "44", language=t.language)
+        caseworker = bot.user(user_id, t.language)
+        await caseworker.send("/household")
+        await caseworker.send(f"REF-{user_id}")
+        await caseworker.send(adults)
+        await caseworker.send("2")
+        refused = texts(await caseworker.send("7 ans"))
+        assert t.n_("Please give {n} age from 0 to 17.", "Please give {n} ages from 0 to 17, separated by commas.",
+                    2).format(n=2) in refused  # fmt: skip
+        await caseworker.send(ages)
+        state = await answers(bot, user_id)
+        assert (state["adults"], state["children_ages"]) == (2, expected)

@@ -16,19 +16,110 @@ from typing import Final
 import phonenumbers
 
 from bot.domain.vocabulary import (
+    AGE_FILLERS,
     AMOUNT_WORDS,
+    CONNECTORS,
     FREE,
+    MONTHS,
+    MULTIPLIERS,
     NO,
+    NUMBERS,
     PHONE_WORDS,
     POLITE,
+    UNITS,
     YES,
     YES_DESPITE_NO,
+    Unit,
     fold,
     spellings,
 )
 
 MAX_NUMBER_INPUT_LENGTH: Final = 100
 """Number, phone and yes/no answers longer than this are refused without further analysis."""
+
+
+# --------------------------------------------------------------------------- number words
+
+# One spelling per number word ("quatre-vingt-dix" is "quatre vingt dix"). A single letter ("a", which is
+# also "à" folded) and a unit ("an", a year) are not numbers here.
+_NUMBER_WORDS: Final = {
+    key.replace("-", " "): value for key, value in NUMBERS.items() if len(key) > 1 and key not in UNITS
+}
+_NUMBER_TOKENS: Final = (
+    frozenset(token for key in _NUMBER_WORDS for token in key.split()) | MULTIPLIERS.keys()
+)
+_LONGEST_NUMBER_WORD: Final = max(len(key.split()) for key in _NUMBER_WORDS)
+# Words that make a number typed to a count a date or a duration ("через 2 тижні", "2 mars").
+_TIME_WORDS: Final = (UNITS.keys() | MONTHS.keys()) - _NUMBER_TOKENS
+_WORD_SPLIT_RE: Final = re.compile(r"[\s-]+")
+
+
+def _can_follow(current: int, value: int) -> bool:
+    """Whether ``value`` adds to ``current`` in a number said in words: "vingt cinq", "cent cinquante",
+    "soixante douze", "quatre-vingt-quinze"; not "cinq vingt" or "deux trois"."""
+    below_hundred = current % 100
+    if below_hundred == 0:
+        return value < 100
+    if below_hundred in (60, 80):  # French counts on from soixante and quatre-vingt: soixante-douze
+        return value < 20
+    return below_hundred % 10 == 0 and value < 10
+
+
+def _number_in_words(words: list[str]) -> int | None:
+    """The number these words say ("cinquante", "vingt-cinq", "deux cent cinquante", "двісті п'ятдесят",
+    "two thousand"), or None."""
+    total, current = 0, 0
+    started = after_multiplier = False
+    n = 0
+    while n < len(words):
+        word = words[n]
+        if word in CONNECTORS and started and n + 1 < len(words):  # "vingt et un", "one hundred and five"
+            n += 1
+            continue
+        multiplier = MULTIPLIERS.get(word)
+        if multiplier is not None:
+            if multiplier < 1000 and current < 10 and (current or not started or after_multiplier):
+                current = (current or 1) * multiplier
+            elif multiplier >= 1000 and total == 0 and current < 1000:
+                total, current = (current or 1) * multiplier, 0
+            else:
+                return None
+            started = after_multiplier = True
+            n += 1
+            continue
+        for length in range(min(_LONGEST_NUMBER_WORD, len(words) - n), 0, -1):
+            value = _NUMBER_WORDS.get(" ".join(words[n : n + length]))
+            if value is not None:
+                break
+        else:
+            return None
+        if started and not (after_multiplier if current == 0 else _can_follow(current, value)):
+            return None
+        current += value
+        started, after_multiplier = True, False
+        n += length
+    return total + current if started else None
+
+
+def _count_in_words(cleaned: str) -> int | None:
+    """A count said in words, with up to four other words around it: "deux", "nous sommes deux", "двоє
+    дорослих", "three people"; None if there is no such number, or two, or a word of time around it."""
+    words = [word for word in _WORD_SPLIT_RE.split(cleaned) if word]
+    if not words or not all(word.isalpha() for word in words):
+        return None
+    is_number = [word in _NUMBER_TOKENS for word in words]
+    for n in range(1, len(words) - 1):  # a connector inside a number: "vingt et un"
+        if words[n] in CONNECTORS and is_number[n - 1] and is_number[n + 1]:
+            is_number[n] = True
+    first = is_number.index(True) if True in is_number else -1
+    if first < 0:
+        return None
+    last = len(is_number) - 1 - is_number[::-1].index(True)
+    if not all(is_number[first : last + 1]) or first > 4 or len(words) - 1 - last > 4:
+        return None
+    if any(word in _TIME_WORDS for word in words[:first] + words[last + 1 :]):
+        return None
+    return _number_in_words(words[first : last + 1])
 
 
 # --------------------------------------------------------------------------- numbers
@@ -70,9 +161,11 @@ def parse_count(text: str, minimum: int, maximum: int) -> int | NumberError:
     """Read a whole number of people, rooms, beds…, between ``minimum`` and ``maximum``.
 
     Accepts ``3``, `` 3 ``, ``3.`` and the number surrounded by up to four words: ``3 personnes``,
-    ``3 people``, ``3 особи``, ``environ 3``. Digits are compared after NFKC normalisation and
-    must then be ASCII: full-width ``３`` is accepted as 3, Arabic-Indic ``٣`` or Devanagari
-    digits are NOT_A_NUMBER. Number words (``trois``) are not understood (NOT_A_NUMBER).
+    ``3 people``, ``3 особи``, ``environ 3``; number words of the vocabulary too: ``trois``,
+    ``nous sommes deux``, ``двоє``, ``three people``, ``vingt-cinq``. Digits are compared after NFKC
+    normalisation and must then be ASCII: full-width ``３`` is accepted as 3, Arabic-Indic ``٣`` or
+    Devanagari digits are NOT_A_NUMBER. A word of time around the number makes it a date or a
+    duration, not a count: ``через 2 тижні``, ``2 mars``, ``3 ans`` are NOT_A_NUMBER.
 
     Errors: NEGATIVE (``-3``), NOT_WHOLE (``3.5``, ``3,5``, ``1e9``), TOO_SMALL, TOO_LARGE,
     NOT_A_NUMBER (empty, emoji, garbage, ``3 ou 4``). Never raises on user input; raises
@@ -85,20 +178,93 @@ def parse_count(text: str, minimum: int, maximum: int) -> int | NumberError:
     cleaned = " ".join(fold(text).split()).rstrip(".!").strip()
     match = _COUNT_RE.fullmatch(cleaned)
     if match is None:
-        return NumberError.NOT_A_NUMBER
-    if (match.group("sign") or "").startswith("-"):
-        return NumberError.NEGATIVE
-    if match.group("fraction") is not None:
-        return NumberError.NOT_WHOLE
-    digits = match.group("int").lstrip("0") or "0"
-    if len(digits) > len(str(maximum)):
-        return NumberError.TOO_LARGE
-    value = int(digits)
+        in_words = _count_in_words(cleaned)
+        if in_words is None:
+            return NumberError.NOT_A_NUMBER
+        value = in_words
+    else:
+        around = f"{match.group('before') or ''} {match.group('after') or ''}".split()
+        if any(word in _TIME_WORDS for word in around):
+            return NumberError.NOT_A_NUMBER
+        if (match.group("sign") or "").startswith("-"):
+            return NumberError.NEGATIVE
+        if match.group("fraction") is not None:
+            return NumberError.NOT_WHOLE
+        digits = match.group("int").lstrip("0") or "0"
+        if len(digits) > len(str(maximum)):
+            return NumberError.TOO_LARGE
+        value = int(digits)
     if value < minimum:
         return NumberError.TOO_SMALL
     if value > maximum:
         return NumberError.TOO_LARGE
     return value
+
+
+MAX_AGES_INPUT_LENGTH: Final = 300
+"""An answer listing children's ages longer than this is refused without further analysis."""
+_AGE_SEPARATORS_RE: Final = re.compile(r"[,;/\s]+|(?<=[0-9])(?=[^\W\d_])")  # "7ans" is "7 ans"
+_AGE_DECIMAL_RE: Final = re.compile(r"[0-9]\.[0-9]")
+_AGE_NEGATIVE_RE: Final = re.compile(r"(?:^|[\s,;])-\s*[0-9]")
+
+
+def _years(amount: int, unit: Unit | None) -> int:
+    """An age said in some unit, in whole years: a baby of 18 months is 1."""
+    if unit is Unit.MONTH:
+        return amount // 12
+    if unit is Unit.WEEK:
+        return amount * 7 // 365
+    if unit is Unit.DAY:
+        return amount // 365
+    return amount
+
+
+def parse_ages(text: str, maximum: int) -> list[int] | NumberError:
+    """Children's ages in whole years, in the order given: ``3, 7, 12``, ``3 7 12``, ``7 ans``,
+    ``7 years old``, ``7 років``, ``sept ans et trois ans``, ``18 mois`` (1), ``6 months`` (0).
+
+    Errors: NOT_A_NUMBER (nothing, or words that are not ages), NEGATIVE, NOT_WHOLE (``3.5``: a comma
+    separates two ages), TOO_LARGE (above ``maximum``). Never raises."""
+    if len(text) > MAX_AGES_INPUT_LENGTH:
+        return NumberError.NOT_A_NUMBER
+    folded = fold(text).strip().rstrip(".!")
+    if _AGE_NEGATIVE_RE.search(folded):
+        return NumberError.NEGATIVE
+    if _AGE_DECIMAL_RE.search(folded):
+        return NumberError.NOT_WHOLE
+    tokens = [
+        t for t in (raw.strip(".") for raw in _AGE_SEPARATORS_RE.split(folded)) for t in t.split("-") if t
+    ]
+    ages: list[tuple[int, Unit | None]] = []
+    words: list[str] = []  # number words waiting to be read together ("dix-sept")
+    for token in [*tokens, ""]:
+        if token in _NUMBER_TOKENS:
+            words.append(token)
+            continue
+        if words:
+            value = _number_in_words(words)
+            if value is None:  # "trois cinq": two ages
+                values = [_number_in_words([word]) for word in words]
+                if None in values:
+                    return NumberError.NOT_A_NUMBER
+                ages.extend((v, None) for v in values if v is not None)
+            else:
+                ages.append((value, None))
+            words = []
+        if token.isdigit():
+            ages.append((int(token), None))
+        elif token in UNITS:
+            if not ages or ages[-1][1] is not None:
+                return NumberError.NOT_A_NUMBER
+            ages[-1] = (ages[-1][0], UNITS[token])
+        elif token and token not in AGE_FILLERS and token not in CONNECTORS:
+            return NumberError.NOT_A_NUMBER
+    if not ages:
+        return NumberError.NOT_A_NUMBER
+    years = [_years(amount, unit) for amount, unit in ages]
+    if any(age > maximum for age in years):
+        return NumberError.TOO_LARGE
+    return years
 
 
 MAX_AMOUNT_EUR: Final = Decimal(100_000)
@@ -137,7 +303,7 @@ def _amount_number(number: str) -> Decimal | None:
 def parse_amount_eur(text: str) -> Decimal | NumberError:
     """Read an amount in euros: ``350``, ``350 €``, ``350€``, ``€350``, ``350,50``,
     ``350.50 EUR``, ``1 500 €``, ``1.500,50``, ``1,500.50``, ``350 € par mois``, ``gratuit``/
-    ``free``/``безкоштовно`` (0).
+    ``free``/``безкоштовно`` (0), number words (``cinquante euros``, ``двісті п'ятдесят``).
 
     Separators: the last ``.`` or ``,`` followed by one or two digits is the decimal point; groups
     of three digits separated by spaces, ``.``, ``,`` or ``'`` are thousands (so ``1,500`` and
@@ -162,7 +328,13 @@ def parse_amount_eur(text: str) -> Decimal | NumberError:
     cleaned = " ".join(padded.split()).strip(" .")
     match = _AMOUNT_RE.fullmatch(cleaned)
     if match is None:
-        return NumberError.NOT_A_NUMBER
+        words = [word for word in _WORD_SPLIT_RE.split(cleaned) if word]
+        in_words = _number_in_words(words) if words else None
+        if in_words is None:
+            return NumberError.NOT_A_NUMBER
+        if in_words > MAX_AMOUNT_EUR:
+            return NumberError.TOO_LARGE
+        return Decimal(in_words).quantize(_CENT)
     value = _amount_number(match.group("number"))
     if value is None:
         return NumberError.NOT_A_NUMBER
