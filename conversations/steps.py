@@ -26,6 +26,11 @@ DATE_PROBLEMS = {
     dates.DateError.END_SAME_AS_START: N_("The end must be at least one day after the start."),
     dates.DateError.NOT_POSITIVE: N_("The duration must be at least one day."),
 }
+DURATION_PROBLEMS = {  # parse_duration_days gives no other error
+    dates.DateError.UNREADABLE: N_("I could not read this duration."),
+    dates.DateError.NOT_POSITIVE: N_("The duration must be at least one day."),
+    dates.DateError.TOO_FAR: N_("This is longer than three years."),
+}
 NUMBER_PROBLEMS = {
     validation.NumberError.NOT_A_NUMBER: N_("Please answer with a number."),
     validation.NumberError.NEGATIVE: N_("The number cannot be negative."),
@@ -367,7 +372,8 @@ class Duration(Step):
         days = dates.parse_duration_days(text)
         if isinstance(days, dates.DateError):
             example = ctx.t._("For example: 3 months, 6 weeks or 90 days.")
-            return Invalid(f"{ctx.t._(DATE_PROBLEMS[days])} {example}")
+            problem = DURATION_PROBLEMS.get(days, DURATION_PROBLEMS[dates.DateError.UNREADABLE])
+            return Invalid(f"{ctx.t._(problem)} {example}")
         if self.period is not None and answers.get(self.period[0]) and answers.get(self.period[1]):
             start, end = (date.fromisoformat(answers[key]) for key in self.period)
             if days > (end - start).days:

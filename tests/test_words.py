@@ -213,3 +213,19 @@ async def test_children_ages_with_their_unit(bot: BotUnderTest) -> None:
         await caseworker.send(ages)
         state = await answers(bot, user_id)
         assert (state["adults"], state["children_ages"]) == (2, expected)
+
+
+# --------------------------------------------------------------------------- durations
+
+
+async def test_a_duration_that_fails_says_duration(bot: BotUnderTest) -> None:
+    for user_id, t, unreadable, too_long in ((1001, FR, "longtemps", "4 ans"), (2002, UK, "довго", "4 роки")):
+        host = await at_the_start_date(bot, user_id, t)
+        await host.press(t._("From now"))
+        await host.press(t._("No end date"))
+        refused = texts(await host.send(unreadable))
+        assert t._("I could not read this duration.") in refused
+        assert t._("I could not read this date.") not in refused
+        assert t._("This is longer than three years.") in texts(await host.send(too_long))
+        await host.send("6 тижнів" if t is UK else "6 semaines")
+        assert (await answers(bot, user_id))["min_stay_days"] == 42
