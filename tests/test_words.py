@@ -229,3 +229,25 @@ async def test_a_duration_that_fails_says_duration(bot: BotUnderTest) -> None:
         assert t._("This is longer than three years.") in texts(await host.send(too_long))
         await host.send("6 тижнів" if t is UK else "6 semaines")
         assert (await answers(bot, user_id))["min_stay_days"] == 42
+
+
+# --------------------------------------------------------------------------- household references
+
+
+async def test_a_reference_typed_with_spaces_is_one_word(bot: BotUnderTest) -> None:
+    for user_id, t, departement in ((CASEWORKER, FR, "44"), (CASEWORKER + 1, UK, "85")):
+        await grant(bot, user_id, "caseworker", departement, language=t.language)
+        caseworker = bot.user(user_id, t.language)
+        await caseworker.send("/household")
+        assert "→ DOS-2027-014" in texts(await caseworker.send("DOS 2027  014"))
+        assert (await answers(bot, user_id))["reference"] == "DOS-2027-014"
+        for answer in ("1", "0"):
+            await caseworker.send(answer)
+        await caseworker.press(t._("Done"))
+        await caseworker.press(t._("Done"))
+        await caseworker.send("/household")
+        refused = texts(await caseworker.send("DOS-2027-014"))
+        assert t._("This reference is already used in this département.") in refused
+        assert t._("Up to 40 letters, digits and . / # - _ (spaces become -).") in texts(
+            await caseworker.send("DOS 2027 / n°14 ?"))  # fmt: skip
+        await caseworker.send("/cancel")
