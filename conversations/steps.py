@@ -233,28 +233,22 @@ class Amount(Count):
         self, ctx: Ctx, answers: dict[str, Any], incoming: Incoming, choice: str | None
     ) -> Outcome:
         text = choice if choice is not None else _typed_text(incoming)
-        parsed = (
-            validation.parse_amount_eur(text) if text is not None else validation.NumberError.NOT_A_NUMBER
+        parsed = validation.parse_amount_eur(text or "")
+        if isinstance(parsed, validation.NumberError):
+            problem = parsed
+        else:
+            euros = int(parsed.to_integral_value(ROUND_HALF_UP))
+            if self.minimum <= euros <= self.maximum:
+                return Accepted({self.name: euros})
+            problem = (
+                validation.NumberError.TOO_SMALL if euros < self.minimum else validation.NumberError.TOO_LARGE
+            )
+        bounds = ctx.t._("Please give an amount in euros from {minimum} to {maximum}, for example {example}.")
+        example = min(max(self.minimum, 350), self.maximum)
+        return Invalid(
+            f"{ctx.t._(NUMBER_PROBLEMS[problem])} "
+            + bounds.format(minimum=self.minimum, maximum=self.maximum, example=example)
         )
-        value: int | validation.NumberError = (
-            parsed
-            if isinstance(parsed, validation.NumberError)
-            else int(parsed.to_integral_value(ROUND_HALF_UP))
-        )
-        if isinstance(value, int) and not self.minimum <= value <= self.maximum:
-            value = (
-                validation.NumberError.TOO_SMALL if value < self.minimum else validation.NumberError.TOO_LARGE
-            )
-        if isinstance(value, validation.NumberError):
-            bounds = ctx.t._(
-                "Please give an amount in euros from {minimum} to {maximum}, for example {example}."
-            )
-            example = min(max(self.minimum, 350), self.maximum)
-            return Invalid(
-                f"{ctx.t._(NUMBER_PROBLEMS[value])} "
-                + bounds.format(minimum=self.minimum, maximum=self.maximum, example=example)
-            )
-        return Accepted({self.name: value})
 
 
 class DateAnswer(Step):

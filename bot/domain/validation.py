@@ -232,9 +232,7 @@ def parse_ages(text: str, maximum: int) -> list[int] | NumberError:
         return NumberError.NEGATIVE
     if _AGE_DECIMAL_RE.search(folded):
         return NumberError.NOT_WHOLE
-    tokens = [
-        t for t in (raw.strip(".") for raw in _AGE_SEPARATORS_RE.split(folded)) for t in t.split("-") if t
-    ]
+    tokens = [part for raw in _AGE_SEPARATORS_RE.split(folded) for part in raw.strip(".").split("-") if part]
     ages: list[tuple[int, Unit | None]] = []
     words: list[str] = []  # number words waiting to be read together ("dix-sept")
     for token in [*tokens, ""]:
@@ -251,7 +249,7 @@ def parse_ages(text: str, maximum: int) -> list[int] | NumberError:
             else:
                 ages.append((value, None))
             words = []
-        if token.isdigit():
+        if token.isascii() and token.isdigit():
             ages.append((int(token), None))
         elif token in UNITS:
             if not ages or ages[-1][1] is not None:

@@ -374,25 +374,26 @@ STALE: Final = _union(w.stale for w in _ALL)
 KM: Final = _union(w.km for w in _ALL)
 
 
-def _cldr_names(kind: str, contexts: Iterable[str]) -> list[tuple[str, int]]:
-    """CLDR's wide and abbreviated names (narrow ones are single letters: ambiguous), as (name, number)."""
+def _cldr_names(kind: str) -> list[tuple[str, int]]:
+    """CLDR's month or day names, as (name, number): wide and abbreviated, in a date ("березня") and
+    standing alone ("березень"); narrow ones are single letters, too ambiguous to read."""
     return [
         (name, number)
         for locale in _LOCALES
-        for context in contexts
+        for context in ("format", "stand-alone")
         for width in ("wide", "abbreviated")
         for number, name in getattr(locale, kind)[context][width].items()
     ]
 
 
 MONTHS: Final = _index(
-    _cldr_names("months", ("format", "stand-alone")) + [(s, n) for w in _ALL for n, s in w.months.items()],
+    _cldr_names("months") + [(s, n) for w in _ALL for n, s in w.months.items()],
     "months",
 )
 """Month names to their number (1 = January): genitive ("березня") and nominative ("березень") forms."""
 WEEKDAYS: Final = _index(
     # French "mar." (mardi) is also English "Mar" (March): a month name is never taken for a weekday.
-    [(name, n) for name, n in _cldr_names("days", ("format", "stand-alone")) if phrase(name) not in MONTHS]
+    [(name, n) for name, n in _cldr_names("days") if phrase(name) not in MONTHS]
     + [(s, n) for w in _ALL for n, s in w.weekdays.items()],
     "weekdays",
 )
