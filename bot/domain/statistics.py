@@ -39,7 +39,6 @@ HORIZONS: Final = (7, 30, 60)
 """Days ahead for "placements ending soon"."""
 
 
-
 @dataclass(frozen=True)
 class OfferCounts:
     """Offers by status; ``stale`` offers are not in ``available``. ``to_qualify`` overlaps the others."""
