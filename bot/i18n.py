@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 from datetime import date
 from importlib import resources
+from typing import Literal
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, get_date_format
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -21,6 +23,10 @@ LANGUAGES = ("fr", "uk", "en")
 DEFAULT_LANGUAGE = "fr"
 DOMAIN = "messages"
 LANGUAGE_NAMES = {"fr": "Français", "uk": "Українська", "en": "English"}
+_DATE_FORMATS: dict[str, Literal["short", "medium", "long", "full"]] = {
+    "short": "short", "medium": "medium", "long": "long", "full": "full"
+}  # fmt: skip
+_DAY_FIELD = re.compile(r"(?<!d)d(?!d)")  # the day of the month: "d", not "dd"
 
 
 def language_from_telegram(language_code: str | None) -> tuple[str, bool]:
@@ -50,8 +56,16 @@ class Translator:
         return self._translations.ngettext(singular, plural, n)
 
     def date(self, day: date, format: str = "long") -> str:
-        text = format_date(day, format, locale=self.locale)
-        return str(text)
+        """``day`` in one of CLDR's formats or a pattern: "1er décembre 2026", "1 грудня 2026 року"."""
+        named = _DATE_FORMATS.get(format)  # CLDR's named formats; anything else is a pattern
+        pattern = format if named is None else get_date_format(named, self.locale).pattern
+        if self.language == "uk":
+            # CLDR writes "2026 р.", and a sentence ending with a date then ends with "р.."; "року" reads well
+            # anywhere in a sentence.
+            pattern = pattern.replace("'р'.", "'року'")
+        if self.language == "fr" and day.day == 1 and "'" not in pattern:
+            pattern = _DAY_FIELD.sub("d'er'", pattern)  # French writes the first of the month "1er"
+        return str(format_date(day, pattern, locale=self.locale))
 
     def number(self, value: float) -> str:
         return str(format_decimal(value, locale=self.locale))

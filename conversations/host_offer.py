@@ -20,6 +20,7 @@ from bot.i18n import N_
 from conversations import engine
 from conversations.engine import Accepted, GoTo, Invalid, Outcome, Stay, Step
 from conversations.steps import (
+    Amount,
     Choice,
     CommuneAnswer,
     Count,
@@ -176,7 +177,7 @@ class ChangeField(Step):
         return Invalid(ctx.t._("Please choose one of the buttons."))
 
 
-class OptionalAmount(Count):
+class OptionalAmount(Amount):
     def applies(self, answers: dict[str, Any]) -> bool:
         return answers.get(COST) in schema.PAYING
 

@@ -40,12 +40,16 @@ class Reference(Step):
     async def accept(
         self, ctx: Ctx, answers: dict[str, Any], incoming: Incoming, choice: str | None
     ) -> Outcome:
-        text = (incoming.text or "").strip() if incoming.command is None else ""
-        if not REFERENCE_PATTERN.match(text):
-            return Invalid(ctx.t._("Up to 40 letters, digits and . / # - _, without spaces."))
-        if await households.reference_taken(ctx.session, answers[DEPARTEMENT], text):
+        typed = (incoming.text or "") if incoming.command is None else ""
+        # One word, whatever the spaces: "DOS 2027 014" is the file "DOS-2027-014", found as taken if it is.
+        reference = "-".join(typed.split())
+        if not REFERENCE_PATTERN.match(reference):
+            return Invalid(ctx.t._("Up to 40 letters, digits and . / # - _ (spaces become -)."))
+        if await households.reference_taken(ctx.session, answers[DEPARTEMENT], reference):
             return Invalid(ctx.t._("This reference is already used in this département."))
-        return Accepted({REFERENCE: text})
+        return Accepted(
+            {REFERENCE: reference}, acknowledgement=f"→ {esc(reference)}" if reference != typed else None
+        )
 
 
 class ChildrenAges(Step):
@@ -60,9 +64,8 @@ class ChildrenAges(Step):
     async def accept(
         self, ctx: Ctx, answers: dict[str, Any], incoming: Incoming, choice: str | None
     ) -> Outcome:
-        parts = [part for part in re.split(r"[,;\s]+", (incoming.text or "").strip()) if part]
-        ages = [validation.parse_count(part, 0, 17) for part in parts]
-        if len(ages) != answers[CHILDREN] or not all(isinstance(age, int) for age in ages):
+        ages = validation.parse_ages(incoming.text or "", 17) if incoming.command is None else None
+        if not isinstance(ages, list) or len(ages) != answers[CHILDREN]:
             message = ctx.t.n_("Please give {n} age from 0 to 17.", "Please give {n} ages from 0 to 17, separated by commas.",
                                answers[CHILDREN])  # fmt: skip
             return Invalid(message.format(n=answers[CHILDREN]))

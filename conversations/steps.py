@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP
 from typing import Any
 
 from bot.chat.callbacks import DialogueAnswer
@@ -25,6 +26,11 @@ DATE_PROBLEMS = {
     dates.DateError.END_BEFORE_START: N_("The end cannot be before the start."),
     dates.DateError.END_SAME_AS_START: N_("The end must be at least one day after the start."),
     dates.DateError.NOT_POSITIVE: N_("The duration must be at least one day."),
+}
+DURATION_PROBLEMS = {  # parse_duration_days gives no other error
+    dates.DateError.UNREADABLE: N_("I could not read this duration."),
+    dates.DateError.NOT_POSITIVE: N_("The duration must be at least one day."),
+    dates.DateError.TOO_FAR: N_("This is longer than three years."),
 }
 NUMBER_PROBLEMS = {
     validation.NumberError.NOT_A_NUMBER: N_("Please answer with a number."),
@@ -216,12 +222,43 @@ class Count(Step):
         return Accepted({self.name: value})
 
 
+def day_month(t: Translator, day: date) -> str:
+    """A day as an example to type, the way this language writes it: 15/03 in French, 15.03 in Ukrainian."""
+    return t._("{day}/{month}").format(day=f"{day.day:02d}", month=f"{day.month:02d}")
+
+
+class Amount(Count):
+    """Whole euros typed as people write them ("350", "350 €", "50 euros", "cinquante"); cents are rounded."""
+
+    async def accept(
+        self, ctx: Ctx, answers: dict[str, Any], incoming: Incoming, choice: str | None
+    ) -> Outcome:
+        text = choice if choice is not None else _typed_text(incoming)
+        parsed = validation.parse_amount_eur(text or "")
+        if isinstance(parsed, validation.NumberError):
+            problem = parsed
+        else:
+            euros = int(parsed.to_integral_value(ROUND_HALF_UP))
+            if self.minimum <= euros <= self.maximum:
+                return Accepted({self.name: euros})
+            problem = (
+                validation.NumberError.TOO_SMALL if euros < self.minimum else validation.NumberError.TOO_LARGE
+            )
+        bounds = ctx.t._("Please give an amount in euros from {minimum} to {maximum}, for example {example}.")
+        example = min(max(self.minimum, 350), self.maximum)
+        return Invalid(
+            f"{ctx.t._(NUMBER_PROBLEMS[problem])} "
+            + bounds.format(minimum=self.minimum, maximum=self.maximum, example=example)
+        )
+
+
 class DateAnswer(Step):
-    """A day typed as people write it (15/03, 15.03.2027, "dès maintenant", "через 2 тижні"…).
+    """A day typed as people write it (15/03, 15.03.2027, "dès maintenant", "через 2 тижні"…), echoed back.
 
     `when` says which days make sense: "start" (a day in the past means today: already available),
-    "after" (strictly after the day answered at `not_before`, or today), "past" (today or before: a visit),
-    "any" (a day recorded late or ahead, such as an arrival).
+    "after" (strictly after the day answered at `not_before`, or today; "3 mois" counts from that day),
+    "past" (today or before: a visit; 15/11 is the last 15 November), "any" (a day recorded late or ahead,
+    such as an arrival).
     """
 
     def __init__(
@@ -236,49 +273,74 @@ class DateAnswer(Step):
     def prompt(self, ctx: Ctx, answers: dict[str, Any]) -> Reply:
         buttons = []
         if self.now_button:
-            label = ctx.t._("Today") if self.when == "past" else ctx.t._("From now")
+            # "From now" only where a day is the start of something; a departure or a visit happens today.
+            label = ctx.t._("From now") if self.when == "start" else ctx.t._("Today")
             buttons.append(Button(label, DialogueAnswer(self.name, "now")))
         if self.open_ended:
             buttons.append(Button(ctx.t._("No end date"), DialogueAnswer(self.name, "open")))
+        past = self.when == "past"
         example = ctx.t._("For example: {numeric} or {words}.").format(
-            numeric=ctx.today.replace(day=15).strftime("%d/%m/%Y" if self.when == "past" else "%d/%m"),
-            words=ctx.t._("yesterday") if self.when == "past" else ctx.t._("in 2 weeks"),
+            numeric=day_month(ctx.t, ctx.today - timedelta(days=7) if past else ctx.today.replace(day=15)),
+            words=ctx.t._("yesterday") if past else ctx.t._("in 2 weeks"),
         )
         return Reply(f"{ctx.t._(self.question)}\n<i>{esc(example)}</i>", [buttons] if buttons else [])
+
+    def _start(self, ctx: Ctx, answers: dict[str, Any]) -> date:
+        """The day an answer must come after ("after"), and that "3 mois" counts from."""
+        if self.not_before and answers.get(self.not_before):
+            return date.fromisoformat(answers[self.not_before])
+        return ctx.today
+
+    def _accepted(self, ctx: Ctx, answers: dict[str, Any], day: date | None) -> Accepted:
+        """The answer, echoed as understood: "→ du 7 décembre 2026 au 7 mars 2027"."""
+        t = ctx.t
+        if self.when == "after":
+            start = t.date(self._start(ctx, answers))
+            understood = (
+                t._("from {start}, no end date").format(start=start)
+                if day is None
+                else t._("from {start} to {end}").format(start=start, end=t.date(day))
+            )
+        elif day is None:
+            understood = t._("No end date")
+        elif self.when == "start":
+            understood = t._("from {date}").format(date=t.date(day))
+        else:
+            understood = t.date(day)
+        return Accepted(
+            {self.name: None if day is None else day.isoformat()}, acknowledgement=f"→ {esc(understood)}"
+        )
 
     async def accept(
         self, ctx: Ctx, answers: dict[str, Any], incoming: Incoming, choice: str | None
     ) -> Outcome:
         text = _typed_text(incoming)
         if (choice == "open" or (text and dates.parse_open_ended(text))) and self.open_ended:
-            return Accepted({self.name: None})
+            return self._accepted(ctx, answers, None)
         if choice == "now" and self.now_button:
-            return Accepted({self.name: ctx.today.isoformat()})
+            return self._accepted(ctx, answers, ctx.today)
         if text is None:
-            return Invalid(ctx.t._("Please type a date, for example 15/03."))
-        parsed = dates.parse_user_date(text, ctx.today)
+            example = day_month(ctx.t, ctx.today.replace(day=15))
+            return Invalid(ctx.t._("Please type a date, for example {example}.").format(example=example))
+        start = self._start(ctx, answers)
+        parsed = dates.parse_user_date(
+            text,
+            ctx.today,
+            relative_to=start if self.when == "after" else None,
+            in_the_past=self.when == "past",
+        )
         if isinstance(parsed, dates.DateError):
             return Invalid(ctx.t._(DATE_PROBLEMS[parsed]))
         if self.when == "start":
-            return Accepted({self.name: dates.resolve_available_from(parsed, ctx.today).isoformat()})
-        if self.when == "any":
-            return Accepted({self.name: parsed.isoformat()})
-        if self.when == "past":
-            if parsed > ctx.today:
-                return Invalid(
-                    ctx.t._("This date is in the future. Type it with its year, for example 15/11/2026.")
-                )
-            return Accepted({self.name: parsed.isoformat()})
-        start = (
-            date.fromisoformat(answers[self.not_before])
-            if self.not_before and answers.get(self.not_before)
-            else ctx.today
-        )
-        problem = dates.check_period(start, parsed)
-        if problem is not None:
-            explanation = ctx.t._("It must come after {start}.").format(start=ctx.t.date(start))
-            return Invalid(f"{ctx.t._(DATE_PROBLEMS[problem])} {explanation}")
-        return Accepted({self.name: parsed.isoformat()})
+            return self._accepted(ctx, answers, dates.resolve_available_from(parsed, ctx.today))
+        if self.when == "past" and parsed > ctx.today:
+            return Invalid(ctx.t._("The date cannot be in the future: give today or an earlier day."))
+        if self.when == "after":
+            problem = dates.check_period(start, parsed)
+            if problem is not None:
+                explanation = ctx.t._("It must come after {start}.").format(start=ctx.t.date(start))
+                return Invalid(f"{ctx.t._(DATE_PROBLEMS[problem])} {explanation}")
+        return self._accepted(ctx, answers, parsed)
 
 
 class Duration(Step):
@@ -305,7 +367,8 @@ class Duration(Step):
         days = dates.parse_duration_days(text)
         if isinstance(days, dates.DateError):
             example = ctx.t._("For example: 3 months, 6 weeks or 90 days.")
-            return Invalid(f"{ctx.t._(DATE_PROBLEMS[days])} {example}")
+            problem = DURATION_PROBLEMS.get(days, DURATION_PROBLEMS[dates.DateError.UNREADABLE])
+            return Invalid(f"{ctx.t._(problem)} {example}")
         if self.period is not None and answers.get(self.period[0]) and answers.get(self.period[1]):
             start, end = (date.fromisoformat(answers[key]) for key in self.period)
             if days > (end - start).days:

@@ -127,7 +127,7 @@ async def test_family_of_four_with_a_dog_from_search_to_placement(bot: BotUnderT
     assert "DOS-2027-014" not in host_side  # the host never sees the household's reference
 
     await caseworker.press(FR._("Record the arrival"))
-    await caseworker.press(FR._("From now"))
+    await caseworker.press(FR._("Today"))
     await caseworker.send("22/05/2027")
     async with bot.database.transaction() as session:
         [placement] = list(await session.scalars(select(Placement)))
@@ -140,7 +140,7 @@ async def test_family_of_four_with_a_dog_from_search_to_placement(bot: BotUnderT
     listing = texts(await caseworker.send("/placements"))
     assert FR.n_("{n} day left", "{n} days left", 181).format(n=181) in listing
     await caseworker.press(FR._("Record the departure"))
-    await caseworker.press(FR._("From now"))
+    await caseworker.press(FR._("Today"))
     await caseworker.press(FR._("Rehoused (next place found)"))
     async with bot.database.transaction() as session:
         [placement] = list(await session.scalars(select(Placement)))

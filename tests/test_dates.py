@@ -607,3 +607,97 @@ def test_yesterday_in_each_language() -> None:
 
     for word in ("hier", "Yesterday", "вчора"):
         assert parse_user_date(word, day(2026, 11, 22)) == day(2026, 11, 21)
+
+
+# --------------------------------------------------------------------------- next week, next Monday
+
+WEDNESDAY = date(2026, 11, 25)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("la semaine prochaine", date(2026, 11, 30)),  # the Monday of next week
+        ("semaine prochaine", date(2026, 11, 30)),
+        ("next week", date(2026, 11, 30)),
+        ("наступного тижня", date(2026, 11, 30)),
+        ("на наступному тижні", date(2026, 11, 30)),
+        ("на следующей неделе", date(2026, 11, 30)),
+        ("lundi prochain", date(2026, 11, 30)),
+        ("Lundi prochain", date(2026, 11, 30)),
+        ("next Monday", date(2026, 11, 30)),
+        ("у наступний понеділок", date(2026, 11, 30)),
+        ("наступного понеділка", date(2026, 11, 30)),
+        ("в следующий понедельник", date(2026, 11, 30)),
+        ("mercredi prochain", date(2026, 12, 2)),  # strictly after today, a Wednesday
+        ("в наступну середу", date(2026, 12, 2)),
+        ("jeudi prochain", date(2026, 11, 26)),
+        ("next Tues", date(2026, 12, 1)),
+        ("le mois prochain", date(2026, 12, 1)),
+        ("next month", date(2026, 12, 1)),
+        ("наступного місяця", date(2026, 12, 1)),
+        ("l'année prochaine", date(2027, 1, 1)),
+        ("l'an prochain", date(2027, 1, 1)),
+        ("наступного року", date(2027, 1, 1)),
+        ("в следующем году", date(2027, 1, 1)),
+        ("15 mars prochain", date(2027, 3, 15)),  # "prochain" after a date adds nothing
+        ("prochain", DateError.UNREADABLE),
+        ("next", DateError.UNREADABLE),
+        ("lundi", DateError.UNREADABLE),
+        ("prochain lundi mardi", DateError.UNREADABLE),
+    ],
+)
+def test_next_week_and_next_weekday(text: str, expected: date | DateError) -> None:
+    assert parse_user_date(text, WEDNESDAY) == expected
+
+
+def test_next_weekday_is_after_today_whatever_today_is() -> None:
+    for offset in range(7):
+        today = TODAY + timedelta(days=offset)
+        for word, weekday in (("lundi", 0), ("mercredi", 2), ("неділі", 6)):
+            parsed = parse_user_date(f"{word} prochain" if word != "неділі" else f"наступної {word}", today)
+            assert isinstance(parsed, date) and parsed.weekday() == weekday
+            assert 1 <= (parsed - today).days <= 7
+        next_week = parse_user_date("next week", today)
+        assert isinstance(next_week, date) and next_week.weekday() == 0 and 1 <= (next_week - today).days <= 7
+
+
+# --------------------------------------------------------------------------- relative to a start, in the past
+
+START = date(2026, 12, 7)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3 mois", date(2027, 3, 7)),
+        ("dans 3 mois", date(2027, 3, 7)),
+        ("6 weeks", date(2027, 1, 18)),
+        ("через 2 місяці", date(2027, 2, 7)),
+        ("через півроку", date(2027, 6, 7)),
+        ("un an", date(2027, 12, 7)),
+        ("2 weeks from now", date(2026, 12, 6)),  # says it counts from today
+        ("demain", date(2026, 11, 23)),  # a day, not a length
+        ("15/03", date(2027, 3, 15)),
+        ("la semaine prochaine", date(2026, 11, 23)),
+        ("dans 3 ans", DateError.TOO_FAR),
+    ],
+)
+def test_a_relative_answer_counts_from_the_given_day(text: str, expected: date | DateError) -> None:
+    assert parse_user_date(text, TODAY, relative_to=START) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("15/12", date(2025, 12, 15)),
+        ("22/11", TODAY),
+        ("21/11", date(2026, 11, 21)),
+        ("1er novembre", date(2026, 11, 1)),
+        ("15/12/2026", date(2026, 12, 15)),  # an explicit year is kept: the caller says it is to come
+        ("demain", date(2026, 11, 23)),
+        ("hier", date(2026, 11, 21)),
+    ],
+)
+def test_in_the_past_a_day_without_year_is_its_latest_occurrence(text: str, expected: date) -> None:
+    assert parse_user_date(text, TODAY, in_the_past=True) == expected

@@ -157,9 +157,9 @@ def beginnings(world: World) -> list[Step]:
         (QUALIFIER, PRESS, FR._("Yes"), FR._("When was the visit?")),
         # placement_start, placement_end, from placement cards; placement_extend, from an alert
         (ARRIVING, PRESS, FR._("Record the arrival"), FR._("Arrival date of the household?")),
-        (ARRIVING, PRESS, FR._("From now"), FR._("Planned end of the stay?")),
+        (ARRIVING, PRESS, FR._("Today"), FR._("Planned end of the stay?")),
         (LEAVING, PRESS, FR._("Record the departure"), FR._("On which day did (or will) the household leave?")),
-        (LEAVING, PRESS, FR._("From now"), FR._("What comes next for them?")),
+        (LEAVING, PRESS, FR._("Today"), FR._("What comes next for them?")),
         (EXTENDING, PRESS, FR._("Extend until…"), FR._("New planned end of the stay?")),
         (EXTENDING, SEND, typed(world.today - timedelta(days=1)), FR._("It must come after {start}.").format(start=FR.date(world.today))),
         # invitation

@@ -90,7 +90,8 @@ async def test_full_declaration_in_french(bot: BotUnderTest) -> None:
     [offer] = await stored_offers(bot, 1001)
     assert (offer.kind, offer.commune_insee, offer.departement) == ("dwelling", "93066", "93")
     assert (offer.people, offer.beds, offer.bedrooms, offer.welcome) == (4, 3, 2, "family")
-    assert (offer.available_from, offer.available_until) == (date(2027, 1, 15), date(2027, 5, 22))
+    # "dans 6 mois" as the end counts from the start the host gave, not from today.
+    assert (offer.available_from, offer.available_until) == (date(2027, 1, 15), date(2027, 7, 15))
     assert (offer.min_stay_days, offer.step_free, offer.pets, offer.children, offer.smoking) == (
         90, "partly", True, True, False)  # fmt: skip
     assert offer.equipment == ["kitchen", "internet"] and offer.transport == ["public_transport"]
@@ -167,7 +168,7 @@ async def test_bad_answers_get_a_reason_and_the_same_question(bot: BotUnderTest)
     assert t._("This day does not exist in the calendar.") in texts(await camille.send("31/02"))
     await camille.send("01/03/2027")
     replies = texts(await camille.send("15/02/2027"))
-    assert t._("The end cannot be before the start.") in replies and "1 mars 2027" in replies
+    assert t._("The end cannot be before the start.") in replies and "1er mars 2027" in replies
     await camille.send("01/04/2027")
     assert t._("This is longer than the place is available ({days}).").format(
         days=t.n_("{n} day", "{n} days", 31).format(n=31)) in texts(await camille.press(t._("3 months")))  # fmt: skip

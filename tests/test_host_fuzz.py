@@ -53,6 +53,8 @@ def valid(step: str, answers: dict[str, Any]) -> bool:
     if step in ("people", "beds", "bedrooms", "cost_eur", "min_stay_days"):
         return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 1000 * 5
     if step in ("available_from", "available_until"):
+        if value is None:
+            return step == "available_until"  # "no end date" is an answer
         day = date.fromisoformat(value)
         start = date.fromisoformat(answers["available_from"])
         return date(2026, 11, 22) <= day <= date(2029, 11, 22) and (step == "available_from" or day > start)

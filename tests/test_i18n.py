@@ -64,6 +64,25 @@ def test_french_plural_of_zero_is_singular() -> None:
 
 def test_dates_in_each_language() -> None:
     day = date(2027, 3, 1)
-    assert translator("fr").date(day) == "1 mars 2027"
+    assert translator("fr").date(day) == "1er mars 2027"
     assert translator("uk").date(day).startswith("1 березня 2027")
     assert translator("en").date(day) == "March 1, 2027"
+
+
+def test_the_first_of_the_month_in_french() -> None:
+    fr = translator("fr")
+    assert fr.date(date(2026, 12, 1)) == "1er décembre 2026"
+    assert fr.date(date(2026, 12, 2)) == "2 décembre 2026"
+    assert fr.date(date(2026, 12, 1), "full") == "mardi 1er décembre 2026"
+    assert fr.date(date(2026, 12, 1), "d MMM") == "1er déc."
+    assert fr.date(date(2026, 12, 1), "short") == "01/12/2026"
+    assert fr.date(date(2026, 12, 11)) == "11 décembre 2026"
+
+
+def test_a_ukrainian_date_ending_a_sentence_has_one_full_stop() -> None:
+    uk = translator("uk")
+    assert uk.date(date(2027, 3, 1)) == "1 березня 2027\u202fроку"  # CLDR's narrow no-break space
+    sentence = uk._("Placement extended until {date}.").format(date=uk.date(date(2027, 3, 1)))
+    assert sentence.endswith("2027\u202fроку.") and ".." not in sentence
+    for format in ("short", "medium", "long", "full"):
+        assert not uk.date(date(2027, 3, 1), format).endswith("."), format

@@ -20,6 +20,7 @@ from bot.domain.validation import (
     clean_free_text,
     is_valid_departement,
     normalise_departement,
+    parse_ages,
     parse_amount_eur,
     parse_count,
     parse_phone,
@@ -71,6 +72,7 @@ long_text = st.text(min_size=1, max_size=30).map(lambda s: (s * 10_000)[:10_000]
         ("３", 3),  # full-width digit, NFKC-normalised
         ("1", 1),
         ("20", 20),
+        ("trois", 3),  # number words are understood now (issue "Words people use")
     ],
 )
 def test_parse_count_accepts(text: str, expected: int) -> None:
@@ -100,7 +102,6 @@ def test_parse_count_accepts(text: str, expected: int) -> None:
         ("😀", NumberError.NOT_A_NUMBER),
         ("3️⃣", NumberError.NOT_A_NUMBER),
         ("abc", NumberError.NOT_A_NUMBER),
-        ("trois", NumberError.NOT_A_NUMBER),
         ("3 ou 4", NumberError.NOT_A_NUMBER),
         ("3-4", NumberError.NOT_A_NUMBER),
         ("3 + 2", NumberError.NOT_A_NUMBER),
@@ -642,3 +643,138 @@ def test_a_ukrainian_speaker_s_national_number_is_read_as_ukrainian_first() -> N
     assert parse_phone("067 123 45 67", "uk") == "+380671234567"  # a Ukrainian mobile
     assert parse_phone("06 12 34 56 78", "uk") == "+33612345678"  # 061 is a Ukrainian landline: French first
     assert parse_phone("067 123 45 67", "fr") == "+33671234567"
+
+
+# --------------------------------------------------------------------------- numbers in words, ages
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("deux", 2),
+        ("Deux personnes", 2),
+        ("nous sommes deux", 2),
+        ("два", 2),
+        ("двоє", 2),
+        ("двоє дорослих", 2),
+        ("нас троє", 3),
+        ("three", 3),
+        ("three people", 3),
+        ("douze", 12),
+        ("quinze", 15),
+        ("vingt", 20),
+        ("vingt-cinq", 25),
+        ("vingt et un", 21),
+        ("trente", 30),
+        ("двадцять п'ять", 25),
+        ("zéro", NumberError.TOO_SMALL),
+        ("cinquante", NumberError.TOO_LARGE),
+        ("через 2 тижні", NumberError.NOT_A_NUMBER),  # a date, not a count
+        ("dans 2 semaines", NumberError.NOT_A_NUMBER),
+        ("2 weeks", NumberError.NOT_A_NUMBER),
+        ("3 ans", NumberError.NOT_A_NUMBER),
+        ("2 mars", NumberError.NOT_A_NUMBER),
+        ("deux semaines", NumberError.NOT_A_NUMBER),
+        ("3.5", NumberError.NOT_WHOLE),  # never a day in May
+        ("trois ou quatre", NumberError.NOT_A_NUMBER),
+        ("deux trois", NumberError.NOT_A_NUMBER),
+        ("cinq vingt", NumberError.NOT_A_NUMBER),
+        ("deux adultes et un enfant", NumberError.NOT_A_NUMBER),  # two numbers: which one?
+        ("a", NumberError.NOT_A_NUMBER),
+        ("un an", NumberError.NOT_A_NUMBER),
+    ],
+)
+def test_parse_count_reads_number_words_but_not_durations(text: str, expected: int | NumberError) -> None:
+    assert parse_count(text, 1, 30) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("50 €", "50.00"),
+        ("50€", "50.00"),
+        ("50 euros", "50.00"),
+        ("cinquante", "50.00"),
+        ("cinquante euros", "50.00"),
+        ("Cinquante € par mois", "50.00"),
+        ("deux cents euros", "200.00"),
+        ("deux cent cinquante", "250.00"),
+        ("cent cinquante", "150.00"),
+        ("quatre-vingt-dix", "90.00"),
+        ("quatre vingt quinze", "95.00"),
+        ("soixante-douze", "72.00"),
+        ("mille deux cents", "1200.00"),
+        ("двісті п'ятдесят євро", "250.00"),
+        ("сто двадцять п'ять", "125.00"),
+        ("дві тисячі", "2000.00"),
+        ("пятьсот евро", "500.00"),
+        ("one hundred and fifty", "150.00"),
+        ("twenty-five euros", "25.00"),
+        ("fifty", "50.00"),
+    ],
+)
+def test_parse_amount_eur_reads_number_words(text: str, expected: str) -> None:
+    assert parse_amount_eur(text) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("cinq vingt", NumberError.NOT_A_NUMBER),
+        ("deux trois", NumberError.NOT_A_NUMBER),
+        ("cent cent", NumberError.NOT_A_NUMBER),
+        ("mille mille", NumberError.NOT_A_NUMBER),
+        ("vingt cent", NumberError.NOT_A_NUMBER),
+        ("et", NumberError.NOT_A_NUMBER),
+        ("cinquante chats", NumberError.NOT_A_NUMBER),
+        ("deux cent mille", NumberError.TOO_LARGE),
+    ],
+)
+def test_parse_amount_eur_refuses_words_that_are_no_number(text: str, expected: NumberError) -> None:
+    assert parse_amount_eur(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3, 7, 12", [3, 7, 12]),
+        ("3 7 12", [3, 7, 12]),
+        ("3;7", [3, 7]),
+        ("7 ans", [7]),
+        ("7ans", [7]),
+        ("7 years", [7]),
+        ("7 years old", [7]),
+        ("7 років", [7]),
+        ("2 роки і 7 років", [2, 7]),
+        ("7 лет", [7]),
+        ("3 ans et 7 ans", [3, 7]),
+        ("3 ans, 7 ans", [3, 7]),
+        ("sept ans", [7]),
+        ("dix-sept", [17]),
+        ("trois cinq", [3, 5]),
+        ("18 mois", [1]),
+        ("6 months", [0]),
+        ("0", [0]),
+        ("3, 7 ans, 12", [3, 7, 12]),
+        ("18", NumberError.TOO_LARGE),
+        ("3.5", NumberError.NOT_WHOLE),
+        ("-3", NumberError.NEGATIVE),
+        ("", NumberError.NOT_A_NUMBER),
+        ("ans", NumberError.NOT_A_NUMBER),
+        ("7 ans ans", NumberError.NOT_A_NUMBER),
+        ("7 mars", NumberError.NOT_A_NUMBER),
+        ("bébé", NumberError.NOT_A_NUMBER),
+        ("x" * 400, NumberError.NOT_A_NUMBER),
+    ],
+)
+def test_parse_ages(text: str, expected: list[int] | NumberError) -> None:
+    assert parse_ages(text, 17) == expected
+
+
+@PROPERTY_SETTINGS
+@given(st.one_of(raw_text, numberish))
+def test_parse_ages_never_raises_and_respects_bounds(text: str) -> None:
+    result = parse_ages(text, 17)
+    assert isinstance(result, (list, NumberError))
+    if isinstance(result, list):
+        assert result and all(0 <= age <= 17 for age in result)

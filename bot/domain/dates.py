@@ -1,4 +1,4 @@
-"""Dates and durations as people type them, in French, Ukrainian or English.
+"""Dates and durations as people type them, in French, Ukrainian, English or Russian.
 
 Everything here is pure: no I/O, no clock (``today`` is always passed in), no exception on user
 input. Functions return a value or a :class:`DateError`; turning an error into a sentence in the
@@ -12,14 +12,18 @@ Conventions
 * ISO dates (``2027-03-15``) are read year first.
 * A two-digit year means 20xx.
 * A date without a year means its next occurrence, today included: on 2026-11-22 ``15/03`` is
-  2027-03-15 and ``22/11`` is 2026-11-22. ``29/02`` is the next 29th of February.
+  2027-03-15 and ``22/11`` is 2026-11-22. ``29/02`` is the next 29th of February. For a day in
+  the past (a visit), it means its latest occurrence up to today instead.
+* "Next" names a day from today: ``lundi prochain`` is the first Monday after today, ``next week``
+  the Monday of next week. A relative answer (``dans 3 mois``, ``6 weeks``) counts from the day
+  the caller gives: an end date counts from its start.
 * A bare number (``15``) is not a date: it is ambiguous (day? "in 15 days"?), so UNREADABLE.
 * Weekday names (``lundi 15 mars``) and words such as "from", "dès", "until", "jusqu'au",
   "від", "до", "року" are ignored; the weekday is not checked against the date.
 * Case, accents, apostrophes and extra whitespace never matter. Matching also drops combining
   marks in Cyrillic (``й`` matches ``и``), which only makes it more lenient.
-* Russian month names and a few Russian words are understood as well, since many Ukrainian
-  speakers type in Russian.
+* The words are those of :mod:`bot.domain.vocabulary`: French, Ukrainian, English and Russian
+  (many Ukrainian speakers type in Russian); month and weekday names are CLDR's.
 """
 
 from __future__ import annotations
@@ -30,7 +34,25 @@ from datetime import date, timedelta
 from enum import Enum
 from typing import Final
 
-from bot.domain.validation import fold
+from bot.domain.vocabulary import (
+    AFTER_TOMORROW,
+    DATE_FILLERS,
+    DURATION_FILLERS,
+    HALF_YEAR,
+    MONTHS,
+    NEXT,
+    NUMBERS,
+    OPEN_ENDED,
+    OPEN_ENDED_INSIDE,
+    RELATIVE,
+    TODAY,
+    TOMORROW,
+    UNITS,
+    WEEKDAYS,
+    YESTERDAY,
+    Unit,
+    fold,
+)
 
 
 class DateError(Enum):
@@ -152,105 +174,14 @@ def _tokens(text: str) -> list[str]:
     return tokens
 
 
-def _fold_all(words: str) -> frozenset[str]:
-    return frozenset(" ".join(_tokens(word)) for word in words.split("|"))
+# Words that never carry the date themselves: "dès le 15 mars", "lundi 15 mars", "15 mars prochain".
+_IGNORED: Final = DATE_FILLERS | WEEKDAYS.keys() | NEXT
 
-
-# --------------------------------------------------------------------------- vocabulary
-
-_MONTHS: Final[dict[str, int]] = {}
-for _number, _names in enumerate(
-    (
-        "janvier|janv|jan|january|січня|січень|января|январь",
-        "février|fevr|fév|feb|february|лютого|лютий|февраля|февраль",
-        "mars|mar|march|березня|березень|марта|март",
-        "avril|avr|apr|april|квітня|квітень|апреля|апрель",
-        "mai|may|травня|травень|мая|май",
-        "juin|jun|june|червня|червень|июня|июнь",
-        "juillet|juil|jul|july|липня|липень|июля|июль",
-        "août|aout|aug|august|серпня|серпень|августа|август",
-        "septembre|sept|sep|september|вересня|вересень|сентября|сентябрь",
-        "octobre|oct|october|жовтня|жовтень|октября|октябрь",
-        "novembre|nov|november|листопада|листопад|ноября|ноябрь",
-        "décembre|déc|dec|december|грудня|грудень|декабря|декабрь",
-    ),
-    start=1,
-):
-    for _name in _fold_all(_names):
-        _MONTHS[_name] = _number
-
-_TODAY_WORDS: Final = _fold_all(
-    "maintenant|dès maintenant|aujourd'hui|dès aujourd'hui|d'aujourd'hui|immédiatement|tout de suite|de suite"
-    "|dès que possible|asap|ce soir|now|right now|today|immediately|as soon as possible|tonight"
-    "|зараз|прямо зараз|сьогодні|негайно|відразу|одразу|вже|якнайшвидше|сейчас|сегодня|сразу"
-)
-_TOMORROW_WORDS: Final = _fold_all("demain|tomorrow|завтра")
-_YESTERDAY_WORDS: Final = _fold_all("hier|yesterday|вчора|учора|вчера")
-_AFTER_TOMORROW_WORDS: Final = _fold_all(
-    "après-demain|après demain|day after tomorrow|the day after tomorrow|післязавтра|послезавтра"
-)
-
-# Ignored anywhere in a date answer.
-_DATE_FILLERS: Final = _fold_all(
-    "dès|à|partir|compter|de|du|d|le|la|l|au|jusqu|jusqu'a|jusqu'au|jusque|vers|environ"
-    "|prochain|prochaine|from|starting|start|on|the|of|until|till|by|around|about|next|time"
-    "|від|з|із|зі|до|по|в|у|на|року|р|г|года|с|со"
-    "|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
-    "|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-    "|понеділок|вівторок|середа|середу|четвер|п'ятниця|п'ятницю|субота|суботу|неділя|неділю"
-)
-# "in", "dans", "через"... introduce a relative date; they may also be left out ("2 semaines").
-_RELATIVE_PREFIXES: Final = _fold_all("dans|d'ici|in|within|через|за|спустя")
-_NOW_SUFFIXES: Final = _fold_all("now|maintenant|today|aujourd'hui|зараз|сьогодні")
-_HALF_YEAR_WORDS: Final = _fold_all("півроку|пів року|полгода|six mois")
-
-_NUMBER_WORDS: Final[dict[str, int]] = {}
-for _value, _words in enumerate(
-    (
-        "zéro|zero|нуль",
-        "un|une|one|a|an|один|одна|одну|одного",
-        "deux|two|два|дві|двох",
-        "trois|three|три|трьох",
-        "quatre|four|чотири",
-        "cinq|five|п'ять",
-        "six|шість",
-        "sept|seven|сім",
-        "huit|eight|вісім",
-        "neuf|nine|дев'ять",
-        "dix|ten|десять",
-        "onze|eleven|одинадцять",
-        "douze|twelve|дванадцять",
-    )
-):
-    for _word in _fold_all(_words):
-        _NUMBER_WORDS[_word] = _value
-for _value, _words in ((15, "quinze|fifteen|п'ятнадцять"), (30, "trente|thirty|тридцять")):
-    for _word in _fold_all(_words):
-        _NUMBER_WORDS[_word] = _value
-
-
-class _Unit(Enum):
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
-    YEAR = "year"
-
-
-_UNITS: Final[dict[str, _Unit]] = {}
-for _unit, _unit_words in (
-    (_Unit.DAY, "jour|jours|j|jrs|day|days|d|день|дні|днів|дня|доба|доби|діб|дней"),
-    (_Unit.WEEK, "semaine|semaines|sem|week|weeks|wk|wks|w|тиждень|тижні|тижнів|тижня|неделя|недели|недель"),
-    (_Unit.MONTH, "mois|month|months|mo|місяць|місяці|місяців|місяця|міс|месяц|месяца|месяцев"),
-    (_Unit.YEAR, "an|ans|année|années|year|years|yr|yrs|рік|роки|років|року|год|года|лет"),
-):
-    for _word in _fold_all(_unit_words):
-        _UNITS[_word] = _unit
-
-_UNIT_DAYS: Final[dict[_Unit, int]] = {
-    _Unit.DAY: 1,
-    _Unit.WEEK: DAYS_PER_WEEK,
-    _Unit.MONTH: DAYS_PER_MONTH,
-    _Unit.YEAR: DAYS_PER_YEAR,
+_UNIT_DAYS: Final[dict[Unit, int]] = {
+    Unit.DAY: 1,
+    Unit.WEEK: DAYS_PER_WEEK,
+    Unit.MONTH: DAYS_PER_MONTH,
+    Unit.YEAR: DAYS_PER_YEAR,
 }
 
 _ISO_RE: Final = re.compile(r"([0-9]{4})[-./]([0-9]{1,2})[-./]([0-9]{1,2})")
@@ -289,52 +220,51 @@ def _explicit_date(day: int, month: int, year: int, today: date) -> date | DateE
         return DateError.NOT_A_DAY
 
 
-def _next_occurrence(day: int, month: int, today: date) -> date | DateError:
+def _occurrence(day: int, month: int, today: date, in_the_past: bool) -> date | DateError:
+    """The next such day from today on, or with ``in_the_past`` the latest one up to today."""
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return DateError.NOT_A_DAY
-    for year in range(today.year, today.year + 9):
-        if year > date.max.year:
+    years = range(today.year, today.year - 9, -1) if in_the_past else range(today.year, today.year + 9)
+    for year in years:
+        if not date.min.year <= year <= date.max.year:
             break
         try:
             candidate = date(year, month, day)
         except ValueError:
             continue
-        if candidate >= today:
+        if (candidate <= today) if in_the_past else (candidate >= today):
             return candidate
     return DateError.NOT_A_DAY
 
 
-def _day_month(day: int, month: int, year_text: str | None, today: date) -> date | DateError:
+def _day_month(
+    day: int, month: int, year_text: str | None, today: date, in_the_past: bool
+) -> date | DateError:
     if year_text is None:
-        return _next_occurrence(day, month, today)
+        return _occurrence(day, month, today, in_the_past)
     return _explicit_date(day, month, _full_year(year_text), today)
 
 
-def _numeric(day: int, month: int, year_text: str | None, today: date) -> date | DateError:
-    if month > 12 and 1 <= day <= 12:  # obviously month first: 03/15
-        day, month = month, day
-    return _day_month(day, month, year_text, today)
-
-
-def _shift(today: date, amount: int, unit: _Unit) -> date | DateError:
-    if unit is _Unit.DAY or unit is _Unit.WEEK:
+def _shift(start: date, amount: int, unit: Unit) -> date | DateError:
+    if unit is Unit.DAY or unit is Unit.WEEK:
         days = amount * _UNIT_DAYS[unit]
         if days > 2 * DAYS_PER_YEAR * MAX_YEARS_AHEAD:
             return DateError.TOO_FAR
         try:
-            return today + timedelta(days=days)
+            return start + timedelta(days=days)
         except OverflowError:
             return DateError.TOO_FAR
-    months = amount * (12 if unit is _Unit.YEAR else 1)
+    months = amount * (12 if unit is Unit.YEAR else 1)
     if months > 2 * 12 * MAX_YEARS_AHEAD:
         return DateError.TOO_FAR
-    return add_months(today, months)
+    return add_months(start, months)
 
 
-def _relative(core: list[str], had_prefix: bool, today: date) -> date | DateError | None:
-    """``[number] unit`` after the prefix ("dans", "in", "через"); None if not that shape."""
-    if len(core) > 1 and core[-1] in _NOW_SUFFIXES:  # "2 weeks from now" -> "2 weeks"
-        core = core[:-1]
+def _relative(core: list[str], had_prefix: bool, today: date, start: date) -> date | DateError | None:
+    """``[number] unit`` after the prefix ("dans", "in", "через"), counted from ``start``; None if not that
+    shape. "2 weeks from now" counts from today, whatever ``start`` is: the answer says so."""
+    if len(core) > 1 and core[-1] in TODAY:
+        core, start = core[:-1], today
     amount: int | None = None
     unit_word: str | None = None
     joined = " ".join(core)
@@ -342,30 +272,60 @@ def _relative(core: list[str], had_prefix: bool, today: date) -> date | DateErro
     if match is not None:
         digits = match.group(1).lstrip("0") or "0"
         if len(digits) > _MAX_RELATIVE_DIGITS:
-            return DateError.TOO_FAR if match.group(2) in _UNITS else None
+            return DateError.TOO_FAR if match.group(2) in UNITS else None
         amount, unit_word = int(digits), match.group(2)
-    elif len(core) == 2 and core[0] in _NUMBER_WORDS:
-        amount, unit_word = _NUMBER_WORDS[core[0]], core[1]
+    elif len(core) == 2 and core[0] in NUMBERS:
+        amount, unit_word = NUMBERS[core[0]], core[1]
     elif len(core) == 1 and had_prefix:
         amount, unit_word = 1, core[0]
-    if amount is None or unit_word is None or unit_word not in _UNITS:
+    if amount is None or unit_word is None or unit_word not in UNITS:
         return None
-    return _shift(today, amount, _UNITS[unit_word])
+    return _shift(start, amount, UNITS[unit_word])
 
 
-def _parse_date_core(tokens: list[str], today: date) -> date | DateError:
-    whole = " ".join(tokens)
-    core_tokens = [t for t in tokens if t not in _DATE_FILLERS and t not in _RELATIVE_PREFIXES]
-    core = " ".join(core_tokens)
-    for phrase in (whole, core):
-        if phrase in _TODAY_WORDS:
-            return today
-        if phrase in _TOMORROW_WORDS:
+def _next(tokens: list[str], today: date) -> date | None:
+    """A day said with "next": a weekday ("lundi prochain": the first Monday after today), the week
+    ("next week": its Monday), the month (its first day) or the year ("наступного року": 1 January);
+    None if the answer is not of that shape."""
+    if not any(t in NEXT for t in tokens):
+        return None
+    rest = [t for t in tokens if t not in NEXT and (t in UNITS or t not in DATE_FILLERS)]
+    if len(rest) != 1:
+        return None
+    word = rest[0]
+    unit = UNITS.get(word)
+    try:
+        if word in WEEKDAYS:
+            return today + timedelta(days=(WEEKDAYS[word] - today.weekday() - 1) % DAYS_PER_WEEK + 1)
+        if unit is Unit.DAY:
             return today + timedelta(days=1)
-        if phrase in _YESTERDAY_WORDS:  # for days in the past (a visit); a start date then means today
+        if unit is Unit.WEEK:
+            return today + timedelta(days=DAYS_PER_WEEK - today.weekday())
+        if unit is Unit.MONTH:
+            return add_months(today.replace(day=1), 1)
+        if unit is Unit.YEAR:
+            return date(today.year + 1, 1, 1)
+    except (OverflowError, ValueError):  # after date.max
+        return None
+    return None
+
+
+def _parse_date_core(tokens: list[str], today: date, start: date, in_the_past: bool) -> date | DateError:
+    whole = " ".join(tokens)
+    core_tokens = [t for t in tokens if t not in _IGNORED and t not in RELATIVE]
+    core = " ".join(core_tokens)
+    for words in (whole, core):
+        if words in TODAY:
+            return today
+        if words in TOMORROW:
+            return today + timedelta(days=1)
+        if words in YESTERDAY:  # for days in the past (a visit); a start date then means today
             return today - timedelta(days=1)
-        if phrase in _AFTER_TOMORROW_WORDS:
+        if words in AFTER_TOMORROW:
             return today + timedelta(days=2)
+    following = _next(tokens, today)
+    if following is not None:
+        return following
     if not core:
         return DateError.UNREADABLE
 
@@ -374,27 +334,32 @@ def _parse_date_core(tokens: list[str], today: date) -> date | DateError:
         return _explicit_date(int(iso.group(3)), int(iso.group(2)), int(iso.group(1)), today)
     numeric = _NUMERIC_RE.fullmatch(core)
     if numeric is not None:
-        return _numeric(int(numeric.group(1)), int(numeric.group(2)), numeric.group(3), today)
+        day, month = int(numeric.group(1)), int(numeric.group(2))
+        if month > 12 and 1 <= day <= 12:  # obviously month first: 03/15
+            day, month = month, day
+        return _day_month(day, month, numeric.group(3), today, in_the_past)
     day_month = _DAY_MONTH_RE.fullmatch(core)
-    if day_month is not None and day_month.group(2) in _MONTHS:
-        month = _MONTHS[day_month.group(2)]
-        return _day_month(int(day_month.group(1)), month, day_month.group(3), today)
+    if day_month is not None and day_month.group(2) in MONTHS:
+        month = MONTHS[day_month.group(2)]
+        return _day_month(int(day_month.group(1)), month, day_month.group(3), today, in_the_past)
     month_day = _MONTH_DAY_RE.fullmatch(core)
-    if month_day is not None and month_day.group(1) in _MONTHS:
-        month = _MONTHS[month_day.group(1)]
-        return _day_month(int(month_day.group(2)), month, month_day.group(3), today)
+    if month_day is not None and month_day.group(1) in MONTHS:
+        month = MONTHS[month_day.group(1)]
+        return _day_month(int(month_day.group(2)), month, month_day.group(3), today, in_the_past)
 
-    if " ".join(t for t in tokens if t not in _RELATIVE_PREFIXES) in _HALF_YEAR_WORDS:
-        return add_months(today, 6)
-    had_prefix = any(t in _RELATIVE_PREFIXES for t in tokens)
-    relative = _relative(core_tokens, had_prefix, today)
+    if " ".join(t for t in tokens if t not in RELATIVE) in HALF_YEAR:
+        return add_months(start, 6)
+    had_prefix = any(t in RELATIVE for t in tokens)
+    relative = _relative(core_tokens, had_prefix, today, start)
     if relative is not None:
         return relative
     return DateError.UNREADABLE
 
 
-def parse_user_date(text: str, today: date) -> date | DateError:
-    """Read a date typed by a user (fr/uk/en); see the module docstring for the conventions.
+def parse_user_date(
+    text: str, today: date, *, relative_to: date | None = None, in_the_past: bool = False
+) -> date | DateError:
+    """Read a date typed by a user (fr/uk/en/ru); see the module docstring for the conventions.
 
     Accepted shapes, case/accent/whitespace-insensitive:
 
@@ -405,10 +370,18 @@ def parse_user_date(text: str, today: date) -> date | DateError:
     * words: ``maintenant``, ``dès maintenant``, ``aujourd'hui``, ``immédiatement``, ``now``,
       ``today``, ``зараз``, ``сьогодні``, ``негайно`` (today); ``demain``, ``tomorrow``,
       ``завтра``; ``après-demain``, ``післязавтра``; ``hier``, ``yesterday``, ``вчора``;
+    * next: ``lundi prochain``, ``next Monday``, ``у наступний понеділок``, ``наступного понеділка``
+      (the first such weekday after today); ``la semaine prochaine``, ``next week``, ``наступного
+      тижня`` (the Monday of next week); ``le mois prochain`` (its first day), ``l'an prochain``
+      (1 January);
     * relative: ``dans 2 semaines``, ``in 3 days``, ``через 2 тижні``, ``dans un mois``,
-      ``in a week``, ``через тиждень``, ``2 weeks from now``, ``через півроку``. Days and weeks
-      are added as days; months and years as calendar months clamped to the month end
-      (2027-01-31 + 1 month = 2027-02-28).
+      ``in a week``, ``через тиждень``, ``3 mois``, ``2 weeks from now``, ``через півроку``. Days and
+      weeks are added as days; months and years as calendar months clamped to the month end
+      (2027-01-31 + 1 month = 2027-02-28). They count from ``relative_to`` (default today; an end
+      date counts from its start), except "… from now", which says it counts from today.
+
+    A date without a year is its next occurrence, today included; with ``in_the_past`` (a visit), its
+    latest occurrence up to today.
 
     Returns the date, or UNREADABLE, NOT_A_DAY, TOO_FAR (after :func:`latest_allowed`) or PAST
     (before :func:`earliest_allowed`, only possible with an explicit year). Dates between
@@ -420,7 +393,7 @@ def parse_user_date(text: str, today: date) -> date | DateError:
     tokens = _tokens(text)
     if not tokens:
         return DateError.UNREADABLE
-    result = _parse_date_core(tokens, today)
+    result = _parse_date_core(tokens, today, relative_to or today, in_the_past)
     if isinstance(result, DateError):
         return result
     if result > latest_allowed(today):
@@ -431,24 +404,6 @@ def parse_user_date(text: str, today: date) -> date | DateError:
 
 
 # --------------------------------------------------------------------------- open-ended answers
-
-# Answers that are exactly one of these phrases.
-_OPEN_EXACT: Final = _fold_all(
-    "open|aucune|aucun|rien|none|nothing|unknown|inconnu|inconnue|inconnu pour l'instant|jamais"
-    "|немає|нема|ніколи|je sais pas|je ne sais pas|sais pas|jsp|on verra"
-    "|don't know|i don't know|not sure|we'll see|не знаю|побачимо|never|∞|infini|open end"
-)
-# Answers containing one of these words or phrases.
-_OPEN_CONTAINED: Final = _fold_all(
-    "pas de fin|sans fin|pas de date de fin|pas de limite|sans limite|sans limites|illimité"
-    "|illimitée|indéterminé|indéterminée|indéfini|indéfinie|indéfiniment|pas de date|non définie"
-    "|non défini|aussi longtemps|le temps qu'il faudra|le temps qu'il faut|pas de durée"
-    "|no end|no end date|no limit|open-ended|open ended|indefinite|indefinitely|unlimited"
-    "|as long as needed|as long as necessary|no fixed|undetermined|undefined|not defined"
-    "|безстроково|безстрокове|безстроковий|без обмежень|без обмеження|невідомо|без терміну"
-    "|без кінця|не визначено|невизначено|необмежено|до невизначеного|скільки потрібно"
-    "|скільки буде потрібно|бессрочно|без ограничений|неизвестно"
-)
 
 
 def parse_open_ended(text: str) -> bool:
@@ -466,19 +421,16 @@ def parse_open_ended(text: str) -> bool:
     if not tokens:
         return False
     whole = " ".join(tokens)
-    if whole in _OPEN_EXACT:
+    if whole in OPEN_ENDED:
         return True
     padded = f" {whole} "
-    return any(f" {phrase} " in padded for phrase in _OPEN_CONTAINED)
+    return any(f" {words} " in padded for words in OPEN_ENDED_INSIDE)
 
 
 # --------------------------------------------------------------------------- durations
 
-_DURATION_FILLERS: Final = _fold_all(
-    "minimum|min|mini|au|moins|at|least|pendant|durant|for|environ|about|around|approx|approximately"
-    "|et|and|і|й|та|плюс|plus|мінімум|щонайменше|принаймні|не|менше|хоча|б|бы|на|близько|около|минимум"
-    "|de|of|la|le|les|the|une durée de|durée"
-)
+# Longest first, so that "au moins" goes before "au" and "moins".
+_DURATION_PHRASES: Final = sorted((f for f in DURATION_FILLERS if " " in f), key=len, reverse=True)
 _DIGIT_LETTER_RE: Final = re.compile(r"([0-9])([^\W\d_])")
 _SIGNED_INT_RE: Final = re.compile(r"([+-]?)([0-9]+)")
 _MAX_DURATION_DIGITS: Final = 6
@@ -501,10 +453,9 @@ def parse_duration_days(text: str) -> int | DateError:
     folded = _DIGIT_LETTER_RE.sub(r"\1 \2", _SEPARATORS_RE.sub(" ", fold(text)))
     tokens = [t for t in (raw.strip(".") for raw in folded.split()) if t]
     joined = " ".join(tokens)
-    for filler in sorted(_DURATION_FILLERS, key=len, reverse=True):
-        if " " in filler:
-            joined = f" {joined} ".replace(f" {filler} ", " ").strip()
-    tokens = [t for t in joined.split() if t not in _DURATION_FILLERS]
+    for filler in _DURATION_PHRASES:
+        joined = f" {joined} ".replace(f" {filler} ", " ").strip()
+    tokens = [t for t in joined.split() if t not in DURATION_FILLERS]
     if not tokens:
         return DateError.UNREADABLE
 
@@ -517,8 +468,8 @@ def parse_duration_days(text: str) -> int | DateError:
     for token in tokens:
         number = _SIGNED_INT_RE.fullmatch(token)
         # "an" is both "a" (English article) and "year" (French): a unit if a number precedes it.
-        is_unit = token in _UNITS and (pending is not None or token not in _NUMBER_WORDS)
-        if number is not None or (token in _NUMBER_WORDS and not is_unit):
+        is_unit = token in UNITS and (pending is not None or token not in NUMBERS)
+        if number is not None or (token in NUMBERS and not is_unit):
             if pending is not None:
                 return DateError.UNREADABLE
             if number is not None:
@@ -529,9 +480,9 @@ def parse_duration_days(text: str) -> int | DateError:
                     digits = "9" * _MAX_DURATION_DIGITS
                 pending, pending_is_word = int(digits), False
             else:
-                pending, pending_is_word = _NUMBER_WORDS[token], True
+                pending, pending_is_word = NUMBERS[token], True
         elif is_unit:
-            total += (1 if pending is None else pending) * _UNIT_DAYS[_UNITS[token]]
+            total += (1 if pending is None else pending) * _UNIT_DAYS[UNITS[token]]
             pending = None
             saw_unit = True
         else:

@@ -97,6 +97,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final, NamedTuple, TypeVar
 
+from bot.domain import vocabulary
 from bot.domain.dates import (
     DAYS_PER_MONTH,
     DAYS_PER_WEEK,
@@ -108,7 +109,8 @@ from bot.domain.dates import (
     parse_user_date,
 )
 from bot.domain.offer_schema import NEED_BY_NAME, NEEDS, Need
-from bot.domain.validation import fold, normalise_departement
+from bot.domain.validation import normalise_departement
+from bot.domain.vocabulary import fold
 from bot.geo.communes import Commune, distance_km
 from bot.geo.resolve import commune_label, load_resolver
 
@@ -167,7 +169,7 @@ PAUSED: Final = "paused"
 TURNED_DOWN: Final = "turned_down"
 QUALIFIED: Final = "qualified"
 
-KNOWN_LANGUAGES: Final = ("uk", "ru", "en", "fr", "pl", "de", "es", "it")
+KNOWN_LANGUAGES: Final = vocabulary.LANGUAGE_CODES
 """Language codes an offer can carry (those of ``bot.domain.offers.LANGUAGES``)."""
 
 
@@ -794,60 +796,30 @@ class _Unit(StrEnum):
     PEOPLE = "people"
     ADULTS = "adults"
     KIDS = "kids"
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
-    YEAR = "year"
     KM = "km"
 
 
-_UNITS: Final = _table(
-    {
-        "p|pers|personne|personnes|people|person|persons|ppl|pax|ос|осіб|особи|особа|люди|людей": _Unit.PEOPLE,
-        "ad|adult|adults|adulte|adultes|дорослий|дорослих|дорослі": _Unit.ADULTS,
-        "enf|child|children|kid|kids|enfant|enfants|дитина|дитини|дітей|діти": _Unit.KIDS,
-        "d|day|days|j|jr|jrs|jour|jours|д|дн|день|дні|днів": _Unit.DAY,
-        "w|wk|wks|week|weeks|s|sem|semaine|semaines|т|тиж|тиждень|тижні|тижнів": _Unit.WEEK,
-        "m|mo|month|months|mois|міс|місяць|місяці|місяців": _Unit.MONTH,
-        "y|yr|yrs|year|years|an|ans|annee|annees|р|рік|роки|років": _Unit.YEAR,
-        "km|kms|км": _Unit.KM,
-    }
-)
+# The words are the vocabulary's: the search line reads the same units as the date and duration answers.
+_UNITS: Final[dict[str, _Unit | vocabulary.Unit]] = {
+    **dict.fromkeys(vocabulary.PEOPLE, _Unit.PEOPLE),
+    **dict.fromkeys(vocabulary.ADULTS, _Unit.ADULTS),
+    **dict.fromkeys(vocabulary.CHILDREN, _Unit.KIDS),
+    **dict.fromkeys(vocabulary.KM, _Unit.KM),
+    **vocabulary.UNITS,
+}
 _UNIT_DAYS: Final = {
-    _Unit.DAY: 1,
-    _Unit.WEEK: DAYS_PER_WEEK,
-    _Unit.MONTH: DAYS_PER_MONTH,
-    _Unit.YEAR: DAYS_PER_YEAR,
+    vocabulary.Unit.DAY: 1,
+    vocabulary.Unit.WEEK: DAYS_PER_WEEK,
+    vocabulary.Unit.MONTH: DAYS_PER_MONTH,
+    vocabulary.Unit.YEAR: DAYS_PER_YEAR,
 }
 
 
 STALE: Final = "stale"
-_NEED_WORDS: Final = {
-    "step_free": "pmr|stepfree|step-free|accessible|accessibilite|plainpied|plain-pied|fauteuil|wheelchair"
-    "|handicap|безбарєрний|безбарєрне",
-    "pets": "pets|pet|animaux|animal|chien|chiens|chat|chats|dog|dogs|cat|cats|тварини|тварина|собака|кіт",
-    "children": "children|child|kids|enfants|enfant|діти|дитина",
-}
-"""The words of each need of the offer schema (the first one is how format_search_line writes it)."""
-_FLAGS: Final = _table(
-    {
-        **{words: name for name, words in _NEED_WORDS.items()},
-        "stale|all|tout|tous|toutes|paused|pause|pauses|inactive|inactives|усі|все": STALE,
-    }
-)
-
-_LANGUAGES: Final = _table(
-    {
-        "uk|ua|ukr|ukrainien|ukrainienne|ukrainian|українська|украинский": "uk",
-        "ru|rus|russe|russian|російська|русский": "ru",
-        "en|eng|anglais|english|англійська": "en",
-        "fr|francais|french|французька": "fr",
-        "pl|polonais|polish|польська": "pl",
-        "de|allemand|german|deutsch|німецька": "de",
-        "es|espagnol|spanish|іспанська": "es",
-        "it|italien|italian|італійська": "it",
-    }
-)
+_NEED_SPELLING: Final = {"step_free": "pmr", "pets": "pets", "children": "children"}
+"""How :func:`format_search_line` writes each need of the offer schema (every word of the vocabulary reads)."""
+_FLAGS: Final = {**vocabulary.NEEDS, **dict.fromkeys(vocabulary.STALE, STALE)}
+_LANGUAGES: Final = vocabulary.LANGUAGE_NAMES
 
 _NUMBER_UNIT_RE: Final = re.compile(r"([0-9]+(?:[.,][0-9]+)?)\s*([^\W\d_]+\.?)")
 _NUMBER_RE: Final = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
@@ -865,7 +837,7 @@ class _Item:
 
     flag: str | None = None  # a need's name, or STALE
     departements: tuple[str, ...] = ()
-    unit: _Unit | None = None
+    unit: _Unit | vocabulary.Unit | None = None
     number: float = 0.0
     languages: tuple[str, ...] = ()
 
@@ -1255,7 +1227,7 @@ def format_search_line(criteria: Criteria) -> str:
         words.append(f"from:{criteria.start.isoformat()}")
     if criteria.days is not None:
         words.append(f"{criteria.days}d")
-    words += [_NEED_WORDS[need.name].split("|")[0] for need in NEEDS if need.name in criteria.needs]
+    words += [_NEED_SPELLING[need.name] for need in NEEDS if need.name in criteria.needs]
     if criteria.include_stale:
         words.append(STALE)
     if criteria.languages:

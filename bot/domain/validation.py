@@ -15,29 +15,111 @@ from typing import Final
 
 import phonenumbers
 
+from bot.domain.vocabulary import (
+    AGE_FILLERS,
+    AMOUNT_WORDS,
+    CONNECTORS,
+    FREE,
+    MONTHS,
+    MULTIPLIERS,
+    NO,
+    NUMBERS,
+    PHONE_WORDS,
+    POLITE,
+    UNITS,
+    YES,
+    YES_DESPITE_NO,
+    Unit,
+    fold,
+    spellings,
+)
+
 MAX_NUMBER_INPUT_LENGTH: Final = 100
 """Number, phone and yes/no answers longer than this are refused without further analysis."""
 
 
-# --------------------------------------------------------------------------- shared helpers
+# --------------------------------------------------------------------------- number words
 
-_DASHES: Final = "‐‑‒–—―−﹣－"
-_APOSTROPHES: Final = "'’‘ʼ`´′ʹ"
+# One spelling per number word ("quatre-vingt-dix" is "quatre vingt dix"). A single letter ("a", which is
+# also "à" folded) and a unit ("an", a year) are not numbers here.
+_NUMBER_WORDS: Final = {
+    key.replace("-", " "): value for key, value in NUMBERS.items() if len(key) > 1 and key not in UNITS
+}
+_NUMBER_TOKENS: Final = (
+    frozenset(token for key in _NUMBER_WORDS for token in key.split()) | MULTIPLIERS.keys()
+)
+_LONGEST_NUMBER_WORD: Final = max(len(key.split()) for key in _NUMBER_WORDS)
+# Words that make a number typed to a count a date or a duration ("через 2 тижні", "2 mars").
+_TIME_WORDS: Final = (UNITS.keys() | MONTHS.keys()) - _NUMBER_TOKENS
+_WORD_SPLIT_RE: Final = re.compile(r"[\s-]+")
 
 
-def fold(text: str) -> str:
-    """NFKC, case-fold, drop accents and apostrophes, turn every dash into ``-``: how typed words compare."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    out: list[str] = []
-    for char in unicodedata.normalize("NFD", folded):
-        if unicodedata.combining(char) or char in _APOSTROPHES:
+def _can_follow(current: int, value: int) -> bool:
+    """Whether ``value`` adds to ``current`` in a number said in words: "vingt cinq", "cent cinquante",
+    "soixante douze", "quatre-vingt-quinze"; not "cinq vingt" or "deux trois"."""
+    below_hundred = current % 100
+    if below_hundred == 0:
+        return value < 100
+    if below_hundred in (60, 80):  # French counts on from soixante and quatre-vingt: soixante-douze
+        return value < 20
+    return below_hundred % 10 == 0 and value < 10
+
+
+def _number_in_words(words: list[str]) -> int | None:
+    """The number these words say ("cinquante", "vingt-cinq", "deux cent cinquante", "двісті п'ятдесят",
+    "two thousand"), or None."""
+    total, current = 0, 0
+    started = after_multiplier = False
+    n = 0
+    while n < len(words):
+        word = words[n]
+        if word in CONNECTORS and started and n + 1 < len(words):  # "vingt et un", "one hundred and five"
+            n += 1
             continue
-        out.append("-" if char in _DASHES else char)
-    return "".join(out)
+        multiplier = MULTIPLIERS.get(word)
+        if multiplier is not None:
+            if multiplier < 1000 and current < 10 and (current or not started or after_multiplier):
+                current = (current or 1) * multiplier
+            elif multiplier >= 1000 and total == 0 and current < 1000:
+                total, current = (current or 1) * multiplier, 0
+            else:
+                return None
+            started = after_multiplier = True
+            n += 1
+            continue
+        for length in range(min(_LONGEST_NUMBER_WORD, len(words) - n), 0, -1):
+            value = _NUMBER_WORDS.get(" ".join(words[n : n + length]))
+            if value is not None:
+                break
+        else:
+            return None
+        if started and not (after_multiplier if current == 0 else _can_follow(current, value)):
+            return None
+        current += value
+        started, after_multiplier = True, False
+        n += length
+    return total + current if started else None
 
 
-def _fold_all(words: str) -> frozenset[str]:
-    return frozenset(" ".join(fold(word).split()) for word in words.split("|"))
+def _count_in_words(cleaned: str) -> int | None:
+    """A count said in words, with up to four other words around it: "deux", "nous sommes deux", "двоє
+    дорослих", "three people"; None if there is no such number, or two, or a word of time around it."""
+    words = [word for word in _WORD_SPLIT_RE.split(cleaned) if word]
+    if not words or not all(word.isalpha() for word in words):
+        return None
+    is_number = [word in _NUMBER_TOKENS for word in words]
+    for n in range(1, len(words) - 1):  # a connector inside a number: "vingt et un"
+        if words[n] in CONNECTORS and is_number[n - 1] and is_number[n + 1]:
+            is_number[n] = True
+    first = is_number.index(True) if True in is_number else -1
+    if first < 0:
+        return None
+    last = len(is_number) - 1 - is_number[::-1].index(True)
+    if not all(is_number[first : last + 1]) or first > 4 or len(words) - 1 - last > 4:
+        return None
+    if any(word in _TIME_WORDS for word in words[:first] + words[last + 1 :]):
+        return None
+    return _number_in_words(words[first : last + 1])
 
 
 # --------------------------------------------------------------------------- numbers
@@ -79,9 +161,11 @@ def parse_count(text: str, minimum: int, maximum: int) -> int | NumberError:
     """Read a whole number of people, rooms, beds…, between ``minimum`` and ``maximum``.
 
     Accepts ``3``, `` 3 ``, ``3.`` and the number surrounded by up to four words: ``3 personnes``,
-    ``3 people``, ``3 особи``, ``environ 3``. Digits are compared after NFKC normalisation and
-    must then be ASCII: full-width ``３`` is accepted as 3, Arabic-Indic ``٣`` or Devanagari
-    digits are NOT_A_NUMBER. Number words (``trois``) are not understood (NOT_A_NUMBER).
+    ``3 people``, ``3 особи``, ``environ 3``; number words of the vocabulary too: ``trois``,
+    ``nous sommes deux``, ``двоє``, ``three people``, ``vingt-cinq``. Digits are compared after NFKC
+    normalisation and must then be ASCII: full-width ``３`` is accepted as 3, Arabic-Indic ``٣`` or
+    Devanagari digits are NOT_A_NUMBER. A word of time around the number makes it a date or a
+    duration, not a count: ``через 2 тижні``, ``2 mars``, ``3 ans`` are NOT_A_NUMBER.
 
     Errors: NEGATIVE (``-3``), NOT_WHOLE (``3.5``, ``3,5``, ``1e9``), TOO_SMALL, TOO_LARGE,
     NOT_A_NUMBER (empty, emoji, garbage, ``3 ou 4``). Never raises on user input; raises
@@ -94,15 +178,22 @@ def parse_count(text: str, minimum: int, maximum: int) -> int | NumberError:
     cleaned = " ".join(fold(text).split()).rstrip(".!").strip()
     match = _COUNT_RE.fullmatch(cleaned)
     if match is None:
-        return NumberError.NOT_A_NUMBER
-    if (match.group("sign") or "").startswith("-"):
-        return NumberError.NEGATIVE
-    if match.group("fraction") is not None:
-        return NumberError.NOT_WHOLE
-    digits = match.group("int").lstrip("0") or "0"
-    if len(digits) > len(str(maximum)):
-        return NumberError.TOO_LARGE
-    value = int(digits)
+        in_words = _count_in_words(cleaned)
+        if in_words is None:
+            return NumberError.NOT_A_NUMBER
+        value = in_words
+    else:
+        around = f"{match.group('before') or ''} {match.group('after') or ''}".split()
+        if any(word in _TIME_WORDS for word in around):
+            return NumberError.NOT_A_NUMBER
+        if (match.group("sign") or "").startswith("-"):
+            return NumberError.NEGATIVE
+        if match.group("fraction") is not None:
+            return NumberError.NOT_WHOLE
+        digits = match.group("int").lstrip("0") or "0"
+        if len(digits) > len(str(maximum)):
+            return NumberError.TOO_LARGE
+        value = int(digits)
     if value < minimum:
         return NumberError.TOO_SMALL
     if value > maximum:
@@ -110,24 +201,77 @@ def parse_count(text: str, minimum: int, maximum: int) -> int | NumberError:
     return value
 
 
+MAX_AGES_INPUT_LENGTH: Final = 300
+"""An answer listing children's ages longer than this is refused without further analysis."""
+_AGE_SEPARATORS_RE: Final = re.compile(r"[,;/\s]+|(?<=[0-9])(?=[^\W\d_])")  # "7ans" is "7 ans"
+_AGE_DECIMAL_RE: Final = re.compile(r"[0-9]\.[0-9]")
+_AGE_NEGATIVE_RE: Final = re.compile(r"(?:^|[\s,;])-\s*[0-9]")
+
+
+def _years(amount: int, unit: Unit | None) -> int:
+    """An age said in some unit, in whole years: a baby of 18 months is 1."""
+    if unit is Unit.MONTH:
+        return amount // 12
+    if unit is Unit.WEEK:
+        return amount * 7 // 365
+    if unit is Unit.DAY:
+        return amount // 365
+    return amount
+
+
+def parse_ages(text: str, maximum: int) -> list[int] | NumberError:
+    """Children's ages in whole years, in the order given: ``3, 7, 12``, ``3 7 12``, ``7 ans``,
+    ``7 years old``, ``7 років``, ``sept ans et trois ans``, ``18 mois`` (1), ``6 months`` (0).
+
+    Errors: NOT_A_NUMBER (nothing, or words that are not ages), NEGATIVE, NOT_WHOLE (``3.5``: a comma
+    separates two ages), TOO_LARGE (above ``maximum``). Never raises."""
+    if len(text) > MAX_AGES_INPUT_LENGTH:
+        return NumberError.NOT_A_NUMBER
+    folded = fold(text).strip().rstrip(".!")
+    if _AGE_NEGATIVE_RE.search(folded):
+        return NumberError.NEGATIVE
+    if _AGE_DECIMAL_RE.search(folded):
+        return NumberError.NOT_WHOLE
+    tokens = [part for raw in _AGE_SEPARATORS_RE.split(folded) for part in raw.strip(".").split("-") if part]
+    ages: list[tuple[int, Unit | None]] = []
+    words: list[str] = []  # number words waiting to be read together ("dix-sept")
+    for token in [*tokens, ""]:
+        if token in _NUMBER_TOKENS:
+            words.append(token)
+            continue
+        if words:
+            value = _number_in_words(words)
+            if value is None:  # "trois cinq": two ages
+                values = [_number_in_words([word]) for word in words]
+                if None in values:
+                    return NumberError.NOT_A_NUMBER
+                ages.extend((v, None) for v in values if v is not None)
+            else:
+                ages.append((value, None))
+            words = []
+        if token.isascii() and token.isdigit():
+            ages.append((int(token), None))
+        elif token in UNITS:
+            if not ages or ages[-1][1] is not None:
+                return NumberError.NOT_A_NUMBER
+            ages[-1] = (ages[-1][0], UNITS[token])
+        elif token and token not in AGE_FILLERS and token not in CONNECTORS:
+            return NumberError.NOT_A_NUMBER
+    if not ages:
+        return NumberError.NOT_A_NUMBER
+    years = [_years(amount, unit) for amount, unit in ages]
+    if any(age > maximum for age in years):
+        return NumberError.TOO_LARGE
+    return years
+
+
 MAX_AMOUNT_EUR: Final = Decimal(100_000)
 """Largest accepted amount, in euros."""
 
 _CENT: Final = Decimal("0.01")
-_FREE_WORDS: Final = _fold_all("gratuit|gratuite|gratis|free|free of charge|безкоштовно|бесплатно")
 # Currency and period words accepted around an amount, longest first so that "par mois" is
 # removed before "mois".
-_AMOUNT_WORDS: Final = sorted(
-    _fold_all(
-        "€|eur|euro|euros|e|євро|евро"
-        "|par mois|/mois|mois|mensuel|par nuit|/nuit|par semaine|/semaine"
-        "|per month|a month|/month|month|monthly|per night|/night|per week|/week"
-        "|на місяць|в місяць|за місяць|/міс|місяць|на тиждень|за ніч"
-        "|environ|about|around|approx|approximately|близько|max|maximum|максимум|~|≈|cc|charges comprises"
-    ),
-    key=len,
-    reverse=True,
-)
+_AMOUNT_WORDS: Final = sorted(AMOUNT_WORDS | {"€", "~", "≈"}, key=len, reverse=True)
 _AMOUNT_RE: Final = re.compile(r"(?P<sign>[+-]?)\s*(?P<number>[0-9][0-9 .,']*)")
 _GROUPED_RE: Final = re.compile(r"[0-9]{1,3}(?:[ .,'][0-9]{3})+")
 
@@ -157,7 +301,7 @@ def _amount_number(number: str) -> Decimal | None:
 def parse_amount_eur(text: str) -> Decimal | NumberError:
     """Read an amount in euros: ``350``, ``350 €``, ``350€``, ``€350``, ``350,50``,
     ``350.50 EUR``, ``1 500 €``, ``1.500,50``, ``1,500.50``, ``350 € par mois``, ``gratuit``/
-    ``free``/``безкоштовно`` (0).
+    ``free``/``безкоштовно`` (0), number words (``cinquante euros``, ``двісті п'ятдесят``).
 
     Separators: the last ``.`` or ``,`` followed by one or two digits is the decimal point; groups
     of three digits separated by spaces, ``.``, ``,`` or ``'`` are thousands (so ``1,500`` and
@@ -170,7 +314,7 @@ def parse_amount_eur(text: str) -> Decimal | NumberError:
     if len(text) > MAX_NUMBER_INPUT_LENGTH:
         return NumberError.NOT_A_NUMBER
     cleaned = " ".join(fold(text).split()).rstrip("!").strip()
-    if cleaned in _FREE_WORDS:
+    if cleaned in FREE:
         return Decimal(0).quantize(_CENT)
     padded = f" {cleaned} "
     for word in _AMOUNT_WORDS:
@@ -182,7 +326,13 @@ def parse_amount_eur(text: str) -> Decimal | NumberError:
     cleaned = " ".join(padded.split()).strip(" .")
     match = _AMOUNT_RE.fullmatch(cleaned)
     if match is None:
-        return NumberError.NOT_A_NUMBER
+        words = [word for word in _WORD_SPLIT_RE.split(cleaned) if word]
+        in_words = _number_in_words(words) if words else None
+        if in_words is None:
+            return NumberError.NOT_A_NUMBER
+        if in_words > MAX_AMOUNT_EUR:
+            return NumberError.TOO_LARGE
+        return Decimal(in_words).quantize(_CENT)
     value = _amount_number(match.group("number"))
     if value is None:
         return NumberError.NOT_A_NUMBER
@@ -285,11 +435,8 @@ class PhoneError(Enum):
     TOO_LONG = "too_long"
 
 
-_PHONE_PREFIXES: Final = sorted(
-    _fold_all("tel|tél|tel.|tél.|telephone|téléphone|phone|mobile|portable|port|тел|тел.|телефон|моб|моб."),
-    key=len,
-    reverse=True,
-)
+# Longest first, so that "telephone" goes before "tel"; a dot after the word goes with the separators.
+_PHONE_PREFIXES: Final = sorted(PHONE_WORDS, key=len, reverse=True)
 # libphonenumber also reads letters (vanity numbers) and picks a number out of a sentence; people here
 # type digits, so anything else is refused before it gets a chance to guess.
 _PHONE_CHARS_RE: Final = re.compile(r"\+?[0-9 .\-/()]+")
@@ -353,41 +500,23 @@ def parse_phone(text: str, writer_language: str | None = None) -> str | PhoneErr
 
 # --------------------------------------------------------------------------- yes / no
 
-_YES_WORDS: Final = _fold_all(
-    "oui|o|ouais|ouai|ouep|ouaip|si|bien sûr|bien sur|évidemment|absolument|certainement|volontiers"
-    "|d'accord|dac|ok|okay|oki|daccord|exact|exactement|tout à fait|carrément|yes|y|yeah|yep|yup|sure"
-    "|of course|certainly|absolutely|definitely|indeed|так|ага|звісно|звичайно|авжеж|безумовно"
-    "|добре|гаразд|да|конечно|ок"
-)
-_NO_WORDS: Final = _fold_all(
-    "non|n|nan|nope|nah|no|pas du tout|absolument pas|jamais|aucun|aucune|not at all|never|none"
-    "|ні|нi|нє|не треба|ніколи|немає|нема|нет|не надо"
-)
 _YES_EMOJI: Final = frozenset("👍✅✔☑🆗👌")
 _NO_EMOJI: Final = frozenset("👎❌✖❎🚫⛔")
-# Answers containing one of these mean yes even though they contain "no"/"pas".
-_YES_CONTAINED: Final = _fold_all(
-    "pas de problème|pas de probleme|pas de souci|pas de soucis|sans problème|sans souci|no problem"
-    "|no problems|no worries|без проблем|не проблема"
-)
 # Too ambiguous to decide from the first word of a longer answer ("si possible", "y a…").
-_WHOLE_ANSWER_ONLY: Final = _fold_all("o|n|y|si|e")
-_POLITE_WORDS: Final = _fold_all(
-    "merci|please|thanks|thank you|svp|s'il vous plaît|s'il te plaît|stp|дякую|будь ласка|спасибо"
-)
+_WHOLE_ANSWER_ONLY: Final = spellings("o|n|y|si|e")
 _WORD_RE: Final = re.compile(r"[^\W_]+")
 
 
 def _yes_no_phrase(phrase: str) -> bool | None:
-    if phrase in _YES_WORDS:
+    if phrase in YES:
         return True
-    if phrase in _NO_WORDS:
+    if phrase in NO:
         return False
     return None
 
 
 def parse_yes_no(text: str) -> bool | None:
-    """True for yes, False for no, None when unclear (fr/uk/en, plus 👍/👎, ✅/❌).
+    """True for yes, False for no, None when unclear (fr/uk/en/ru, plus 👍/👎, ✅/❌).
 
     Understood: ``oui``, ``o``, ``ouais``, ``bien sûr``, ``non``, ``n``, ``так``, ``ага``,
     ``звісно``, ``ні``, ``yes``, ``y``, ``of course``, ``no``, ``nope``… An answer may add polite
@@ -411,19 +540,19 @@ def parse_yes_no(text: str) -> bool | None:
     whole = _yes_no_phrase(" ".join(words))
     if whole is not None:
         return whole
-    meaningful = [w for w in words if w not in _POLITE_WORDS]
+    meaningful = [w for w in words if w not in POLITE]
     phrase = _yes_no_phrase(" ".join(meaningful))
     if phrase is not None:
         return phrase
     padded = f" {' '.join(words)} "
-    if any(f" {phrase} " in padded for phrase in _YES_CONTAINED):
+    if any(f" {phrase} " in padded for phrase in YES_DESPITE_NO):
         return True
     if words[0] in _WHOLE_ANSWER_ONLY:
         return None
     first = _yes_no_phrase(words[0])
     if first is None:
         return None
-    opposite = _NO_WORDS if first else _YES_WORDS
+    opposite = NO if first else YES
     if any(w in opposite for w in words[1:]):
         return None
     return first
