@@ -10,6 +10,7 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -46,12 +47,13 @@ class Runtime:
             builder.base_file_url(settings.api_file_base_url)
         self.application = builder.build()
         self.services = Services(
-            database=database, dialogues=routes.dialogues(), clock=clock, limiter=Limiter(),
+            database=database, dialogues=routes.dialogues(), clock=clock, limiter=Limiter(settings.send_per_second),
             flood=FloodRule(settings.flood_updates, timedelta(seconds=settings.flood_window_seconds)),
         )  # fmt: skip
         self.bot = self.application.bot
         self.sender = Sender(database, self.bot, clock, self.services.limiter)
         self.pipeline = Pipeline(self.bot, self.services, self.sender.wake)
+        self.sender.delivered = lambda: self.pipeline.stored(1)  # a chat's next update may be free now
         self.poller: Poller | None = None
         self._webhook: web.AppRunner | None = None
 
@@ -84,13 +86,15 @@ class Runtime:
         await self.application.shutdown()
         await self.database.close()  # in the event loop its connections belong to (asyncpg refuses another)
 
-    async def store(self, update: Update) -> None:
+    async def store(self, update: dict[str, Any]) -> None:
         """Store an update that arrived by webhook, then wake the workers."""
-        self._stored(await store_updates(self.database, [update], self.clock(), self.services.flood))
+        self._stored(
+            *await store_updates(self.database, [update], self.clock(), self.services.flood, self.bot)
+        )
 
-    def _stored(self, dropped: set[int]) -> None:
+    def _stored(self, new: int, dropped: set[int]) -> None:
         """Updates were stored: wake the workers; those dropped (a flood) owe nothing."""
-        self.pipeline.work.set()
+        self.pipeline.stored(new - len(dropped))
         self.sender.wake.set()
         for update_id in dropped:
             self.pipeline.settled(update_id)

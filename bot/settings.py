@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     flood_window_seconds: float = Field(
         default=10.0, validation_alias="FLOOD_WINDOW_SECONDS", gt=0, le=3600, allow_inf_nan=False
     )
+    # Messages sent per second at most, all chats together (Telegram's limit is about 30; 0: no pacing but
+    # Telegram's own 429 answers, for a self-hosted Bot API server or a bot with higher limits).
+    send_per_second: float = Field(
+        default=28.0, validation_alias="SEND_PER_SECOND", ge=0, le=1000, allow_inf_nan=False
+    )
     operator_name: str = Field(default="", validation_alias="OPERATOR_NAME")
     operator_contact: str = Field(default="", validation_alias="OPERATOR_CONTACT")
 
@@ -158,6 +163,7 @@ _PROBLEMS = {
     ),
     "FLOOD_UPDATES": "FLOOD_UPDATES must be a number of messages from 0 (no limit) to 10000 (got {value!r}).",
     "FLOOD_WINDOW_SECONDS": "FLOOD_WINDOW_SECONDS must be a number of seconds from 1 to 3600 (got {value!r}).",
+    "SEND_PER_SECOND": "SEND_PER_SECOND must be a number of messages from 0 (no pacing) to 1000 (got {value!r}).",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from importlib import resources
 from typing import Any
 
@@ -44,17 +45,37 @@ def make_engine(database_url: str) -> AsyncEngine:
     return create_async_engine(database_url, pool_pre_ping=True)
 
 
+_IN_TRANSACTION: ContextVar[bool] = ContextVar("in_transaction", default=False)
+
+
 class Database:
     def __init__(self, database_url: str) -> None:
         self.url = database_url
         self.engine = make_engine(database_url)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        # SQLite has one writer at a time, and a writer that finds the database locked sleeps in steps of
+        # milliseconds before trying again: the transactions of this process queue here instead, in order.
+        self._one_at_a_time = asyncio.Lock() if database_url.startswith("sqlite") else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: committed when the block ends, rolled back if it raises."""
-        async with self._sessions() as session, session.begin():
-            yield session
+        if _IN_TRANSACTION.get():
+            raise RuntimeError("a transaction inside a transaction: pass the session instead")
+        token = _IN_TRANSACTION.set(True)
+        try:
+            async with self._turn(), self._sessions() as session, session.begin():
+                yield session
+        finally:
+            _IN_TRANSACTION.reset(token)
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        if self._one_at_a_time is None:
+            yield
+            return
+        async with self._one_at_a_time:
+            yield
 
     async def upgrade(self) -> None:
         """Bring the schema to the newest migration (safe to run on every start)."""

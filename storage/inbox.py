@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,20 +38,19 @@ async def store(session: AsyncSession, arrivals: Sequence[Arrival], now: datetim
     """Insert the updates not stored before; returns the ids that are new (a redelivery adds nothing)."""
     if not arrivals:
         return set()
-    ids = [arrival.update_id for arrival in arrivals]
-    known = set(
-        await session.scalars(select(col(InboxUpdate.update_id)).where(col(InboxUpdate.update_id).in_(ids)))
-    )
-    fresh = [arrival for arrival in arrivals if arrival.update_id not in known]
     rows = [
         {"update_id": a.update_id, "chat_id": a.chat_id, "payload": a.payload, "status": DROPPED if a.dropped else NEW,
          "attempts": 0, "received_at": now, "handled_at": now if a.dropped else None}
-        for a in fresh
+        for a in arrivals
     ]  # fmt: skip
-    if rows:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        await session.execute(insert(InboxUpdate).on_conflict_do_nothing(index_elements=["update_id"]), rows)
-    return {arrival.update_id for arrival in fresh}
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    inserted = await session.scalars(
+        insert(InboxUpdate)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(col(InboxUpdate.update_id))
+    )
+    return set(inserted)
 
 
 async def recent_counts(session: AsyncSession, chat_ids: Collection[int], since: datetime) -> dict[int, int]:
@@ -78,13 +78,21 @@ async def dropped_since(session: AsyncSession, chat_id: int, since: datetime) ->
     )
 
 
-async def claim_next(session: AsyncSession) -> InboxUpdate | None:
-    """The next update to handle, in this transaction: the oldest new one of a chat that has no earlier update
-    waiting and no reply still owed (its user sees each answer before their next message is handled).
+async def take_next(session: AsyncSession, now: datetime) -> tuple[int, dict[str, Any]] | None:
+    """The next update to handle, marked done in this transaction (a rollback makes it wait again): the oldest
+    new one of a chat that has no earlier update waiting and no reply still owed (its user sees each answer
+    before their next message is handled). Returns its id and payload.
 
     On PostgreSQL the row stays locked until the transaction ends (SKIP LOCKED: another worker takes another
     chat); a worker that dies releases it with its connection. SQLite has one writer at a time anyway.
     """
+    statement = _take_next(session.get_bind().dialect.name)
+    row = (await session.execute(statement, {"now": now})).first()
+    return None if row is None else (int(row[0]), dict(row[1]))
+
+
+@functools.cache
+def _take_next(dialect: str) -> Any:
     earlier = aliased(InboxUpdate)
     waiting_before = exists().where(
         col(earlier.chat_id) == InboxUpdate.chat_id,
@@ -94,22 +102,28 @@ async def claim_next(session: AsyncSession) -> InboxUpdate | None:
     owed = exists().where(
         col(OutboxMessage.chat_id) == InboxUpdate.chat_id, col(OutboxMessage.status) == "pending"
     )
-    query = (
-        select(InboxUpdate)
+    oldest = (
+        select(col(InboxUpdate.update_id))
         .where(col(InboxUpdate.status) == NEW, ~waiting_before, ~owed)
         .order_by(col(InboxUpdate.update_id))
         .limit(1)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=InboxUpdate)
-    return (await session.scalars(query)).first()
+    if dialect == "postgresql":
+        oldest = oldest.with_for_update(skip_locked=True, of=InboxUpdate)
+    return (
+        update(InboxUpdate)
+        .where(col(InboxUpdate.update_id) == oldest.scalar_subquery(), col(InboxUpdate.status) == NEW)
+        .values(status=DONE, handled_at=bindparam("now"), attempts=InboxUpdate.attempts + 1)
+        .returning(col(InboxUpdate.update_id), col(InboxUpdate.payload))
+    )
 
 
-async def finish(session: AsyncSession, update_id: int, status: str, now: datetime) -> None:
+async def mark_failed(session: AsyncSession, update_id: int, now: datetime) -> None:
+    """The action raised: its changes were rolled back; the update is not tried again."""
     await session.execute(
         update(InboxUpdate)
         .where(col(InboxUpdate.update_id) == update_id)
-        .values(status=status, handled_at=now, attempts=InboxUpdate.attempts + 1)
+        .values(status=FAILED, handled_at=now, attempts=InboxUpdate.attempts + 1)
     )
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
@@ -21,63 +22,83 @@ KEEP_FOR = timedelta(days=2)
 
 async def add(session: AsyncSession, messages: Sequence[dict[str, Any]], now: datetime) -> None:
     """Queue messages (each: chat_id, payload, attachment, update_id, alert_id), due now, in this order."""
-    for message in messages:
-        session.add(OutboxMessage(status=PENDING, attempts=0, created_at=now, next_attempt_at=now, **message))
-    await session.flush()
+    if messages:
+        rows = [
+            {"alert_id": None, "update_id": None, "attachment": None, **message, "status": PENDING, "attempts": 0,
+             "created_at": now, "next_attempt_at": now, "claimed_until": None, "sent_at": None, "last_error": None}
+            for message in messages
+        ]  # fmt: skip
+        await session.execute(insert(OutboxMessage), rows)
 
 
 async def claim_heads(
     session: AsyncSession, now: datetime, limit: int, lease: timedelta, busy: Sequence[int] = ()
 ) -> list[OutboxMessage]:
     """Up to `limit` messages due now, each the oldest pending one of its chat (so a chat's messages leave
-    in order), none of the chats in `busy`; claimed for `lease` (a sender that dies lets them go after it)."""
+    in order), none of the chats in `busy`; claimed for `lease` (a sender that dies lets them go after it).
+    One statement: on PostgreSQL the rows another sender is claiming are skipped (SKIP LOCKED); SQLite has
+    one writer at a time."""
+    statement = _claim_heads(session.get_bind().dialect.name)
+    claimed = await session.scalars(
+        statement,
+        {"now": now, "until": now + lease, "limit": limit, "busy": sorted(busy) or [0]},
+        execution_options={"synchronize_session": False},
+    )
+    return sorted(claimed, key=lambda message: message.id or 0)
+
+
+@functools.cache
+def _claim_heads(dialect: str) -> Any:
     earlier = aliased(OutboxMessage)
     waiting_before = exists().where(
         col(earlier.chat_id) == OutboxMessage.chat_id,
         col(earlier.status) == PENDING,
         col(earlier.id) < OutboxMessage.id,
     )
+    now = bindparam("now", type_=OutboxMessage.__table__.c.next_attempt_at.type)  # type: ignore[attr-defined]
     free = or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now)
-    query = (
+    heads = (
         select(col(OutboxMessage.id))
         .where(
-            col(OutboxMessage.status) == PENDING,
-            col(OutboxMessage.next_attempt_at) <= now,
-            free,
-            ~waiting_before,
+            col(OutboxMessage.status) == PENDING, col(OutboxMessage.next_attempt_at) <= now, free, ~waiting_before,
+            col(OutboxMessage.chat_id).not_in(bindparam("busy", expanding=True)),
         )
         .order_by(col(OutboxMessage.id))
-        .limit(limit)
-    )
-    if busy:
-        query = query.where(col(OutboxMessage.chat_id).not_in(sorted(busy)))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=OutboxMessage)
-    ids = list(await session.scalars(query))
-    if not ids:
-        return []
-    # The condition makes the claim safe on SQLite too: a message another sender took meanwhile is not taken.
-    await session.execute(
+        .limit(bindparam("limit"))
+    )  # fmt: skip
+    if dialect == "postgresql":
+        heads = heads.with_for_update(skip_locked=True, of=OutboxMessage)
+    return (
         update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(ids), free)
-        .values(claimed_until=now + lease)
-        .execution_options(synchronize_session=False)
+        .where(col(OutboxMessage.id).in_(heads.scalar_subquery()), free)
+        .values(claimed_until=bindparam("until"))
+        .returning(OutboxMessage)
     )
-    rows = await session.scalars(
-        select(OutboxMessage).where(
-            col(OutboxMessage.id).in_(ids), col(OutboxMessage.claimed_until) == now + lease
+
+
+async def release(session: AsyncSession, message_ids: Collection[int]) -> None:
+    """Let claimed messages go (their sender stops): any sender may take them at once."""
+    if message_ids:
+        await session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(sorted(message_ids)), col(OutboxMessage.status) == PENDING)
+            .values(claimed_until=None)
         )
-    )
-    return sorted(rows, key=lambda row: row.id or 0)
 
 
-async def mark_sent(session: AsyncSession, message_id: int, now: datetime) -> None:
-    await _finish(session, message_id, status=SENT, sent_at=now, claimed_until=None, attachment=None)
+async def mark_sent(session: AsyncSession, message_ids: Collection[int], now: datetime) -> None:
+    """Sent: what they said is not kept (it may hold personal data: a contact, an address)."""
+    if message_ids:
+        await session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(sorted(message_ids)))
+            .values(status=SENT, sent_at=now, claimed_until=None, payload={}, attachment=None)
+        )
 
 
 async def mark_undeliverable(session: AsyncSession, message_id: int, now: datetime, error: str) -> None:
-    await _finish(session, message_id, status=UNDELIVERABLE, sent_at=None, claimed_until=None, attachment=None,
-                  last_error=error[:300])  # fmt: skip
+    await _finish(session, message_id, status=UNDELIVERABLE, sent_at=None, claimed_until=None, payload={},
+                  attachment=None, last_error=error[:300])  # fmt: skip
 
 
 async def retry_later(
@@ -101,15 +122,14 @@ async def next_due(session: AsyncSession) -> datetime | None:
     )
 
 
-async def pending_for_update(session: AsyncSession, update_id: int) -> int:
-    return int(
-        await session.scalar(
-            select(func.count()).where(
-                col(OutboxMessage.update_id) == update_id, col(OutboxMessage.status) == PENDING
-            )
+async def updates_still_owed(session: AsyncSession, update_ids: Collection[int]) -> set[int]:
+    """Those of these updates that still have a message pending."""
+    rows = await session.scalars(
+        select(col(OutboxMessage.update_id)).where(
+            col(OutboxMessage.update_id).in_(sorted(update_ids)), col(OutboxMessage.status) == PENDING
         )
-        or 0
     )
+    return {int(update_id) for update_id in rows if update_id is not None}
 
 
 async def pending(session: AsyncSession) -> int:

@@ -105,13 +105,12 @@ async def test_a_failed_transaction_leaves_nothing_behind_not_even_the_claim(dat
         await inbox.store(session, [inbox.Arrival(1, 5, {"update_id": 1})], MIDNIGHT)
     with pytest.raises(RuntimeError):
         async with database.transaction() as session:
-            claimed = await inbox.claim_next(session)
-            assert claimed is not None and claimed.update_id == 1
-            await inbox.finish(session, 1, inbox.DONE, MIDNIGHT)
+            claimed = await inbox.take_next(session, MIDNIGHT)
+            assert claimed is not None and claimed[0] == 1
             await users.register(session, 5, "fr", MIDNIGHT)
             raise RuntimeError("the handler failed")
     async with database.transaction() as session:
-        again = await inbox.claim_next(session)
+        again = await inbox.take_next(session, MIDNIGHT)
         registered = await users.find(session, 5)
     await database.close()
-    assert again is not None and again.update_id == 1 and registered is None
+    assert again is not None and again[0] == 1 and registered is None

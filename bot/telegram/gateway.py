@@ -60,11 +60,16 @@ def incoming_from(update: Update) -> Incoming | None:
     )
 
 
-def chat_of(update: Update) -> int:
-    """The chat an update belongs to (its updates are handled in order); 0 for the rare update without one."""
-    if update.effective_chat is not None:
-        return update.effective_chat.id
-    return update.effective_user.id if update.effective_user is not None else 0
+def chat_of(update: dict[str, Any]) -> int:
+    """The chat an update (as Telegram sends it) belongs to: its updates are handled in order. 0 for the rare
+    update with neither a chat nor a sender."""
+    for kind, content in update.items():
+        if kind == "update_id" or not isinstance(content, dict):
+            continue
+        for holder in (content.get("chat"), (content.get("message") or {}).get("chat"), content.get("from")):
+            if isinstance(holder, dict) and type(holder.get("id")) is int:
+                return int(holder["id"])
+    return 0
 
 
 def pressed_message_id(update: Update) -> int | None:
@@ -136,7 +141,9 @@ async def send(bot: Bot, chat_id: int, payload: dict[str, Any], attachment: byte
         await bot.send_photo(
             chat_id, payload["photo_id"], caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup
         )
-    else:
-        await bot.send_message(
-            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=NO_PREVIEW
-        )
+    else:  # the message Telegram returns is not needed: not read into python-telegram-bot's objects
+        api_kwargs: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML,
+                                      "link_preview_options": NO_PREVIEW.to_dict()}  # fmt: skip
+        if markup is not None:
+            api_kwargs["reply_markup"] = markup.to_dict()
+        await bot.do_api_request("sendMessage", api_kwargs=api_kwargs)

@@ -74,39 +74,58 @@ class Pipeline:
     def __init__(self, bot: Bot, services: Services, replies: asyncio.Event, *, workers: int = 8) -> None:
         self.bot, self.services, self.replies, self.workers = bot, services, replies, workers
         self.work = asyncio.Event()  # something may be waiting in the inbox
+        self.waiting = (
+            1  # updates stored and not taken yet, as far as this process knows (what the last one left)
+        )
         # An update was handled and owes nothing (the sender says when the last reply of one is done).
         self.settled: Callable[[int], None] = lambda _update_id: None
-        self._tasks: list[asyncio.Task[None]] = []
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._attempts: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        self._tasks = [
-            asyncio.create_task(self._work(first=i == 0), name=f"worker-{i}") for i in range(self.workers)
-        ]
+        self._dispatcher = asyncio.create_task(self._dispatch(), name="dispatcher")
         self.work.set()  # what a previous process left
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        tasks = [task for task in (self._dispatcher, *self._attempts) if task is not None]
+        for task in tasks:
             task.cancel()
-        for task in self._tasks:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        self._tasks = []
+        self._dispatcher, self._attempts = None, set()
 
-    async def _work(self, *, first: bool) -> None:
+    def stored(self, count: int) -> None:
+        """`count` updates were stored by this process: look for them."""
+        self.waiting += count
+        self.work.set()
+
+    async def _dispatch(self) -> None:
+        """Try to take an update whenever one may be waiting, up to `workers` at once.
+
+        This process knows how many updates it stored and did not take yet; an attempt that takes one asks for
+        another at once while some wait (other chats'). Now and then one looks for what other processes stored.
+        """
         while True:
             try:
-                handled = await self.handle_next()
-            except Exception:  # a worker must outlive any failure; the update waits for the next round
-                log.exception("a worker failed")
-                handled = False
-                await asyncio.sleep(IDLE_POLL_SECONDS)
-            if handled:
-                self.work.set()  # there may be more: wake the others
-                continue
+                await asyncio.wait_for(self.work.wait(), IDLE_POLL_SECONDS)
+            except TimeoutError:
+                self.waiting = max(self.waiting, 1)  # perhaps another process stored some
             self.work.clear()
-            # One worker looks again now and then for what other processes stored; the others wait to be woken.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.work.wait(), IDLE_POLL_SECONDS if first else None)
+            if self.waiting > 0 and len(self._attempts) < self.workers:
+                task = asyncio.create_task(self._attempt())
+                self._attempts.add(task)
+                task.add_done_callback(self._attempts.discard)
+
+    async def _attempt(self) -> None:
+        try:
+            handled = await self.handle_next()
+        except Exception:  # the update waits for the next attempt
+            log.exception("a worker failed")
+            await asyncio.sleep(IDLE_POLL_SECONDS)
+            return
+        if not handled:
+            self.waiting = 0  # what waits is held back (order, replies owed): the sender will wake us
 
     async def handle_next(self) -> bool:
         """Handle the next waiting update, if any; True if one was handled (or given up)."""
@@ -128,15 +147,16 @@ class Pipeline:
         queued: list[dict[str, Any]] = []
         try:
             async with services.database.transaction() as session:
-                stored = await inbox.claim_next(session)
-                if stored is None:
-                    return False
-                claimed = (stored.update_id, dict(stored.payload))
-                update = Update.de_json(claimed[1], self.bot)
                 now = services.clock()
+                claimed = await inbox.take_next(session, now)
+                if claimed is None:
+                    return False
+                self.waiting = max(0, self.waiting - 1)
+                if self.waiting:
+                    self.work.set()  # another worker may take the next update (of another chat) meanwhile
+                update = Update.de_json(claimed[1], self.bot)
                 queued = await self._run(session, update, now)
                 await outbox.add(session, queued, now)
-                await inbox.finish(session, claimed[0], inbox.DONE, now)
         except OperationalError:
             raise
         except Exception:
@@ -179,7 +199,7 @@ class Pipeline:
         incoming = incoming_from(update)
         queued: list[dict[str, Any]] = []
         async with self.services.database.transaction() as session:
-            await inbox.finish(session, update_id, inbox.FAILED, self.services.clock())
+            await inbox.mark_failed(session, update_id, self.services.clock())
             if incoming is not None:
                 user = await users.find(session, incoming.user_id)
                 t = translator(user.language if user else language_from_telegram(incoming.language_code)[0])

@@ -16,8 +16,11 @@ GLOBAL_WHEN = 3  # 429s for this many chats within a second: the overall limit w
 
 
 class Limiter:
+    """`per_second`: the overall pace (0: none, Telegram's 429s alone pace the messages)."""
+
     def __init__(self, per_second: float = 28.0, per_chat_interval: float = 0.0) -> None:
-        self.spacing, self.per_chat_interval = 1.0 / per_second, per_chat_interval
+        self.spacing = 1.0 / per_second if per_second else 0.0
+        self.per_chat_interval = per_chat_interval
         self._next_free = 0.0  # the next moment a message may leave, for everyone
         self._chat_free: dict[int, float] = {}  # chat -> the next moment a message may leave for it
         self._recent_429: deque[tuple[float, int]] = deque()
@@ -40,6 +43,9 @@ class Limiter:
 
     async def wait(self, chat_id: int) -> None:
         """Wait for this chat's turn, then for a slot of the overall pace."""
+        now = time.monotonic()
+        if self._chat_free.get(chat_id, 0.0) <= now and self._next_free <= now and not self.spacing:
+            return  # nothing to wait for (no overall pace set)
         await asyncio.sleep(max(0.0, self._chat_free.get(chat_id, 0.0) - time.monotonic()))
         async with self._lock:
             slot = max(time.monotonic(), self._next_free)

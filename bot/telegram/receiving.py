@@ -14,6 +14,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from telegram import Bot, Update
 from telegram.error import Conflict, RetryAfter, TelegramError
@@ -31,46 +32,54 @@ ERROR_PAUSE_SECONDS = 1.0
 
 
 async def store_updates(
-    database: Database, updates: Sequence[Update], now: datetime, flood: FloodRule
-) -> set[int]:
-    """Store what arrived (committed when this returns); the ids of the dropped ones that owe nothing."""
+    database: Database, updates: Sequence[dict[str, Any]], now: datetime, flood: FloodRule, bot: Bot
+) -> tuple[int, set[int]]:
+    """Store what arrived, as Telegram sent it (committed when this returns): how many were new, and the ids
+    of the dropped ones that owe nothing."""
     arrivals: list[inbox.Arrival] = []
     async with database.transaction() as session:
-        chats = {chat_of(update) for update in updates}
-        counts = await inbox.recent_counts(session, chats, now - flood.window) if flood.enabled else {}
-        slow_down: list[Update] = []
+        counts = (
+            await inbox.recent_counts(session, {chat_of(u) for u in updates}, now - flood.window)
+            if flood.enabled
+            else {}
+        )
+        slow_down: list[dict[str, Any]] = []
         for update in updates:
             chat = chat_of(update)
             counts[chat] = counts.get(chat, 0) + 1
             dropped = flood.enabled and chat != 0 and counts[chat] > flood.updates
             if dropped and counts[chat] == flood.updates + 1:
                 slow_down.append(update)  # the first one over the limit in the window: say it once
-            arrivals.append(inbox.Arrival(update.update_id, chat, update.to_dict(), dropped))
+            arrivals.append(inbox.Arrival(update["update_id"], chat, update, dropped))
         new = await inbox.store(session, arrivals, now)
         told = set()
         for update in slow_down:
-            if update.update_id in new and update.effective_user is not None:
-                log.info("chat %s sends too fast: updates dropped for a while", chat_of(update))
-                await _ask_to_slow_down(session, update, now)
-                told.add(update.update_id)
-    return {arrival.update_id for arrival in arrivals if arrival.dropped and arrival.update_id in new} - told
+            if update["update_id"] in new:
+                log.info("a chat sends too fast: its updates are dropped for a while")
+                if await _ask_to_slow_down(session, Update.de_json(update, bot), now):
+                    told.add(update["update_id"])
+    return len(new), {
+        arrival.update_id for arrival in arrivals if arrival.dropped and arrival.update_id in new
+    } - told
 
 
-async def _ask_to_slow_down(session: object, update: Update, now: datetime) -> None:
-    assert update.effective_user is not None
+async def _ask_to_slow_down(session: object, update: Update, now: datetime) -> bool:
+    if update.effective_user is None:
+        return False
     user = await users.find(session, update.effective_user.id)  # type: ignore[arg-type]
     language = user.language if user else language_from_telegram(update.effective_user.language_code)[0]
     t = translator(language)
     reply = Reply(t._("You are sending messages faster than I can read them: I skip the ones sent in the last "
                       "seconds. Please wait a moment, then send again what you need."))  # fmt: skip
-    await outbox.add(session, owed([reply], chat_of(update), update.update_id, None), now)  # type: ignore[arg-type]
+    await outbox.add(session, owed([reply], update.effective_user.id, update.update_id, None), now)  # type: ignore[arg-type]
+    return True
 
 
 class Poller:
     """Long polling: fetch, store, and only then ask for more (which confirms what was stored)."""
 
     def __init__(self, bot: Bot, database: Database, clock: Callable[[], datetime], flood: FloodRule,
-                 stored: Callable[[set[int]], None]) -> None:  # fmt: skip
+                 stored: Callable[[int, set[int]], None]) -> None:  # fmt: skip
         self.bot, self.database, self.clock, self.flood, self.stored = bot, database, clock, flood, stored
         self.offset: int | None = None
         self._task: asyncio.Task[None] | None = None
@@ -89,8 +98,15 @@ class Poller:
     async def _run(self) -> None:
         while True:
             try:
-                updates = await self.bot.get_updates(
-                    offset=self.offset, timeout=LONG_POLL_SECONDS, allowed_updates=Update.ALL_TYPES
+                # Raw, as Telegram sends them: they are stored as they are, and read once, by the worker.
+                updates = await self.bot.do_api_request(
+                    "getUpdates",
+                    api_kwargs={
+                        "offset": self.offset,
+                        "timeout": LONG_POLL_SECONDS,
+                        "allowed_updates": Update.ALL_TYPES,
+                    },
+                    read_timeout=LONG_POLL_SECONDS + 10,
                 )
             except RetryAfter as error:
                 await asyncio.sleep(
@@ -108,10 +124,10 @@ class Poller:
             if not updates:
                 continue
             try:
-                dropped = await store_updates(self.database, updates, self.clock(), self.flood)
+                new, dropped = await store_updates(self.database, updates, self.clock(), self.flood, self.bot)
             except Exception:  # not stored: not confirmed either; the same updates come again
                 log.exception("could not store updates")
                 await asyncio.sleep(ERROR_PAUSE_SECONDS)
                 continue
-            self.offset = updates[-1].update_id + 1
-            self.stored(dropped)
+            self.offset = updates[-1]["update_id"] + 1
+            self.stored(new, dropped)

@@ -18,6 +18,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,7 +37,7 @@ from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12  # backoff doubling from 1 s: a message is given up after about an hour of failures
-LEASE = timedelta(minutes=2)  # a message claimed by a sender that died is sent by another after this
+LEASE = timedelta(seconds=60)  # a message claimed by a sender that died is sent by another after this
 CONCURRENCY = 32  # messages on their way at once (each to a different chat)
 IDLE_POLL_SECONDS = 0.5
 SWEEP_LEASE = timedelta(seconds=90)
@@ -44,14 +45,32 @@ INSTANCE = f"bot-{uuid.uuid4().hex[:12]}"
 ALERT_BATCH = 200
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """What became of one message: sent, to retry at `retry_at`, or given up (`error` without `retry_at`)."""
+
+    message: OutboxMessage
+    retry_at: datetime | None = None
+    error: str | None = None
+    counted: bool = False
+
+
 class Sender:
-    """Sends the outbox of every process's workers (and alerts) from this process."""
+    """Sends the outbox of every process's workers (and alerts) from this process.
+
+    One loop does the bookkeeping, in one transaction a round: it records what became of the messages that
+    finished since the last round and claims the next ones (each the oldest of its chat); each message is sent
+    by a task of its own, so a slow chat holds up no other.
+    """
 
     def __init__(self, database: Database, bot: Bot, clock: Callable[[], datetime], limiter: Limiter) -> None:
         self.database, self.bot, self.clock, self.limiter = database, bot, clock, limiter
         self.wake = asyncio.Event()
         self.settled: Callable[[int], None] = lambda _update_id: None  # an update's last message is done
+        self.delivered: Callable[[], None] = lambda: None  # a chat's next update may be handled now
         self._in_flight: dict[int, asyncio.Task[None]] = {}  # chat -> its message on its way
+        self._outcomes: list[_Outcome] = []
+        self._claimed: set[int] = set()  # messages this sender claimed and has not recorded yet
         self._loop: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -59,44 +78,61 @@ class Sender:
         self.wake.set()
 
     async def stop(self) -> None:
+        """Stop sending; what was on its way is let go (another process, or the next start, sends it)."""
         tasks = [t for t in (self._loop, *self._in_flight.values()) if t is not None]
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        self._loop, self._in_flight = None, {}
+        outcomes, self._outcomes = self._outcomes, []
+        async with self.database.transaction() as session:
+            await self._record(session, outcomes, self.clock())
+            await outbox.release(session, self._claimed)
+        self._loop, self._in_flight, self._claimed = None, {}, set()
 
     async def _run(self) -> None:
         while True:
+            self.wake.clear()  # before looking: a wake-up that comes while we look is not lost
             try:
-                started = await self.send_due()
+                busy = await self.round()
             except Exception:  # the loop must outlive any failure; what was not sent stays in the outbox
                 log.exception("the sender failed")
-                started = 0
+                busy = False
                 await asyncio.sleep(IDLE_POLL_SECONDS)
-            if started:
-                continue
-            self.wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), IDLE_POLL_SECONDS)
+            if not busy:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), IDLE_POLL_SECONDS)
 
-    async def send_due(self) -> int:
-        """Start sending the messages due now (each the next of its chat); how many were started."""
+    async def round(self) -> bool:
+        """Record what finished, start what is due; True if there was anything to do."""
+        outcomes, self._outcomes = self._outcomes, []
         free = CONCURRENCY - len(self._in_flight)
-        if free <= 0:
-            return 0
+        now = self.clock()
         async with self.database.transaction() as session:
-            claimed = await outbox.claim_heads(session, self.clock(), free, LEASE, busy=list(self._in_flight))
+            settled = await self._record(session, outcomes, now)
+            claimed = (
+                await outbox.claim_heads(session, now, free, LEASE, busy=list(self._in_flight))
+                if free
+                else []
+            )
+        if outcomes:
+            self.delivered()
+        for update_id in settled:
+            self.settled(update_id)
+        self._claimed.difference_update(o.message.id for o in outcomes if o.message.id is not None)
         for message in claimed:
+            assert message.id is not None
+            self._claimed.add(message.id)
             self._in_flight[message.chat_id] = asyncio.create_task(self._deliver(message))
-        return len(claimed)
+        return bool(outcomes or claimed)
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Send until nothing is due now by the bot's clock (tests, benchmarks, the sandbox's clock)."""
         deadline = asyncio.get_running_loop().time() + timeout
         while asyncio.get_running_loop().time() < deadline:
-            await self.send_due()
+            if await self.round():
+                continue
             if self._in_flight:
                 await asyncio.wait(list(self._in_flight.values()), timeout=1.0)
                 continue
@@ -109,56 +145,54 @@ class Sender:
 
     async def _deliver(self, message: OutboxMessage) -> None:
         try:
-            await self._send(message)
+            outcome = await self._send(message)
         except Exception:  # never lose the message to a bug: it is retried after its lease
             log.exception("message %s could not be processed", message.id)
+        else:
+            self._outcomes.append(outcome)
         finally:
             self._in_flight.pop(message.chat_id, None)
             self.wake.set()
 
-    async def _send(self, message: OutboxMessage) -> None:
-        assert message.id is not None
+    async def _send(self, message: OutboxMessage) -> _Outcome:
         await self.limiter.wait(message.chat_id)
         try:
             await send(self.bot, message.chat_id, message.payload, message.attachment)
         except RetryAfter as error:
             seconds = _seconds(error.retry_after)
             self.limiter.hold(message.chat_id, seconds)
-            await self._finish(
-                message, retry_at=self.clock() + timedelta(seconds=seconds), error=error, counted=False
-            )
+            return _Outcome(message, self.clock() + timedelta(seconds=seconds), str(error))
         except (Forbidden, BadRequest) as error:  # blocked the bot, no such chat, refused content: for good
             log.warning("message %s to chat %s undeliverable: %s", message.id, message.chat_id, error)
-            await self._finish(message, error=error)
+            return _Outcome(message, error=str(error))
         except (NetworkError, TelegramError) as error:  # 5xx, timeouts, connection problems: try again later
             if message.attempts + 1 >= MAX_ATTEMPTS:
-                await self._finish(message, error=error)
-            else:
-                backoff = timedelta(seconds=min(2**message.attempts, 3600))
-                await self._finish(message, retry_at=self.clock() + backoff, error=error, counted=True)
-        else:
-            await self._finish(message)
+                return _Outcome(message, error=str(error))
+            backoff = timedelta(seconds=min(2**message.attempts, 3600))
+            return _Outcome(message, self.clock() + backoff, str(error), counted=True)
+        return _Outcome(message)
 
-    async def _finish(self, message: OutboxMessage, *, retry_at: datetime | None = None,
-                      error: Exception | None = None, counted: bool = False) -> None:  # fmt: skip
-        """Record what became of a message (and of the alert it carries); tell who waits for its update."""
-        assert message.id is not None
-        now = self.clock()
-        async with self.database.transaction() as session:
-            if retry_at is not None:
-                await outbox.retry_later(session, message.id, retry_at, str(error), counted=counted)
-                return
-            if error is None:
-                await outbox.mark_sent(session, message.id, now)
-            else:
-                await outbox.mark_undeliverable(session, message.id, now, str(error))
-            if message.alert_id is not None:
-                status = alerts.SENT if error is None else alerts.UNDELIVERABLE
+    @staticmethod
+    async def _record(session: Any, outcomes: list[_Outcome], now: datetime) -> list[int]:
+        """Record what became of messages (and of the alerts they carry); the updates that owe nothing more."""
+        sent = [o.message for o in outcomes if o.retry_at is None and o.error is None]
+        await outbox.mark_sent(session, [message.id for message in sent if message.id is not None], now)
+        for outcome in outcomes:
+            message = outcome.message
+            assert message.id is not None
+            if outcome.retry_at is not None:
+                await outbox.retry_later(session, message.id, outcome.retry_at, outcome.error or "",
+                                         counted=outcome.counted)  # fmt: skip
+            elif outcome.error is not None:
+                await outbox.mark_undeliverable(session, message.id, now, outcome.error)
+            if message.alert_id is not None and outcome.retry_at is None:
+                status = alerts.SENT if outcome.error is None else alerts.UNDELIVERABLE
                 await alerts.finish(session, message.alert_id, status, now, late=message.payload.get("late", False),
-                                    error=None if error is None else str(error)[:300])  # fmt: skip
-            left = await outbox.pending_for_update(session, message.update_id) if message.update_id else 1
-        if message.update_id is not None and left == 0:
-            self.settled(message.update_id)
+                                    error=outcome.error and outcome.error[:300])  # fmt: skip
+        done = {
+            o.message.update_id for o in outcomes if o.retry_at is None and o.message.update_id is not None
+        }
+        return sorted(done - await outbox.updates_still_owed(session, done)) if done else []
 
 
 def _seconds(retry_after: Any) -> float:

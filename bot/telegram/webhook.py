@@ -37,7 +37,8 @@ def _depth(value: Any, limit: int) -> int:
     return deepest
 
 
-def _update_from(body: bytes, bot: Bot) -> Update | None:
+def _update_from(body: bytes, bot: Bot) -> dict[str, Any] | None:
+    """The update as Telegram sent it, if the body is one (python-telegram-bot can read it)."""
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
@@ -49,13 +50,14 @@ def _update_from(body: bytes, bot: Bot) -> Update | None:
     ):
         return None
     try:
-        return Update.de_json(data, bot)
+        Update.de_json(data, bot)
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
+    return data
 
 
 def make_web_app(
-    bot: Bot, path: str, secret: str, store: Callable[[Update], Awaitable[None]]
+    bot: Bot, path: str, secret: str, store: Callable[[dict[str, Any]], Awaitable[None]]
 ) -> web.Application:
     """The webhook's aiohttp application: `store` commits the update to the inbox before the answer."""
     expected = secret.encode()
