@@ -76,6 +76,16 @@ def _claim_heads(dialect: str) -> Any:
     )
 
 
+async def renew(session: AsyncSession, message_ids: Collection[int], until: datetime) -> None:
+    """Keep claimed messages claimed (their sender is alive, they are on their way)."""
+    if message_ids:
+        await session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(sorted(message_ids)), col(OutboxMessage.status) == PENDING)
+            .values(claimed_until=until)
+        )
+
+
 async def release(session: AsyncSession, message_ids: Collection[int]) -> None:
     """Let claimed messages go (their sender stops): any sender may take them at once."""
     if message_ids:

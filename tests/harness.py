@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,17 +20,30 @@ from storage.db import Database
 Message = dict[str, Any]
 
 
-@dataclass
 class Clock:
-    """The bot's clock, moved by the tests."""
+    """The bot's clock: it runs as time does from where the tests put it, and tests move it (a retry after a
+    429 waits real seconds, a stay ends after days moved)."""
 
-    current: datetime
+    def __init__(self, current: datetime) -> None:
+        self._base, self._since = current, time.monotonic()
+
+    @property
+    def current(self) -> datetime:
+        return self._base + timedelta(seconds=time.monotonic() - self._since)
+
+    @current.setter
+    def current(self, value: datetime) -> None:
+        self._base, self._since = value, time.monotonic()
 
     def __call__(self) -> datetime:
         return self.current
 
     def advance(self, **delta: float) -> None:
-        self.current += timedelta(**delta)
+        self.current = self.current + timedelta(**delta)
+
+    def just_now(self, moment: datetime, seconds: float = 10.0) -> bool:
+        """Whether `moment` is now, give or take the seconds a test takes."""
+        return abs(self.current - moment) <= timedelta(seconds=seconds)
 
 
 class BotUnderTest:

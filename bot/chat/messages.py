@@ -14,8 +14,17 @@ from bot.chat.callbacks import ButtonData
 
 
 def esc(text: object) -> str:
-    """Escape user-provided text for an HTML reply."""
-    return html.escape(str(text), quote=False)
+    """Escape user-provided text for an HTML reply (a lone surrogate, which UTF-8 cannot carry, becomes �)."""
+    return html.escape(utf8_safe(str(text)), quote=False)
+
+
+def utf8_safe(text: str) -> str:
+    """The text with what UTF-8 cannot encode (lone surrogates, as a modified client may send) replaced by �."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if 0xD800 <= ord(char) <= 0xDFFF else char for char in text)
+    return text
 
 
 @dataclass(frozen=True)
@@ -65,7 +74,7 @@ def payload_of(reply: Reply, edit_message_id: int | None = None) -> dict[str, An
     """The reply as it waits in the outbox (JSON; an attachment's bytes are kept apart): `edit_message_id` is
     the message whose button was pressed, replaced when the reply says so."""
     return {
-        "text": reply.text,
+        "text": utf8_safe(reply.text),
         "buttons": [[{"label": b.label, "data": b.data, "url": b.url} for b in row] for row in reply.buttons],
         "ask_for": [{"label": a.label, "what": a.what} for a in reply.ask_for],
         "photo_id": reply.photo_id,

@@ -30,7 +30,10 @@ from storage.models import Household, Offer, Placement
 async def offer_for(
     session: AsyncSession, actor: Actor, offer_id: int, action: Action = Action.SEE_OFFER
 ) -> Offer:
-    offer = await session.get(Offer, offer_id)
+    """The offer, if the actor may do `action` with it; locked until the transaction ends when the action
+    changes it (two caseworkers proposing it at once: the second sees it reserved)."""
+    changes = action in (Action.PLACE, Action.QUALIFY)
+    offer = await session.get(Offer, offer_id, with_for_update=changes, populate_existing=changes)
     if offer is None:
         raise NotFound(f"offer {offer_id}")
     require(actor, action, offer.departement)

@@ -19,7 +19,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram import Bot
@@ -37,7 +37,9 @@ from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12  # backoff doubling from 1 s: a message is given up after about an hour of failures
-LEASE = timedelta(seconds=60)  # a message claimed by a sender that died is sent by another after this
+# A message claimed by a sender that died is sent by another after this; a live sender renews its claims.
+LEASE = timedelta(seconds=15)
+RENEW_EVERY = timedelta(seconds=5)
 CONCURRENCY = 32  # messages on their way at once (each to a different chat)
 IDLE_POLL_SECONDS = 0.5
 SWEEP_LEASE = timedelta(seconds=90)
@@ -71,6 +73,7 @@ class Sender:
         self._in_flight: dict[int, asyncio.Task[None]] = {}  # chat -> its message on its way
         self._outcomes: list[_Outcome] = []
         self._claimed: set[int] = set()  # messages this sender claimed and has not recorded yet
+        self._renewed = datetime.min.replace(tzinfo=UTC)
         self._loop: asyncio.Task[None] | None = None
 
     def start(self) -> None:

@@ -1,0 +1,327 @@
+"""Nothing lost, nothing twice, nobody waits for someone else: the bot through Telegram's failures and ours."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import itertools
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from sqlalchemy import func, select
+
+from bot.i18n import translator
+from bot.sandbox.botapi import FakeBotApi
+from bot.telegram.pipeline import FloodRule
+from storage import invitations
+from storage.db import Database
+from storage.models import Offer, Placement, RoleGrant, User
+from tests.casework_fixtures import accepted_user, grant, offer
+from tests.harness import BotUnderTest, texts
+from tests.processes import start_bot, stop, wait_until
+from tests.test_dialogues_restart import process_logs
+from tests.test_webhook import SECRET, free_port, post, text_update
+
+ids = itertools.count(90_000)
+
+
+def update_from(user: int, *, text: str | None = None, data: str | None = None) -> dict[str, Any]:
+    """An update as Telegram would post it: `user` types `text`, or presses a button carrying `data`."""
+    sender = {"id": user, "is_bot": False, "first_name": f"User {user}", "language_code": "fr"}
+    if data is not None:
+        return {"update_id": next(ids), "callback_query": {"id": str(next(ids)), "from": sender,
+                                                           "chat_instance": "1", "data": data}}  # fmt: skip
+    assert text is not None
+    message: dict[str, Any] = {"message_id": next(ids), "date": int(time.time()), "text": text, "from": sender,
+                               "chat": {"id": user, "type": "private", "first_name": sender["first_name"]}}  # fmt: skip
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return {"update_id": next(ids), "message": message}
+
+
+async def webhook_ready(session: aiohttp.ClientSession, url: str) -> None:
+    for _ in range(200):
+        try:
+            if await post(session, url, update_from(1, text="/help")) == 200:
+                return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.1)
+    raise TimeoutError(url)
+
+
+FR = translator("fr")
+HOST, CASEWORKER, OTHER_CASEWORKER, COORDINATOR = 1001, 600, 601, 500
+
+
+async def count(database: Database, model: type, *where: object) -> int:
+    async with database.transaction() as session:
+        return int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+# --------------------------------------------------------------------------- Telegram errors on the way out
+
+
+async def test_502_and_429_on_replies_delay_them_but_lose_none(bot: BotUnderTest) -> None:
+    """A 502 on a dialogue reply: the same question comes once the Bot API answers, and the next answer
+    answers that question (not the one after). A 429: retried after the time Telegram asks."""
+    camille = bot.user(HOST, "fr")
+    await camille.send("/start")
+    bot.api.fail_next("editMessageText", 502)
+    bot.api.fail_next("sendMessage", 502, count=2)
+    bot.api.fail_next("sendMessage", 429, retry_after=1)
+    replies = await camille.press(FR._("I accept"))
+    said = texts(replies)
+    assert FR._("What would you like to do?") in said
+    assert said.count(FR._("What would you like to do?")) == 1  # once
+    await camille.press(FR._("I offer a place"))
+    question = texts(await camille.press(FR._("A room in my home")))
+    assert (
+        FR._("In which commune is the place? Type its name or postal code, or share a location.") in question
+    )
+
+
+async def test_a_notice_to_a_host_survives_a_502_and_the_caseworker_is_told_it_is_done(
+    bot: BotUnderTest,
+) -> None:
+    await accepted_user(bot, HOST)
+    await grant(bot, CASEWORKER, "caseworker", "44")
+    place = await offer(bot, HOST, "Nantes")
+    caseworker = bot.user(CASEWORKER, "fr")
+    await caseworker.send("/household")
+    await caseworker.send("DOS-1")
+    await caseworker.send("2")
+    await caseworker.send("0")
+    await caseworker.press(FR._("Done"))
+    await caseworker.press(FR._("Done"))
+    await caseworker.press_data(f"op:{place}")
+    bot.api.fail_next("sendMessage", 502, count=3)  # the host's notice among them
+    bot.api.fail_next("editMessageText", 502)
+    await caseworker.press("DOS-1")
+    done = FR._("Offer #{offer} is reserved for this household. Record the arrival in /placements.")
+    assert (
+        texts(bot.api.bot_messages(CASEWORKER)).count(done.format(offer=place)) == 1
+    )  # the pressed one, edited
+    notices = [m for m in bot.api.bot_messages(HOST) if f"#{place}" in (m.get("text") or "")]
+    assert len(notices) == 1  # told once, after the 502s
+
+
+async def test_a_csv_export_arrives_whole_under_telegram_s_limits(bot: BotUnderTest) -> None:
+    await grant(bot, COORDINATOR, "coordinator", "44")
+    await accepted_user(bot, HOST)
+    await offer(bot, HOST, "Nantes")
+    bot.api.enforce_limits(per_second_overall=30, per_chat_per_second=1)
+    try:
+        replies = await bot.user(COORDINATOR, "fr").send("/export csv")
+    finally:
+        bot.api.disable_limits()
+    files = [m for m in replies if m.get("document")]
+    assert len(files) == 4  # offers, placements, households, alerts: none lost to the 429s
+    names = [m["document"]["file_name"] for m in files]
+    assert len(set(names)) == 4
+    first = bot.api.file_bytes(files[0]["document"]["file_id"]).decode("utf-8-sig")
+    assert next(iter(csv.reader(io.StringIO(first), delimiter=";")))[0] == FR._("Offer no.")
+
+
+async def test_a_flooding_user_is_told_once_and_others_are_answered(bot: BotUnderTest) -> None:
+    assert bot.runtime.poller is not None
+    bot.runtime.poller.flood = FloodRule(updates=10)  # the tests' bot has none: people type slower than tests
+    flooder, other = bot.user(HOST, "fr"), bot.user(1002, "uk")
+    for i in range(40):
+        bot.api.send_text(HOST, f"/help {i}")
+    answered = texts(await other.send("/help"))
+    assert translator("uk")._("What I can do") in answered or answered  # the other user is answered
+    await wait_until(lambda: any("plus vite" in (m.get("text") or "") for m in bot.api.bot_messages(HOST)))
+    await asyncio.sleep(0.5)
+    slow_down = [m for m in bot.api.bot_messages(HOST) if "plus vite" in (m.get("text") or "")]
+    helped = [m for m in bot.api.bot_messages(HOST) if "/help" in (m.get("text") or "")]
+    assert len(slow_down) == 1 and 1 <= len(helped) <= 10
+    assert flooder.api is bot.api
+
+
+# --------------------------------------------------------------------------- hard kills
+
+
+async def test_kill_9_with_a_backlog_loses_no_update_and_applies_none_twice(
+    api: FakeBotApi, database_url: str, tmp_path: Path
+) -> None:
+    """Long polling: many people accept the privacy notice at once; the bot is killed in the middle."""
+    people = range(3000, 3080)
+    for user in people:
+        api.add_user(user, f"User {user}", language_code="fr")
+    first = await start_bot(api, database_url, tmp_path, FLOOD_UPDATES="0")
+    try:
+        for user in people:
+            api.send_text(user, "/start")
+        await wait_until(lambda: all(api.bot_messages(user) for user in people), timeout=60)
+        for user in people:
+            notice = api.bot_messages(user)[-1]
+            data = notice["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+            api.press_button(user, notice["message_id"], data)
+        await wait_until(lambda: any(len(api.bot_messages(user)) > 1 for user in people))
+    finally:
+        await stop(first, hard=True)
+    second = await start_bot(api, database_url, tmp_path, FLOOD_UPDATES="0")
+    try:
+        welcome = FR._("Thank you. You can change the language at any time with /language.")
+        await wait_until(
+            lambda: all(any(welcome in (m.get("text") or "") for m in api.bot_messages(u)) for u in people),
+            timeout=60,
+        )
+    finally:
+        await stop(second)
+    database = Database(database_url)
+    registered = await count(database, User)
+    await database.close()
+    assert registered == len(people)  # each acceptance applied (once: the id is the key)
+    for user in people:  # each was told once, unless a message was delivered just before the kill
+        told = [
+            m
+            for m in api.bot_messages(user)
+            if welcome in (m.get("text") or "") or "Merci" in (m.get("text") or "")
+        ]
+        assert 1 <= len(told) <= 2
+
+
+async def test_kill_9_after_webhook_answers_loses_nothing(
+    api: FakeBotApi, database_url: str, tmp_path: Path
+) -> None:
+    """Webhooks: every update answered 200 was stored; a new process handles what the killed one did not."""
+    port = free_port()
+    environment = {"WEBHOOK_URL": "https://bot.example.org/hook", "WEBHOOK_SECRET": SECRET,
+                   "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(port), "FLOOD_UPDATES": "0"}  # fmt: skip
+    api.add_user(1001, "Camille", language_code="fr")
+    first = await start_bot(api, database_url, tmp_path, **environment)
+    url = f"http://127.0.0.1:{port}/hook"
+    try:
+        async with aiohttp.ClientSession() as session:
+            await webhook_ready(session, url)
+            statuses = await asyncio.gather(
+                *(post(session, url, text_update(f"/help {i}")) for i in range(60))
+            )
+        assert statuses == [200] * 60
+    finally:
+        await stop(first, hard=True)
+    second = await start_bot(api, database_url, tmp_path, **{**environment, "WEBHOOK_PORT": str(free_port())})
+    try:
+        await wait_until(lambda: len(api.bot_messages(1001)) >= 60, timeout=60)
+    finally:
+        await stop(second)
+    assert (
+        len(api.bot_messages(1001)) >= 60
+    )  # every /help answered (one perhaps twice: a send just before the kill)
+
+
+# --------------------------------------------------------------------------- two processes, one place
+
+
+async def test_two_processes_proposing_the_same_offer_at_once_reserve_it_once(
+    api: FakeBotApi, database_url: str, tmp_path: Path
+) -> None:
+    """Two caseworkers press "Propose" on the same places through two webhook processes at the same instant,
+    and two people redeem the same invitation: each place reserved once, the invitation used once."""
+    from storage import households, offers, roles, users
+    from tests.casework_fixtures import offer_fields
+
+    database = Database(database_url)
+    await database.upgrade()
+    now = datetime.now(UTC)
+    async with database.transaction() as session:
+        for user in (HOST, CASEWORKER, OTHER_CASEWORKER, 700, 701):
+            await users.register(session, user, "fr", now)
+        for user in (CASEWORKER, OTHER_CASEWORKER):
+            await roles.grant(session, user, "caseworker", "44", granted_by=None, organisation="Test")
+        places = [(await offers.create(session, HOST, offer_fields("Nantes"), [], now)).id for _ in range(10)]
+        families = {
+            user: [(await households.create(session, user, {"reference": f"R{user}-{i}", "departement": "44",
+                                                            "adults": 1, "children": 0}, now)).id for i in range(10)]
+            for user in (CASEWORKER, OTHER_CASEWORKER)
+        }  # fmt: skip
+        invitation = await invitations.create(session, "caseworker", "Org", ["44"], COORDINATOR, now)
+    for user in (HOST, CASEWORKER, OTHER_CASEWORKER, 700, 701):
+        api.add_user(user, f"User {user}", language_code="fr")
+    ports = [free_port(), free_port()]
+    processes = [
+        await start_bot(api, database_url, tmp_path, WEBHOOK_URL="https://bot.example.org/hook",
+                        WEBHOOK_SECRET=SECRET, WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(port))
+        for port in ports
+    ]  # fmt: skip
+    try:
+        async with aiohttp.ClientSession() as session:
+            urls = [f"http://127.0.0.1:{port}/hook" for port in ports]
+            for url in urls:
+                await webhook_ready(session, url)
+            presses = []
+            for i, place in enumerate(places):
+                for url, user in zip(urls, (CASEWORKER, OTHER_CASEWORKER), strict=True):
+                    presses.append(
+                        post(session, url, update_from(user, data=f"pp:{place}:{families[user][i]}"))
+                    )
+            presses += [post(session, url, update_from(user, text=f"/start {invitation.code}"))
+                        for url, user in zip(urls, (700, 701), strict=True)]  # fmt: skip
+            assert set(await asyncio.gather(*presses)) == {200}
+        answered = lambda: all(len(api.bot_messages(user)) >= n for user, n in  # noqa: E731
+                               ((CASEWORKER, 10), (OTHER_CASEWORKER, 10), (700, 1), (701, 1)))  # fmt: skip
+        await wait_until(answered, timeout=60)
+    finally:
+        for process in processes:
+            await stop(process)
+    placed = await count(database, Placement)
+    reserved = await count(database, Offer, Offer.status == "reserved")  # type: ignore[arg-type]
+    members = await count(database, RoleGrant, RoleGrant.user_id.in_([700, 701]))  # type: ignore[attr-defined]
+    await database.close()
+    assert placed == reserved == len(places)  # each place reserved once, for one of the two households
+    assert members == 1  # one invitation, one new member; the other was told it is used
+    refused = FR._("This is not possible in the current state. Open it again to see where it is.")
+    told = texts(api.bot_messages(CASEWORKER)) + texts(api.bot_messages(OTHER_CASEWORKER))
+    assert told.count(refused) == len(places)  # the second of each pair, politely
+
+
+# --------------------------------------------------------------------------- hostile requests
+
+
+async def test_webhook_refuses_what_is_not_an_update_without_a_traceback(
+    api: FakeBotApi, database_url: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    process = await start_bot(api, database_url, tmp_path, WEBHOOK_URL="https://bot.example.org/hook",
+                              WEBHOOK_SECRET=SECRET, WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(port))  # fmt: skip
+    url = f"http://127.0.0.1:{port}/hook"
+    try:
+        async with aiohttp.ClientSession() as session:
+            await webhook_ready(session, url)
+            bad_secrets = ["", "wrong", SECRET[:-1], "é" * 10, "ÿþ" + SECRET]
+            statuses = []
+            for secret in bad_secrets:
+                headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+                async with session.post(url, data=b"{}", headers=headers) as response:
+                    statuses.append(response.status)
+            assert statuses == [403] * len(bad_secrets)
+            bodies = [
+                b"[]",
+                b"null",
+                b"5",
+                b'"x"',
+                b"{",
+                b'{"update_id": "1"}',
+                b"\xff\xfe",
+                b"[" * 5000 + b"]" * 5000,  # deeper than any update
+                b'{"update_id": 1, "message": ' + b'{"a":' * 100 + b"1" + b"}" * 101,
+            ]
+            statuses = []
+            for body in bodies:
+                headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+                async with session.post(url, data=body, headers=headers) as response:
+                    statuses.append(response.status)
+            assert statuses == [400] * len(bodies)
+            api.add_user(1001, "Camille", language_code="fr")
+            assert await post(session, url, update_from(1001, text="/search 44 3p near:\ud800x")) == 200
+            await wait_until(lambda: api.bot_messages(1001))
+    finally:
+        await stop(process)
+    logs = process_logs(tmp_path)
+    assert "Traceback" not in logs and "ERROR" not in logs
