@@ -28,16 +28,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, text
 from telegram import Bot
+from telegram.request import HTTPXRequest
 
 from bot.sandbox.botapi import FakeBotApi
 from bot.services import reminders
 from bot.telegram.rate import Limiter
-from bot.telegram.sender import send_due
-from storage import alerts
+from bot.telegram.sender import Sender, queue_alerts
+from storage import alerts, outbox
 from storage.db import Database
 from storage.models import Household, Offer, Placement, RoleGrant, User
 
 TOKEN = "123456789:BENCH-token-for-the-local-stand-in-00000"
+SEND_TIMEOUT = 5.0  # shorter than the bot's 25 s, so that the injected late answers cost seconds, not minutes
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 10:00 in Paris: not quiet hours
 TODAY = NOW.date()
 DEPARTEMENTS = [f"{n:02d}" for n in range(1, 96) if n != 20][:90]
@@ -118,6 +120,11 @@ async def main() -> None:
     parser.add_argument(
         "--database-url", help="PostgreSQL URL (its public schema is emptied!); default SQLite"
     )
+    parser.add_argument("--errors", type=int, default=50, help="502 answers injected (%(default)s)")
+    parser.add_argument(
+        "--timeouts", type=int, default=20, help="answers delayed past the timeout (%(default)s)"
+    )
+    parser.add_argument("--timeout-after", type=float, default=SEND_TIMEOUT + 2, help="their delay, seconds")
     options = parser.parse_args()
     alerting = options.alerts // 4
     backend = "postgresql" if options.database_url else "sqlite"
@@ -144,25 +151,37 @@ async def main() -> None:
             for uid in users:
                 api.add_user(uid, f"U{uid}", language_code="fr")
             api.enforce_limits(per_second_overall=30, per_chat_per_second=1)
-            bot = Bot(TOKEN, base_url=api.bot_base_url)
+            request = HTTPXRequest(
+                connection_pool_size=64, read_timeout=SEND_TIMEOUT, write_timeout=SEND_TIMEOUT
+            )
+            bot = Bot(TOKEN, base_url=api.bot_base_url, request=request)
             await bot.initialize()
             clock_offset = datetime.now(UTC) - NOW
 
             def clock() -> datetime:  # bench time flows from NOW at the real pace
                 return datetime.now(UTC) - clock_offset
 
-            limiter = Limiter()
+            # Faults on top of the 429s: some 502s, and answers so late that the bot's call times out
+            # although the message was delivered (the ambiguity Telegram leaves; counted as duplicates).
+            api.fail_next("sendMessage", 502, count=options.errors)
+            for host in range(
+                1_000_000, 1_000_000 + options.timeouts
+            ):  # hosts of placements ending in 30 days
+                api.delay_next("sendMessage", options.timeout_after, chat_id=host)
+            sender = Sender(database, bot, clock, Limiter())
             started = time.perf_counter()
-            sent_so_far, throttled, retried = 0, 0, 0
             while True:
-                report = await send_due(database, bot, clock, limiter, batch=500, workers=16)
-                sent_so_far, throttled, retried = (sent_so_far + report.sent, throttled + report.throttled,
-                                                   retried + report.retried)  # fmt: skip
+                queued = await queue_alerts(database, clock)
+                await sender.drain(timeout=600)
                 async with database.transaction() as session:
                     counts = await alerts.counts_by_status(session)
-                if not counts.get("pending") and not counts.get("sending"):
+                    waiting = await outbox.pending(session)
+                if not queued and not waiting and not counts.get("pending"):
                     break
                 await asyncio.sleep(0.2)  # the retried ones wait for their time
+            throttled = (
+                sum(1 for method, _ in api.calls if method == "sendMessage") - created - options.errors
+            )
             elapsed = time.perf_counter() - started
             await bot.shutdown()
             calls = sum(1 for method, _ in api.calls if method == "sendMessage")
@@ -175,10 +194,12 @@ async def main() -> None:
     lost = created - sent - counts.get("undeliverable", 0)
     duplicates = messages - sent
     rate = sent / elapsed if elapsed else 0.0
-    print(f"sent {sent} alerts in {elapsed:.1f} s: {rate:.1f} messages/s (limit 30/s); 429 answers {throttled}, "
-          f"other retries {retried}; lost {lost}; duplicates {duplicates}; statuses {counts}; "
-          f"sendMessage calls {calls}", flush=True)  # fmt: skip
+    print(f"sent {sent} alerts in {elapsed:.1f} s: {rate:.1f} messages/s (limit 30/s); about {throttled} calls "
+          f"answered 429 or timed out and retried; {options.errors} × 502 injected, {options.timeouts} late answers "
+          f"injected; lost {lost}; duplicates {duplicates}; statuses {counts}; sendMessage calls {calls}",
+          flush=True)  # fmt: skip
     print(json.dumps({"alerts": created, "sent": sent, "lost": lost, "duplicates": duplicates,
+                      "errors_injected": options.errors, "timeouts_injected": options.timeouts,
                       "rate_per_s": round(rate, 1), "sweep_s_100k": round(sweep_s, 3),
                       "baseline_sweep_s_1k": round(baseline_s, 3), "backend": backend}))  # fmt: skip
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import Any
 
 from telegram import (
@@ -18,10 +19,15 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
+from telegram.warnings import PTBUserWarning
 
 from bot.chat.messages import Document, Incoming
 
 log = logging.getLogger(__name__)
+# We call these two methods by name on purpose: the updates are stored as Telegram sends them, and the message
+# Telegram returns after a send is not needed (reading it into objects costs more than the send).
+for _method in ("getUpdates", "sendMessage"):
+    warnings.filterwarnings("ignore", message=f"Please use 'Bot.{_method}'", category=PTBUserWarning)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 

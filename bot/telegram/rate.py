@@ -16,9 +16,10 @@ GLOBAL_WHEN = 3  # 429s for this many chats within a second: the overall limit w
 
 
 class Limiter:
-    """`per_second`: the overall pace (0: none, Telegram's 429s alone pace the messages)."""
+    """`per_second`: the overall pace (0: none, Telegram's 429s alone pace the messages). Bulk messages (alerts)
+    also keep `per_chat_interval` between two of them in one chat; a reply someone waits for is not held."""
 
-    def __init__(self, per_second: float = 28.0, per_chat_interval: float = 0.0) -> None:
+    def __init__(self, per_second: float = 28.0, per_chat_interval: float = 1.1) -> None:
         self.spacing = 1.0 / per_second if per_second else 0.0
         self.per_chat_interval = per_chat_interval
         self._next_free = 0.0  # the next moment a message may leave, for everyone
@@ -41,15 +42,22 @@ class Limiter:
         """Nothing leaves for anyone for a while."""
         self._next_free = max(self._next_free, time.monotonic() + seconds)
 
-    async def wait(self, chat_id: int) -> None:
+    async def wait(self, chat_id: int, *, bulk: bool = False) -> None:
         """Wait for this chat's turn, then for a slot of the overall pace."""
         now = time.monotonic()
-        if self._chat_free.get(chat_id, 0.0) <= now and self._next_free <= now and not self.spacing:
+        if (
+            self._chat_free.get(chat_id, 0.0) <= now
+            and self._next_free <= now
+            and not self.spacing
+            and not bulk
+        ):
             return  # nothing to wait for (no overall pace set)
         await asyncio.sleep(max(0.0, self._chat_free.get(chat_id, 0.0) - time.monotonic()))
         async with self._lock:
             slot = max(time.monotonic(), self._next_free)
             self._next_free = slot + self.spacing
         await asyncio.sleep(max(0.0, slot - time.monotonic()))
-        if self.per_chat_interval:
-            self._chat_free[chat_id] = slot + self.per_chat_interval
+        if bulk:
+            self._chat_free[chat_id] = max(self._chat_free.get(chat_id, 0.0), slot + self.per_chat_interval)
+        if len(self._chat_free) > 10_000:  # forget the chats whose turn came
+            self._chat_free = {chat: free for chat, free in self._chat_free.items() if free > slot}

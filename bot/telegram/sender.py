@@ -158,7 +158,7 @@ class Sender:
             self.wake.set()
 
     async def _send(self, message: OutboxMessage) -> _Outcome:
-        await self.limiter.wait(message.chat_id)
+        await self.limiter.wait(message.chat_id, bulk=message.alert_id is not None)
         try:
             await send(self.bot, message.chat_id, message.payload, message.attachment)
         except RetryAfter as error:
