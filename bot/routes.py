@@ -195,6 +195,11 @@ DIALOGUES = (
 
 ANSWERS = general.anything_else  # with the guard ANSWERING
 
+MAKERS = {  # files made when they are sent (`Later`), out of the update's transaction
+    "statistics_chart": reports.make_chart,
+    "export": reports.make_export,
+}
+
 
 # What is generated from the tables.
 

@@ -8,6 +8,7 @@ downloads it again at each step, so nothing large lives in the dialogue state.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from bot.chat.callbacks import DialogueAnswer, ImportColumn
@@ -15,7 +16,7 @@ from bot.chat.context import Ctx
 from bot.chat.messages import Attachment, Button, Incoming, Reply, esc
 from bot.domain.access import Action, require
 from bot.domain.importing.mapping import TARGETS, Mapping, Requirement, Target, propose_mapping
-from bot.domain.importing.problems import RowStatus
+from bot.domain.importing.problems import RowResult, RowStatus
 from bot.domain.importing.reading import MAX_BYTES, ImportRefusal, RefusalReason, Table
 from bot.domain.importing.report import describe_problem, describe_refusal, error_report, target_name
 from bot.domain.importing.rows import summary, validate
@@ -42,10 +43,28 @@ REQUIREMENTS = {
 }
 
 
-async def _table(ctx: Ctx, answers: dict[str, Any]) -> Table | ImportRefusal:
-    assert ctx.fetch_file is not None
-    data = await ctx.fetch_file(answers[FILE_ID])
-    return await read_file(data, answers[FILENAME])
+def _table(ctx: Ctx, answers: dict[str, Any]) -> Table | ImportRefusal:
+    """The file, downloaded and read out of the update's transaction (seconds for a large one)."""
+    fetch, file_id, filename = ctx.fetch_file, answers[FILE_ID], answers[FILENAME]
+    assert fetch is not None
+
+    async def download_and_read() -> Table | ImportRefusal:
+        return await read_file(await fetch(file_id), filename)
+
+    table: Table | ImportRefusal = ctx.outside(("file", file_id), download_and_read)
+    return table
+
+
+def _validated(ctx: Ctx, answers: dict[str, Any], table: Table) -> list[RowResult]:
+    """The rows checked against the mapping, out of the update's transaction."""
+    mapping, departement, today = Mapping.from_json(answers[MAPPING]), answers[DEPARTEMENT], ctx.today
+    key = ("rows", answers[FILE_ID], json.dumps(answers[MAPPING], sort_keys=True), departement, today)
+
+    async def check() -> list[RowResult]:
+        return await asyncio.to_thread(validate, table, mapping, departement, today)
+
+    results: list[RowResult] = ctx.outside(key, check)
+    return results
 
 
 class Columns(Step):
@@ -147,11 +166,10 @@ class ImportOffers(engine.Dialogue):
         if answers[PREVIEW] != "go":
             return [Reply(ctx.t._("Nothing was imported."))]
         require(ctx.actor, Action.IMPORT, answers[DEPARTEMENT])
-        table = await _table(ctx, answers)
+        table = _table(ctx, answers)
         if isinstance(table, ImportRefusal):
             return [Reply(describe_refusal(table, ctx.t._))]
-        mapping = Mapping.from_json(answers[MAPPING])
-        results = await asyncio.to_thread(validate, table, mapping, answers[DEPARTEMENT], ctx.today)
+        results = _validated(ctx, answers, table)
         try:
             outcome = await import_offers(ctx.session, results, organisation=answers[ORGANISATION], actor_id=ctx.user_id,
                                           departement=answers[DEPARTEMENT], now=ctx.now)  # fmt: skip
@@ -188,12 +206,10 @@ DIALOGUE = ImportOffers()
 
 async def prepare_preview(ctx: Ctx, answers: dict[str, Any]) -> dict[str, Any]:
     """Validate the rows for the preview: counts and a few lines (nothing written)."""
-    table = await _table(ctx, answers)
+    table = _table(ctx, answers)
     if isinstance(table, ImportRefusal):
         return {"_counts": {}, "_sample": []}
-    mapping = Mapping.from_json(answers[MAPPING])
-    results = await asyncio.to_thread(validate, table, mapping, answers[DEPARTEMENT], ctx.today)
-    results = await mark_already_imported(ctx.session, results)
+    results = await mark_already_imported(ctx.session, _validated(ctx, answers, table))
     counted = summary(results)
     sample = [
         f"{result.line}: {result.fields.get('commune_name')} · {result.fields.get('people')} · "
@@ -215,7 +231,7 @@ async def begin(ctx: Ctx) -> list[Reply]:
     if document.size > MAX_BYTES:
         return [Reply(describe_refusal(ImportRefusal(RefusalReason.TOO_BIG), ctx.t._))]
     answers: dict[str, Any] = {FILE_ID: document.file_id, FILENAME: document.filename}
-    table = await _table(ctx, answers)
+    table = _table(ctx, answers)
     if isinstance(table, ImportRefusal):
         return [Reply(describe_refusal(table, ctx.t._))]
     answers[MAPPING] = propose_mapping(table.headers).to_json()

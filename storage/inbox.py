@@ -78,16 +78,18 @@ async def dropped_since(session: AsyncSession, chat_id: int, since: datetime) ->
     )
 
 
-async def take_next(session: AsyncSession, now: datetime) -> tuple[int, dict[str, Any]] | None:
+async def take_next(
+    session: AsyncSession, now: datetime, skip: Collection[int] = ()
+) -> tuple[int, dict[str, Any]] | None:
     """The next update to handle, marked done in this transaction (a rollback makes it wait again): the oldest
     new one of a chat that has no earlier update waiting and no reply still owed (its user sees each answer
-    before their next message is handled). Returns its id and payload.
+    before their next message is handled), other than those in `skip`. Returns its id and payload.
 
     On PostgreSQL the row stays locked until the transaction ends (SKIP LOCKED: another worker takes another
     chat); a worker that dies releases it with its connection. SQLite has one writer at a time anyway.
     """
     statement = _take_next(session.get_bind().dialect.name)
-    row = (await session.execute(statement, {"now": now})).first()
+    row = (await session.execute(statement, {"now": now, "skip": list(skip)})).first()
     return None if row is None else (int(row[0]), dict(row[1]))
 
 
@@ -104,7 +106,12 @@ def _take_next(dialect: str) -> Any:
     )
     oldest = (
         select(col(InboxUpdate.update_id))
-        .where(col(InboxUpdate.status) == NEW, ~waiting_before, ~owed)
+        .where(
+            col(InboxUpdate.status) == NEW,
+            ~waiting_before,
+            ~owed,
+            col(InboxUpdate.update_id).not_in(bindparam("skip", expanding=True)),
+        )
         .order_by(col(InboxUpdate.update_id))
         .limit(1)
     )

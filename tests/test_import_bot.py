@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import random
 from datetime import date, timedelta
+from typing import Any
 
+import pytest
 from openpyxl import Workbook, load_workbook
 from sqlmodel import func, select
 
 from bot.i18n import translator
+from conversations import importing
 from storage.models import Offer
 from tests.casework_fixtures import grant
 from tests.harness import BotUnderTest, texts
@@ -115,3 +119,39 @@ async def test_refused_files_and_non_coordinators(bot: BotUnderTest) -> None:
     await host.press(FR._("I accept"))
     answer = texts(await host._after(bot.api.send_document(1001, spreadsheet(3, 0), "x.xlsx")))
     assert FR._("I did not understand. Choose below, or send /help.") in answer
+
+
+async def test_a_file_is_read_while_others_are_answered_and_a_failed_download_is_told(
+    bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading a spreadsheet takes seconds for a large one: it happens out of the update's transaction, so a
+    host is answered meanwhile; a file Telegram will not give back gets the usual apology, nothing half done."""
+    await grant(bot, COORDINATOR, "coordinator", "44")
+    reading, finish = asyncio.Event(), asyncio.Event()
+    real = importing.read_file
+
+    async def slow_read(data: bytes, filename: str) -> Any:
+        reading.set()
+        await finish.wait()
+        return await real(data, filename)
+
+    monkeypatch.setattr(importing, "read_file", slow_read)
+    coordinator = bot.user(COORDINATOR, "fr")
+    sent = asyncio.create_task(
+        coordinator._after(bot.api.send_document(COORDINATOR, spreadsheet(20, 0), "a.xlsx"))
+    )
+    await asyncio.wait_for(reading.wait(), 10)
+    assert FR._("Do you accept? Nothing is stored until you do.") in texts(
+        await bot.user(1001, "fr").send("/start")
+    )
+    finish.set()
+    assert FR.n_("A spreadsheet with {n} row.", "A spreadsheet with {n} rows.", 20).format(n=20) in texts(
+        await sent
+    )
+
+    await coordinator.send("/cancel")
+    bot.api.fail_next("getFile", 400)
+    replies = await coordinator._after(bot.api.send_document(COORDINATOR, spreadsheet(5, 0), "b.xlsx"))
+    assert FR._("Sorry, something went wrong on our side and this message was not taken into account. "
+                "Your earlier answers are kept: please send it again.") in texts(replies)  # fmt: skip
+    assert await imported_offers(bot) == 0

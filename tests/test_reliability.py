@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 from sqlalchemy import func, select
 
+from bot import routes
 from bot.i18n import translator
 from bot.sandbox.botapi import FakeBotApi
 from bot.telegram.pipeline import FloodRule
@@ -125,6 +127,39 @@ async def test_a_csv_export_arrives_whole_under_telegram_s_limits(bot: BotUnderT
     assert len(set(names)) == 4
     first = bot.api.file_bytes(files[0]["document"]["file_id"]).decode("utf-8-sig")
     assert next(iter(csv.reader(io.StringIO(first), delimiter=";")))[0] == FR._("Offer no.")
+
+
+async def test_an_export_is_made_out_of_the_update_and_retried_if_making_it_fails(
+    bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a coordinator's workbook is being written, a host is answered; a first failure to write it
+    delays the file, it does not lose it."""
+    await grant(bot, COORDINATOR, "coordinator", "44")
+    await accepted_user(bot, HOST)
+    await offer(bot, HOST, "Nantes")
+    making, finish = asyncio.Event(), asyncio.Event()
+    calls = 0
+    real = routes.MAKERS["export"]
+
+    async def slow_then_real(database: Database, args: dict[str, Any]) -> bytes:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("disk full")
+        making.set()
+        await finish.wait()
+        return await real(database, args)
+
+    monkeypatch.setitem(routes.MAKERS, "export", slow_then_real)
+    coordinator = bot.user(COORDINATOR, "fr")
+    exported = asyncio.create_task(coordinator.send("/export"))
+    await asyncio.wait_for(making.wait(), 10)
+    assert FR._("What would you like to do?") in texts(await bot.user(HOST, "fr").send("/start"))
+    finish.set()
+    files = [m for m in await exported if m.get("document")]
+    assert calls == 2 and len(files) == 1
+    assert files[0]["document"]["file_name"].endswith(".xlsx")
+    assert bot.api.file_bytes(files[0]["document"]["file_id"])[:2] == b"PK"
 
 
 async def test_a_flooding_user_is_told_once_and_others_are_answered(bot: BotUnderTest) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +21,24 @@ if TYPE_CHECKING:
 PARIS = ZoneInfo("Europe/Paris")
 
 
+class NotAtHand(Exception):
+    """Slow work an action needs (a file downloaded and read): the pipeline rolls the update's transaction
+    back, does `work` out of every transaction (so nobody waits on the database meanwhile) and handles the
+    update again with the result at hand. `work` must not use the session."""
+
+    def __init__(self, key: Hashable, work: Callable[[], Awaitable[Any]]) -> None:
+        super().__init__(key)
+        self.key, self.work = key, work
+        self.update_id: int | None = None  # which update needs it (set by the pipeline)
+
+
+@dataclass(frozen=True)
+class Failed:
+    """Slow work that raised: the action raises it again, in its transaction (and fails as usual)."""
+
+    error: BaseException
+
+
 @dataclass
 class Ctx:
     session: AsyncSession
@@ -34,6 +52,17 @@ class Ctx:
     fetch_file: Callable[[str], Awaitable[bytes]] | None = None
     # The dialogues this process can start and continue, by name (the list in `bot/routes.py`).
     dialogues: Mapping[str, Dialogue] = field(default_factory=dict)
+    # Results of slow work done out of the transaction, by key (see `outside`); kept by the pipeline.
+    at_hand: Mapping[Hashable, Any] = field(default_factory=dict)
+
+    def outside(self, key: Hashable, work: Callable[[], Awaitable[Any]]) -> Any:
+        """The result of slow `work` (same `key`, same result), done out of the update's transaction."""
+        if key not in self.at_hand:
+            raise NotAtHand(key, work)
+        result = self.at_hand[key]
+        if isinstance(result, Failed):
+            raise result.error
+        return result
 
     @property
     def actor(self) -> Actor:

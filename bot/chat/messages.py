@@ -7,7 +7,7 @@ Reply texts are HTML: anything a user typed must go through `esc()` before it is
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from bot.chat.callbacks import ButtonData
@@ -49,9 +49,18 @@ class AskFor:
 
 
 @dataclass(frozen=True)
+class Later:
+    """A file made when it is sent, out of the transaction of the update (a chart, an export: seconds of work
+    that must not hold up anyone): `maker` names it in `bot/routes.py` MAKERS, `args` are JSON values."""
+
+    maker: str
+    args: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Attachment:
     filename: str
-    content: bytes
+    content: bytes | Later
     kind: Literal["document", "photo"] = "document"
 
 
@@ -80,7 +89,13 @@ def payload_of(reply: Reply, edit_message_id: int | None = None) -> dict[str, An
         "photo_id": reply.photo_id,
         "attachment": None
         if reply.attachment is None
-        else {"filename": reply.attachment.filename, "kind": reply.attachment.kind},
+        else {
+            "filename": reply.attachment.filename,
+            "kind": reply.attachment.kind,
+            "later": asdict(reply.attachment.content)
+            if isinstance(reply.attachment.content, Later)
+            else None,
+        },
         "remove_keyboard": reply.remove_keyboard,
         "edit_message_id": edit_message_id if reply.edit and not reply.ask_for else None,
     }

@@ -5,7 +5,8 @@
 2. Handling (here): workers take the stored updates, each in one transaction that claims the update, runs its
    action (`bot/routes.py`), writes the replies it owes to the outbox and marks the update done. Updates of one
    chat are handled in order, each after the replies to the previous one were sent; different chats go
-   concurrently. If the action raises, everything it did is rolled back and the user is told so.
+   concurrently. If the action raises, everything it did is rolled back and the user is told so. Slow work
+   (reading a spreadsheet) is done out of the transaction (`NotAtHand`); files to send are made by the sender.
 3. Sending (`sender.py`): the outbox is sent within Telegram's limits, in order per chat, retried until it
    gets through or can never get through.
 
@@ -18,7 +19,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,7 +30,7 @@ from telegram import Bot, Update
 from telegram.error import TelegramError
 
 from bot import routes
-from bot.chat.context import Ctx
+from bot.chat.context import Ctx, Failed, NotAtHand
 from bot.chat.messages import Reply, payload_of
 from bot.i18n import language_from_telegram, translator
 from bot.telegram.gateway import incoming_from, pressed_message_id
@@ -41,6 +43,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 IDLE_POLL_SECONDS = 0.5  # how often an idle process looks for work another process stored
 BUSY_RETRIES = 5  # a transaction that met a locked database or a serialization failure is tried again
+AT_HAND = 4  # results of slow work kept for the updates that need them (files read: a few MB each at most)
 
 
 def system_clock() -> datetime:
@@ -81,6 +84,9 @@ class Pipeline:
         self.settled: Callable[[int], None] = lambda _update_id: None
         self._dispatcher: asyncio.Task[None] | None = None
         self._attempts: set[asyncio.Task[None]] = set()
+        self.at_hand: OrderedDict[Hashable, Any] = OrderedDict()  # see `bot.chat.context.NotAtHand`
+        self._preparing: dict[Hashable, asyncio.Task[None]] = {}
+        self._set_aside: set[int] = set()  # updates waiting for slow work, not to be taken by this process
 
     async def start(self) -> None:
         self._dispatcher = asyncio.create_task(self._dispatch(), name="dispatcher")
@@ -142,13 +148,44 @@ class Pipeline:
         return False
 
     async def _handle_next(self) -> bool:
+        try:
+            return await self._handle_in_transaction()
+        except NotAtHand as needed:  # rolled back: the update waits, its chat's next ones behind it
+            assert needed.update_id is not None
+            self._set_aside.add(needed.update_id)  # other chats' updates are taken meanwhile
+            try:
+                await self._prepare(needed)
+            finally:
+                self._set_aside.discard(needed.update_id)
+            self.stored(1)
+            return True
+
+    async def _prepare(self, needed: NotAtHand) -> None:
+        """Do slow work out of every transaction, once even if several workers need it at the same time."""
+        task = self._preparing.get(needed.key)
+        if task is None:
+            task = self._preparing[needed.key] = asyncio.create_task(self._keep(needed))
+            task.add_done_callback(lambda _task: self._preparing.pop(needed.key, None))
+        await asyncio.shield(task)
+
+    async def _keep(self, needed: NotAtHand) -> None:
+        try:
+            result = await needed.work()
+        except Exception as error:  # the action raises it in its transaction, and fails as any action does
+            result = Failed(error)
+        self.at_hand[needed.key] = result
+        self.at_hand.move_to_end(needed.key)
+        while len(self.at_hand) > AT_HAND:
+            self.at_hand.popitem(last=False)
+
+    async def _handle_in_transaction(self) -> bool:
         services = self.services
         claimed: tuple[int, dict[str, Any]] | None = None  # the update's id and payload, kept past a rollback
         queued: list[dict[str, Any]] = []
         try:
             async with services.database.transaction() as session:
                 now = services.clock()
-                claimed = await inbox.take_next(session, now)
+                claimed = await inbox.take_next(session, now, skip=self._set_aside)
                 if claimed is None:
                     return False
                 self.waiting = max(0, self.waiting - 1)
@@ -158,6 +195,9 @@ class Pipeline:
                 queued = await self._run(session, update, now)
                 await outbox.add(session, queued, now)
         except OperationalError:
+            raise
+        except NotAtHand as needed:
+            needed.update_id = claimed[0] if claimed else None
             raise
         except Exception:
             if claimed is None:
@@ -189,6 +229,7 @@ class Pipeline:
             bot_username=self.bot.username,
             fetch_file=self._download,
             dialogues=self.services.dialogues,
+            at_hand=self.at_hand,
         )
         replies = await routes.action_for(incoming)(ctx)
         return owed(replies, incoming.user_id, update.update_id, pressed_message_id(update))
@@ -232,7 +273,9 @@ def owed(
         {
             "chat_id": reply.to_user if reply.to_user is not None else chat_id,
             "payload": payload_of(reply, pressed if reply.to_user in (None, chat_id) else None),
-            "attachment": reply.attachment.content if reply.attachment is not None else None,
+            "attachment": reply.attachment.content
+            if reply.attachment is not None and isinstance(reply.attachment.content, bytes)
+            else None,
             "update_id": update_id,
         }
         for reply in replies

@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,6 +36,7 @@ from storage.db import Database
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
+Maker = Callable[[Database, dict[str, Any]], Awaitable[bytes]]  # makes a file announced with `Later`
 MAX_ATTEMPTS = 12  # backoff doubling from 1 s: a message is given up after about an hour of failures
 # A message claimed by a sender that died is sent by another after this; a live sender renews its claims.
 LEASE = timedelta(seconds=15)
@@ -65,8 +66,10 @@ class Sender:
     by a task of its own, so a slow chat holds up no other.
     """
 
-    def __init__(self, database: Database, bot: Bot, clock: Callable[[], datetime], limiter: Limiter) -> None:
+    def __init__(self, database: Database, bot: Bot, clock: Callable[[], datetime], limiter: Limiter,
+                 makers: Mapping[str, Maker] | None = None) -> None:  # fmt: skip
         self.database, self.bot, self.clock, self.limiter = database, bot, clock, limiter
+        self.makers = makers or {}
         self.wake = asyncio.Event()
         self.settled: Callable[[int], None] = lambda _update_id: None  # an update's last message is done
         self.delivered: Callable[[], None] = lambda: None  # a chat's next update may be handled now
@@ -158,9 +161,17 @@ class Sender:
             self.wake.set()
 
     async def _send(self, message: OutboxMessage) -> _Outcome:
+        attachment = message.attachment
+        later = (message.payload.get("attachment") or {}).get("later")
+        if attachment is None and later is not None:  # made now, out of every transaction but its own reading
+            try:
+                attachment = await self.makers[later["maker"]](self.database, later["args"])
+            except Exception as error:  # a file that cannot be made is tried again, then given up, like a 5xx
+                log.exception("the file of message %s could not be made", message.id)
+                return self._failed(message, repr(error))
         await self.limiter.wait(message.chat_id, bulk=message.alert_id is not None)
         try:
-            await send(self.bot, message.chat_id, message.payload, message.attachment)
+            await send(self.bot, message.chat_id, message.payload, attachment)
         except RetryAfter as error:
             seconds = _seconds(error.retry_after)
             self.limiter.hold(message.chat_id, seconds)
@@ -169,11 +180,15 @@ class Sender:
             log.warning("message %s to chat %s undeliverable: %s", message.id, message.chat_id, error)
             return _Outcome(message, error=str(error))
         except (NetworkError, TelegramError) as error:  # 5xx, timeouts, connection problems: try again later
-            if message.attempts + 1 >= MAX_ATTEMPTS:
-                return _Outcome(message, error=str(error))
-            backoff = timedelta(seconds=min(2**message.attempts, 3600))
-            return _Outcome(message, self.clock() + backoff, str(error), counted=True)
+            return self._failed(message, str(error))
         return _Outcome(message)
+
+    def _failed(self, message: OutboxMessage, error: str) -> _Outcome:
+        """Try again later, waiting twice as long each time, up to MAX_ATTEMPTS."""
+        if message.attempts + 1 >= MAX_ATTEMPTS:
+            return _Outcome(message, error=error)
+        backoff = timedelta(seconds=min(2**message.attempts, 3600))
+        return _Outcome(message, self.clock() + backoff, error, counted=True)
 
     @staticmethod
     async def _record(session: Any, outcomes: list[_Outcome], now: datetime) -> list[int]:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date, datetime
+from typing import Any
 
 from bot.chat.context import Ctx
-from bot.chat.messages import Attachment, Reply
+from bot.chat.messages import Attachment, Later, Reply
 from bot.domain.access import Action, require
 from bot.domain.statistics import Figures
 from bot.features.coordination.charts import statistics_chart
 from bot.features.coordination.exports import SHEETS, export_csv, export_filename, export_workbook
-from bot.i18n import Translator
+from bot.i18n import Translator, translator
 from storage import audit
-from storage.exports import export_data
+from storage.db import Database
+from storage.exports import ExportData, export_data
 from storage.statistics import territory_statistics
 
 
@@ -45,6 +48,7 @@ def figures_text(t: Translator, title: str, figures: Figures) -> str:
 
 
 async def statistics(ctx: Ctx) -> list[Reply]:
+    """/stats: the figures now; the chart is drawn when it is sent (half a second that holds up no one)."""
     require(ctx.actor, Action.STATISTICS)
     territory = ctx.actor.territory(Action.STATISTICS)
     stats = await territory_statistics(ctx.session, territory, ctx.today, ctx.now)
@@ -56,7 +60,8 @@ async def statistics(ctx: Ctx) -> list[Reply]:
             figures_text(t, departement, stats.by_departement[departement])
             for departement in stats.departements
         ]
-    chart = await asyncio.to_thread(statistics_chart, stats, t)  # matplotlib takes about half a second
+    chart = Later("statistics_chart", {"departements": sorted(territory), "language": t.language,
+                                       "today": ctx.today.isoformat(), "now": ctx.now.isoformat()})  # fmt: skip
     return [
         Reply("\n\n".join(parts)),
         Reply(t._("Trends over 12 weeks and breakdown by département"),
@@ -64,20 +69,42 @@ async def statistics(ctx: Ctx) -> list[Reply]:
     ]  # fmt: skip
 
 
+async def make_chart(database: Database, args: dict[str, Any]) -> bytes:
+    """The chart of /stats, read and drawn when it is sent."""
+    async with database.transaction() as session:
+        stats = await territory_statistics(session, frozenset(args["departements"]),
+                                           date.fromisoformat(args["today"]), datetime.fromisoformat(args["now"]))  # fmt: skip
+    return await asyncio.to_thread(statistics_chart, stats, translator(args["language"]))
+
+
 async def export(ctx: Ctx) -> list[Reply]:
+    """/export (xlsx) or /export csv: recorded now, made when sent (seconds for a large territory)."""
     require(ctx.actor, Action.EXPORT)
     territory = ctx.actor.territory(Action.EXPORT)
-    data = await export_data(ctx.session, territory, ctx.now)
     as_csv = ctx.incoming.args[:1] == ("csv",)
     await audit.record(ctx.session, ctx.user_id, audit.EXPORTED, "csv" if as_csv else "xlsx", ctx.now,
-                       departements=sorted(territory), offers=len(data.offers), placements=len(data.placements))  # fmt: skip
+                       departements=sorted(territory))  # fmt: skip
     t = ctx.t
     note = t._("Export of {departements}. It contains no personal data of hosts or households; keep it within "
                "your service. This export is recorded.").format(departements=", ".join(sorted(territory)))  # fmt: skip
+    named = ExportData(tuple(sorted(territory)), ctx.now)  # what the file names need
+    args = {"departements": sorted(territory), "language": t.language, "now": ctx.now.isoformat()}
     if as_csv:
-        files = [Reply("", attachment=Attachment(export_filename(data, t, "csv", sheet),
-                                                 await asyncio.to_thread(export_csv, data, t, sheet)))
+        files = [Reply("", attachment=Attachment(export_filename(named, t, "csv", sheet),
+                                                 Later("export", {**args, "sheet": str(sheet)})))
                  for sheet in SHEETS]  # fmt: skip
         return [Reply(note), *files]
-    workbook = await asyncio.to_thread(export_workbook, data, t)  # seconds for a large territory
-    return [Reply(note, attachment=Attachment(export_filename(data, t, "xlsx"), workbook))]
+    workbook = Later("export", {**args, "sheet": None})
+    return [Reply(note, attachment=Attachment(export_filename(named, t, "xlsx"), workbook))]
+
+
+async def make_export(database: Database, args: dict[str, Any]) -> bytes:
+    """An export file, read and written when it is sent: the workbook, or one sheet as CSV."""
+    async with database.transaction() as session:
+        data = await export_data(
+            session, frozenset(args["departements"]), datetime.fromisoformat(args["now"])
+        )
+    t = translator(args["language"])
+    if args["sheet"] is None:
+        return await asyncio.to_thread(export_workbook, data, t)
+    return await asyncio.to_thread(export_csv, data, t, args["sheet"])
