@@ -49,16 +49,9 @@ from alembic import command
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from bot.domain.search import (
-    Criteria,
-    LineError,
-    Ranking,
-    format_search_line,
-    parse_search_line,
-    rank,
-    with_near,
-    within_territory,
-)
+from bot.domain.search.criteria import Criteria, with_near, within_territory
+from bot.domain.search.line import LineError, format_search_line, parse_search_line
+from bot.domain.search.ranking import Ranking, rank
 from bot.geo.communes import Commune, load_communes
 from storage.db import alembic_config, make_engine
 from storage.models import Offer

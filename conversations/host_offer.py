@@ -183,7 +183,13 @@ class OptionalAmount(Amount):
 
 
 def step_for(fact: schema.Fact) -> Step:
-    """The question that asks a fact, by its kind."""
+    """The question that asks a fact, by its kind; a "Skip" button when the schema says it is optional."""
+    step = _question_for(fact)
+    step.optional = fact.optional
+    return step
+
+
+def _question_for(fact: schema.Fact) -> Step:
     follower = ASKED_WITH.get(fact.name)
     if isinstance(fact, schema.Place):
         return CommuneStep()

@@ -11,7 +11,7 @@ from bot.chat.messages import Button, Incoming, Reply, esc
 from bot.domain import offer_schema as schema
 from bot.domain import validation
 from bot.domain.access import Action, require
-from bot.domain.search import Criteria
+from bot.domain.search.criteria import Criteria
 from bot.features.search import results as search_results
 from bot.geo.communes import Commune, load_communes
 from bot.geo.resolve import commune_label

@@ -110,6 +110,14 @@ def upgrade_database(database_url: str) -> None:
     asyncio.run(run())
 
 
+def _next_revision() -> str:
+    """Revisions are numbered in order (0008 after 0007): the files then list in the order they apply."""
+    from alembic.script import ScriptDirectory
+
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    return f"{max(int(head) for head in heads) + 1:04d}"
+
+
 def autogenerate_revision(message: str) -> None:
     """Compare the models with a scratch database at head and write the difference as a new migration."""
     import tempfile
@@ -123,7 +131,7 @@ def autogenerate_revision(message: str) -> None:
                 async with database.engine.begin() as connection:
                     await connection.run_sync(
                         lambda sync: command.revision(
-                            alembic_config(sync), message=message, autogenerate=True
+                            alembic_config(sync), message=message, autogenerate=True, rev_id=_next_revision()
                         )
                     )
             finally:

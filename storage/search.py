@@ -2,7 +2,7 @@
 
 :func:`find` lets SQL do the cheap hard filters (territory, status, capacity, dates, minimum stay,
 needs, qualification, and a latitude/longitude box around ``near`` when a radius is given), then
-ranks with the pure :func:`bot.domain.search.rank`, which applies every filter again: the SQL part
+ranks with the pure :func:`bot.domain.search.ranking.rank`, which applies every filter again: the SQL part
 may only ever let through more offers than the ranking keeps, never fewer. Works the same on
 SQLite and PostgreSQL.
 
@@ -10,7 +10,7 @@ With a ``limit`` (a page of results), it reads in two steps, because reading tho
 what costs: first, from the index ``ix_offers_search`` alone, only the columns that order the
 offers (not those SQL already filtered exactly, nor the languages, which are not in the index);
 then, by id, every column of the few offers that can make the first ``limit``
-(:func:`bot.domain.search.shortlist`). The result is the same as ranking everything.
+(:func:`bot.domain.search.ranking.shortlist`). The result is the same as ranking everything.
 """
 
 from __future__ import annotations
@@ -27,17 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col
 
 from bot.domain.offer_schema import NEEDS
-from bot.domain.search import (
-    AVAILABLE,
-    PAUSED,
-    START_TOLERANCE_DAYS,
-    TURNED_DOWN,
-    Criteria,
-    OfferFacts,
-    Ranking,
-    rank,
-    shortlist,
-)
+from bot.domain.offers import Qualification, Status
+from bot.domain.search.criteria import Criteria
+from bot.domain.search.ranking import START_TOLERANCE_DAYS, OfferFacts, Ranking, rank, shortlist
 from bot.geo.communes import EARTH_RADIUS_KM
 from storage.models import Offer, SavedSearch
 
@@ -102,7 +94,9 @@ def _statement(shape: _Shape) -> Select[*tuple[Any, ...]]:
     wanted) and the radius (a box)."""
     conditions = [
         col(Offer.departement).in_(bindparam("departements", expanding=True)),
-        col(Offer.status).in_([AVAILABLE, PAUSED] if shape.include_stale else [AVAILABLE]),
+        col(Offer.status).in_(
+            [Status.AVAILABLE, Status.PAUSED] if shape.include_stale else [Status.AVAILABLE]
+        ),
         col(Offer.people) >= bindparam("people"),
         col(Offer.available_from) <= bindparam("latest_from", type_=Date),
         # The stay starts on the wanted day or later: the end must be at least `stay` days after it.
@@ -110,7 +104,7 @@ def _statement(shape: _Shape) -> Select[*tuple[Any, ...]]:
             col(Offer.available_until).is_(None),
             col(Offer.available_until) >= bindparam("earliest_end", type_=Date),
         ),
-        col(Offer.qualification) != TURNED_DOWN,
+        col(Offer.qualification) != Qualification.TURNED_DOWN,
     ]
     if not shape.include_stale:
         conditions.append(col(Offer.stale_since).is_(None))
@@ -188,7 +182,7 @@ async def find(
 ) -> Ranking:
     """The offers matching the criteria, best first: the first ``limit`` (all when None) and how
     many matched in all. ``criteria.departements`` must already be limited to the caller's
-    territory (:func:`bot.domain.search.within_territory`); empty, it finds nothing.
+    territory (:func:`bot.domain.search.criteria.within_territory`); empty, it finds nothing.
 
     With a limit, two statements (see the module docstring): an offer changed by someone else in
     between (PostgreSQL, read committed) is judged on its new values, never shown if it no longer

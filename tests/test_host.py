@@ -6,11 +6,14 @@ from datetime import date
 
 from sqlmodel import select
 
+from bot.domain import offer_schema as schema
 from bot.i18n import Translator, translator
+from conversations import host_offer
 from storage import offers
 from storage.models import Offer, OfferEvent, OfferPhoto
 from storage.models import User as UserRow
-from tests.harness import BotUnderTest, User, texts
+from tests.harness import BotUnderTest, Message, User, texts
+from tests.hosting import Contact, Photo, Pin, Tap, Tick, declare
 
 FR, UK = translator("fr"), translator("uk")
 PNG = (
@@ -36,46 +39,29 @@ async def events(bot: BotUnderTest, offer_id: int) -> list[OfferEvent]:
         return await offers.history(session, offer_id)
 
 
-async def declare_in_french(user: User) -> list[dict]:  # type: ignore[type-arg]
-    t = FR
-    await user.press(t._("I offer a place"))
-    await user.press(t._("An independent flat or house"))
-    replies = await user.send("saint denis")
-    assert t._("Several communes match. Which one?") in texts(replies)
-    labels = [label for label, _ in user.buttons(replies[-1])]
-    assert "Saint-Denis (93)" in labels and "Saint-Denis (974)" in labels
-    await user.press("Saint-Denis (93)")
-    await user.send("12 rue de la Paix")
-    await user.send("4")
-    await user.press("3")
-    await user.send("2")
-    await user.press(t._("A family with children"))
-    await user.send("15/01/2027")
-    await user.send("dans 6 mois")
-    await user.press(t._("3 months"))
-    await user.press(t._("Partly step-free"))
-    await user.press(t._("Yes"))  # pets
-    await user.press(t._("Yes"))  # children
-    await user.press(t._("No"))  # smoking
-    await user.press(t._("Kitchen access"))
-    await user.press(t._("Internet"))
-    await user.press(t._("Done"))
-    await user.press(t._("Public transport nearby"))
-    await user.press(t._("Done"))
-    await user.press(t._("Ukrainian"))
-    await user.press(t._("English"))
-    await user.press(t._("Done"))
-    await user.press(t._("Contribution to charges"))
-    await user.send("150")
-    await user.send("<b>Calme</b> après 22h & non-fumeur")
-    await user.photo(PNG)
-    await user.press(t._("Done"))
-    return await user.contact("06 12 34 56 78")
+async def declare_in_french(bot: BotUnderTest, user: User) -> dict[str, list[Message]]:
+    """Every question answered, a few with words rather than buttons; stops at the summary."""
+    return await declare(bot, user, FR, {
+        "kind": Tap("An independent flat or house"), "commune": ("saint denis", Tap("Saint-Denis (93)")),
+        "address": "12 rue de la Paix", "people": "4", "beds": Tap("3"), "bedrooms": "2",
+        "welcome": Tap("A family with children"), "available_from": "15/01/2027", "available_until": "dans 6 mois",
+        "min_stay_days": Tap("3 months"), "step_free": Tap("Partly step-free"), "pets": Tap("Yes"),
+        "children": Tap("Yes"), "smoking": Tap("No"), "equipment": Tick(("Kitchen access", "Internet")),
+        "transport": Tick(("Public transport nearby",)), "languages": Tick(("Ukrainian", "English")),
+        "cost": Tap("Contribution to charges"), "cost_eur": "150", "notes": "<b>Calme</b> après 22h & non-fumeur",
+        "photos": (Photo(PNG), Tap("Done")), "phone": Contact("06 12 34 56 78"),
+    })  # fmt: skip
 
 
 async def test_full_declaration_in_french(bot: BotUnderTest) -> None:
     camille = await registered(bot, 1001, FR)
-    summary = texts(await declare_in_french(camille))
+    said = await declare_in_french(bot, camille)
+    [homonyms] = [
+        m for m in said["commune"] if FR._("Several communes match. Which one?") in (m.get("text") or "")
+    ]
+    labels = [label for label, _ in camille.buttons(homonyms)]
+    assert "Saint-Denis (93)" in labels and "Saint-Denis (974)" in labels
+    summary = texts(said["phone"])
     assert FR._("Please check your offer:") in summary
     assert "Saint-Denis (93)" in summary
     assert "<b>Calme</b> après 22h & non-fumeur" in summary  # shown literally, not as formatting
@@ -108,29 +94,14 @@ async def test_full_declaration_in_french(bot: BotUnderTest) -> None:
 async def test_full_declaration_in_ukrainian_with_a_location_pin(bot: BotUnderTest) -> None:
     t = UK
     olena = await registered(bot, 2002, t)
-    await olena.press(t._("I offer a place"))
-    await olena.press(t._("A room in my home"))
-    ack = texts(await olena.location(47.2184, -1.5536))  # Nantes
-    assert "Nantes (44)" in ack
-    await olena.press(t._("Skip"))
-    for answer in ("2", "2", "1"):
-        await olena.send(answer)
-    await olena.press(t._("A single adult"))
-    await olena.send("зараз")
-    await olena.send("через 3 місяці")
-    await olena.press(t._("Skip"))
-    await olena.press(t._("Step-free"))
-    await olena.send("ні")  # typed answers to buttons are understood too
-    await olena.press(t._("No"))
-    await olena.press(t._("No"))
-    await olena.press(t._("Done"))
-    await olena.press(t._("Done"))
-    await olena.press(t._("Ukrainian"))
-    await olena.press(t._("Done"))
-    await olena.press(t._("Free"))
-    await olena.press(t._("Skip"))
-    await olena.press(t._("Done"))
-    summary = texts(await olena.send(t._("Skip")))
+    said = await declare(bot, olena, t, {
+        "commune": Pin(47.2184, -1.5536),  # Nantes
+        "welcome": Tap("A single adult"), "available_from": "зараз", "available_until": "через 3 місяці",
+        "step_free": Tap("Step-free"), "pets": "ні",  # typed answers to buttons are understood too
+        "languages": Tick(("Ukrainian",)),
+    })  # fmt: skip
+    assert "Nantes (44)" in texts(said["commune"])
+    summary = texts(said["phone"])
     assert t._("Please check your offer:") in summary
     assert "2 особи" in summary or t.n_("{n} person", "{n} people", 2).format(n=2) in summary
     assert t.n_("{n} bedroom", "{n} bedrooms", 1).format(n=1) in summary
@@ -176,28 +147,12 @@ async def test_bad_answers_get_a_reason_and_the_same_question(bot: BotUnderTest)
 
 async def test_declaration_interrupted_by_a_restart_is_finished_afterwards(bot: BotUnderTest) -> None:
     camille = await registered(bot, 1001, FR)
-    await camille.press(FR._("I offer a place"))
-    await camille.press(FR._("Hotel"))
-    await camille.send("Lyon 69")
+    await declare(bot, camille, FR, {"kind": Tap("Hotel"), "commune": "Lyon 69"}, until="address")
     # The bot stops and starts again (a fresh Application on the same database).
     await bot.restart()
     assert FR._("Welcome back! Let's continue where you left off.") in texts(await camille.send("/start"))
-    await camille.press(FR._("Skip"))
-    for answer in ("40", "40", "20"):
-        await camille.send(answer)
-    await camille.press(FR._("No preference"))
-    await camille.press(FR._("From now"))
-    await camille.press(FR._("No end date"))
-    await camille.press(FR._("Skip"))
-    await camille.press(FR._("Step-free"))
-    for _ in range(3):
-        await camille.press(FR._("No"))
-    for _ in range(3):
-        await camille.press(FR._("Done"))
-    await camille.press(FR._("Free"))
-    await camille.press(FR._("Skip"))
-    await camille.press(FR._("Done"))
-    await camille.send(FR._("Skip"))
+    await declare(bot, camille, FR, {"people": "40", "beds": "40", "bedrooms": "20", "step_free": Tap("Step-free")},
+                  resume=True)  # fmt: skip
     await camille.press(FR._("Confirm"))
     [offer] = await stored_offers(bot, 1001)
     assert (offer.kind, offer.commune_name, offer.people, offer.available_until) == (
@@ -210,27 +165,8 @@ async def test_declaration_interrupted_by_a_restart_is_finished_afterwards(bot: 
 
 async def quick_offer(bot: BotUnderTest, user: User) -> Offer:
     """Declares a simple offer (used by the management tests)."""
-    t = FR
-    await user.press(t._("I offer a place"))
-    await user.press(t._("A room in my home"))
-    await user.send("Nantes")
-    await user.press(t._("Skip"))
-    for answer in ("2", "2", "1"):
-        await user.send(answer)
-    await user.press(t._("No preference"))
-    await user.press(t._("From now"))
-    await user.send("01/06/2027")
-    await user.press(t._("Skip"))
-    await user.press(t._("I don't know"))
-    for _ in range(3):
-        await user.press(t._("No"))
-    for _ in range(3):
-        await user.press(t._("Done"))
-    await user.press(t._("Free"))
-    await user.press(t._("Skip"))
-    await user.press(t._("Done"))
-    await user.send(t._("Skip"))
-    await user.press(t._("Confirm"))
+    await declare(bot, user, FR, {"available_until": "01/06/2027"})
+    await user.press(FR._("Confirm"))
     return (await stored_offers(bot, user.user_id))[-1]
 
 
@@ -373,3 +309,8 @@ async def test_mydata_shows_and_erases_everything(bot: BotUnderTest) -> None:
     assert all(e.actor_id is None for e in await events(bot, kept.id))  # type: ignore[arg-type]
     # Back to the privacy notice: nothing is stored until accepted again.
     assert t._("Do you accept? Nothing is stored until you do.") in texts(await camille.send("/myoffers"))
+
+
+def test_each_question_may_be_skipped_exactly_when_the_schema_says_the_fact_is_optional() -> None:
+    for fact in schema.FACTS:
+        assert host_offer.step_for(fact).optional is fact.optional, fact.name

@@ -15,27 +15,26 @@ from sqlmodel import select
 
 from bot.domain.dates import DateError
 from bot.domain.offer_schema import LANGUAGES
-from bot.domain.search import (
-    KNOWN_LANGUAGES,
+from bot.domain.search.criteria import KNOWN_LANGUAGES, Criteria, with_near, within_territory
+from bot.domain.search.line import (
     MAX_LINE_LENGTH,
     SEARCH_LINE_EXAMPLES,
     SEARCH_LINE_HELP,
-    START_TOLERANCE_DAYS,
-    Caveat,
-    Criteria,
     LineError,
     LineErrorCode,
+    format_search_line,
+    parse_search_line,
+)
+from bot.domain.search.ranking import (
+    START_TOLERANCE_DAYS,
+    Caveat,
     Match,
     OfferFacts,
     Reason,
     Why,
-    format_search_line,
-    parse_search_line,
     rank,
     score,
     shortlist,
-    with_near,
-    within_territory,
 )
 from bot.domain.validation import DEPARTEMENTS
 from bot.geo.communes import Commune, distance_km, load_communes

@@ -8,9 +8,11 @@ from datetime import date
 import pytest
 from babel import Locale
 
-from bot.domain import dates, search, validation, vocabulary
+from bot.domain import dates, validation, vocabulary
 from bot.domain.dates import DateError, parse_duration_days, parse_user_date
-from bot.domain.search import Criteria, parse_search_line
+from bot.domain.search import line
+from bot.domain.search.criteria import Criteria
+from bot.domain.search.line import parse_search_line
 from bot.domain.vocabulary import (
     ADULTS,
     CHILDREN,
@@ -46,7 +48,7 @@ def test_each_language_has_words_for_each_idea(language: str) -> None:
 
 
 def test_fold_is_the_one_fold() -> None:
-    assert dates.fold is validation.fold is search.fold is fold
+    assert dates.fold is validation.fold is line.fold is fold
     assert fold("Aujourd’hui — DÈS") == "aujourdhui - des"
     assert phrase("  janv.  Sept. ") == "janv sept"
     assert spellings("Fév|fev||d'accord") == {"fev", "daccord"}

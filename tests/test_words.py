@@ -12,6 +12,7 @@ from storage import dialogues
 from storage.models import Placement
 from tests.casework_fixtures import accepted_user, grant, offer
 from tests.harness import BotUnderTest, User, texts
+from tests.hosting import Tap, declare
 from tests.test_host import registered
 
 FR, UK = translator("fr"), translator("uk")
@@ -30,13 +31,7 @@ async def answers(bot: BotUnderTest, user_id: int) -> dict[str, Any]:
 async def at_the_start_date(bot: BotUnderTest, user_id: int, t: Translator) -> User:
     """A host declaring a room, at the question "available from"."""
     host = await registered(bot, user_id, t)
-    await host.press(t._("I offer a place"))
-    await host.press(t._("A room in my home"))
-    await host.send("Nantes")
-    await host.press(t._("Skip"))
-    for answer in ("2", "2", "1"):
-        await host.send(answer)
-    await host.press(t._("No preference"))
+    await declare(bot, host, t, until="available_from")
     return host
 
 
@@ -144,17 +139,9 @@ async def test_arrival_and_departure_offer_today_and_the_planned_end_counts_from
 # --------------------------------------------------------------------------- numbers
 
 
-async def at_the_cost(host: User, t: Translator) -> None:
+async def at_the_cost(bot: BotUnderTest, host: User, t: Translator) -> None:
     """From the question "available from" to the question "how much per month"."""
-    await host.press(t._("From now"))
-    await host.press(t._("No end date"))
-    await host.press(t._("Skip"))
-    await host.press(t._("Step-free"))
-    for _ in range(3):
-        await host.press(t._("No"))
-    for _ in range(3):
-        await host.press(t._("Done"))
-    await host.press(t._("Contribution to charges"))
+    await declare(bot, host, t, {"cost": Tap("Contribution to charges")}, until="cost_eur", resume=True)
 
 
 async def test_counts_and_amounts_in_words_or_with_the_euro_sign(bot: BotUnderTest) -> None:
@@ -172,7 +159,7 @@ async def test_counts_and_amounts_in_words_or_with_the_euro_sign(bot: BotUnderTe
     assert {key: value for key, value in (await answers(bot, 1001)).items() if key in ("people", "beds", "bedrooms")} == {
         "people": 3, "beds": 2, "bedrooms": 1}  # fmt: skip
     await camille.press(FR._("No preference"))
-    await at_the_cost(camille, FR)
+    await at_the_cost(bot, camille, FR)
     await camille.send("cinquante euros")
     assert (await answers(bot, 1001))["cost_eur"] == 50
 
@@ -187,7 +174,7 @@ async def test_counts_and_amounts_in_words_or_with_the_euro_sign(bot: BotUnderTe
     await olena.send("два")
     await olena.send("1")
     await olena.press(UK._("No preference"))
-    await at_the_cost(olena, UK)
+    await at_the_cost(bot, olena, UK)
     refused = texts(await olena.send("50 грн"))
     assert UK._("Please give an amount in euros from {minimum} to {maximum}, for example {example}.").format(
         minimum=1, maximum=5000, example=350) in refused  # fmt: skip

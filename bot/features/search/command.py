@@ -6,7 +6,8 @@ from bot.chat.callbacks import SearchCommune
 from bot.chat.context import Ctx
 from bot.chat.messages import Button, Reply, esc
 from bot.domain.access import Action, require
-from bot.domain.search import SEARCH_LINE_EXAMPLES, LineError, LineErrorCode, parse_search_line, with_near
+from bot.domain.search.criteria import with_near
+from bot.domain.search.line import SEARCH_LINE_EXAMPLES, LineError, LineErrorCode, parse_search_line
 from bot.features.search import results as search_results
 from bot.geo.communes import load_communes
 from bot.geo.resolve import commune_label

@@ -11,7 +11,8 @@ from bot.domain import offer_schema as schema
 from bot.domain.access import Action, require
 from bot.domain.offer_schema import NEED_BY_NAME, NEEDS
 from bot.domain.offers import Qualification
-from bot.domain.search import Caveat, Criteria, Match, Reason, Why, within_territory
+from bot.domain.search.criteria import Criteria, within_territory
+from bot.domain.search.ranking import Caveat, Match, Reason, Why
 from bot.features.casework.offers import offer_buttons
 from bot.features.hosting.cards import freshness, people, period
 from bot.i18n import Translator
