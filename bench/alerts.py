@@ -30,8 +30,8 @@ from sqlalchemy import insert, text
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from bot.features.alerts import kinds
 from bot.sandbox.botapi import FakeBotApi
-from bot.services import reminders
 from bot.telegram.rate import Limiter
 from bot.telegram.sender import Sender, queue_alerts
 from storage import alerts, outbox
@@ -97,7 +97,7 @@ async def populate(database: Database, placements: int, alerting: int) -> set[in
 async def timed_sweep(database: Database) -> tuple[float, int]:
     started = time.perf_counter()
     async with database.transaction() as session:
-        created = await reminders.sweep(session, NOW)
+        created = await kinds.sweep(session, NOW)
     return time.perf_counter() - started, created
 
 

@@ -10,6 +10,7 @@ import io
 import re
 from datetime import date
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Literal
 
 from babel import Locale
@@ -19,10 +20,21 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
-LANGUAGES = ("fr", "uk", "en")
 DEFAULT_LANGUAGE = "fr"
+SOURCE_LANGUAGE = "en"  # the language of the strings in the code: it needs no catalog
 DOMAIN = "messages"
-LANGUAGE_NAMES = {"fr": "Français", "uk": "Українська", "en": "English"}
+
+
+def _catalog(language: str) -> Traversable:
+    return resources.files("locales") / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+TRANSLATED = tuple(sorted(entry.name for entry in resources.files("locales").iterdir()
+                          if entry.is_dir() and _catalog(entry.name).is_file()))  # fmt: skip
+"""The languages with a catalog in `locales/`: adding a language is adding its catalog (and its vocabulary)."""
+LANGUAGES = (*TRANSLATED, SOURCE_LANGUAGE)
+LANGUAGE_NAMES = {code: str(Locale.parse(code).get_display_name(code)).capitalize() for code in LANGUAGES}
+"""Each language by its own name ("Français", "Українська"), from CLDR."""
 _DATE_FORMATS: dict[str, Literal["short", "medium", "long", "full"]] = {
     "short": "short", "medium": "medium", "long": "long", "full": "full"
 }  # fmt: skip
@@ -32,7 +44,7 @@ _DAY_FIELD = re.compile(r"(?<!d)d(?!d)")  # the day of the month: "d", not "dd"
 def language_from_telegram(language_code: str | None) -> tuple[str, bool]:
     """The language to greet a new user in, and whether it was a guess (then a one-tap switch is offered)."""
     code = (language_code or "").split("-")[0].lower()
-    if code in ("fr", "uk"):
+    if code in TRANSLATED:
         return code, False
     return DEFAULT_LANGUAGE, True
 
@@ -72,7 +84,7 @@ class Translator:
 
 
 def _compile(language: str) -> NullTranslations:
-    po_file = resources.files("locales") / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    po_file = _catalog(language)
     if not po_file.is_file():
         return NullTranslations()
     with po_file.open("rb") as source:

@@ -28,7 +28,7 @@ from bot.chat.context import Action, Ctx
 from bot.chat.messages import Incoming, Reply
 from bot.domain import casework as casework_rules
 from bot.domain.access import CASEWORKER, COORDINATOR, AccessDenied
-from bot.features.alerts import answers as alert_answers
+from bot.features.alerts import offer_end, stay_end
 from bot.features.casework import offers as casework
 from bot.features.casework import placements
 from bot.features.coordination import reports
@@ -161,8 +161,8 @@ BUTTONS: tuple[Buttons[Any], ...] = (
     # Hosts: their offers, and their answers to alerts.
     Buttons(callbacks.HostOffer, host.on_offer_button, EXCLUSIVE),
     Buttons(callbacks.StillAvailable, host.on_still_available_answer, EXCLUSIVE),
-    Buttons(callbacks.OfferEnd, alert_answers.on_offer_end_button, EXCLUSIVE),
-    Buttons(callbacks.StayEnd, alert_answers.on_host_question_button, EXCLUSIVE),
+    Buttons(callbacks.OfferEnd, offer_end.on_button, EXCLUSIVE),
+    Buttons(callbacks.StayEnd, stay_end.on_host_button, EXCLUSIVE),
     # Caseworkers: search results, offers, placements and their alerts.
     Buttons(callbacks.SearchPage, search_results.on_page_button, PROFESSIONAL),
     Buttons(callbacks.SearchCommune, search.on_commune_button, PROFESSIONAL),
@@ -172,7 +172,7 @@ BUTTONS: tuple[Buttons[Any], ...] = (
     Buttons(callbacks.OfferPropose, casework.choose_household, PROFESSIONAL),
     Buttons(callbacks.ProposeTo, casework.propose, PROFESSIONAL),
     Buttons(callbacks.PlacementStep, placements.on_placement_button, PROFESSIONAL),
-    Buttons(callbacks.PlacementAlert, alert_answers.on_alert_button, PROFESSIONAL),
+    Buttons(callbacks.PlacementAlert, stay_end.on_staff_button, PROFESSIONAL),
     # Coordinators: members and invitations.
     Buttons(callbacks.MemberRevoke, team.on_revoke_button, PROFESSIONAL),
     Buttons(callbacks.InvitationCancel, team.on_uninvite_button, PROFESSIONAL),

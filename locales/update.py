@@ -1,10 +1,13 @@
 """Extract the translatable strings and update the catalogs: `python -m locales.update` (developers).
 
-Then translate the new or fuzzy entries in fr and uk; a test fails while any is missing.
+Then translate the new or fuzzy entries of each catalog; a test fails while any is missing. A new language:
+`python -m locales.update xx` creates its catalog (then give it a vocabulary entry in `bot/domain/vocabulary.py`).
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -15,7 +18,6 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALES = Path(__file__).resolve().parent
 SOURCES = ("bot", "conversations")
 KEYWORDS = {"_": None, "N_": None, "n_": (1, 2), "Nn_": (1, 2)}
-LANGUAGES = ("fr", "uk")  # English is the source language: it needs no catalog
 
 
 def extract() -> Catalog:
@@ -29,11 +31,13 @@ def extract() -> Catalog:
     return template
 
 
-def update() -> None:
+def update(new: Sequence[str] = ()) -> None:
+    """The template and every catalog (English is the source language: it needs none), plus `new` ones."""
     template = extract()
     with (LOCALES / "messages.pot").open("wb") as out:
         write_po(out, template, omit_header=False, sort_output=True, width=110)
-    for language in LANGUAGES:
+    present = {path.parent.parent.name for path in LOCALES.glob("*/LC_MESSAGES/messages.po")}
+    for language in sorted(present | set(new)):
         po_path = LOCALES / language / "LC_MESSAGES" / "messages.po"
         if po_path.exists():
             with po_path.open("rb") as source:
@@ -49,4 +53,4 @@ def update() -> None:
 
 
 if __name__ == "__main__":
-    update()
+    update(sys.argv[1:])

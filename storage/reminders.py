@@ -12,6 +12,7 @@ from sqlmodel import col, select
 
 from bot.domain.casework import PlacementStatus
 from bot.domain.offers import OPEN_TO_HOSTING, Status
+from storage import alerts
 from storage.models import Alert, Household, Offer, Placement, RoleGrant
 
 
@@ -69,13 +70,16 @@ async def unconfirmed_offers(session: AsyncSession, confirmed_before: datetime) 
     return [OfferDue._make(row) for row in await session.execute(query)]
 
 
-async def mark_stale(session: AsyncSession, asked_before: datetime, now: datetime) -> list[int]:
-    """Offers asked "still available?" before `asked_before` and not confirmed since: flagged stale now."""
+async def mark_stale(
+    session: AsyncSession, question: str, asked_before: datetime, now: datetime
+) -> list[int]:
+    """Offers asked `question` (the kind of alert "still available?") before `asked_before` and not confirmed
+    since: flagged stale now."""
     rows = await session.scalars(
         select(Offer.id)
         .join(Alert, col(Alert.offer_id) == Offer.id)
         .where(
-            col(Alert.kind) == "freshness", col(Alert.status) == "sent", col(Alert.sent_at) <= asked_before,
+            col(Alert.kind) == question, col(Alert.status) == alerts.SENT, col(Alert.sent_at) <= asked_before,
             col(Offer.last_confirmed_at) < col(Alert.sent_at), col(Offer.status) == Status.AVAILABLE,
             col(Offer.stale_since).is_(None),
         )

@@ -20,7 +20,7 @@ from bot.chat.callbacks import OfferQualify, PlacementStep
 from bot.chat.messages import Button, Reply, payload_of
 from bot.domain.access import CASEWORKER, COORDINATOR
 from bot.domain.casework import PlacementStatus
-from bot.features.alerts import messages as alerts
+from bot.features.alerts import stay_end
 from bot.i18n import translator
 from bot.sandbox.botapi import FakeBotApi
 from bot.telegram.gateway import send
@@ -117,8 +117,8 @@ async def send_earlier_messages(api: FakeBotApi, database: Database, world: Worl
         )
     assert stay_family and stay_offer and family and offer
     earlier = {
-        STAYING_HOST: alerts.host_question(FR, stay, stay_family, stay_offer, world.today),
-        EXTENDING: alerts.placement_alert(FR, extended, family, offer, world.today),
+        STAYING_HOST: stay_end.host_question(FR, stay, stay_family, stay_offer),
+        EXTENDING: stay_end.placement_alert(FR, extended, family, offer, world.today),
         ARRIVING: Reply("R604", [[Button(FR._("Record the arrival"), PlacementStep("arrive", world.arriving))]]),
         LEAVING: Reply("R605", [[Button(FR._("Record the departure"), PlacementStep("leave", world.leaving))]]),
         QUALIFIER: Reply(f"#{world.to_qualify}", [[Button(FR._("Qualify"), OfferQualify(world.to_qualify))]]),

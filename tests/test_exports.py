@@ -19,6 +19,7 @@ from bot.features.coordination.exports import (
     OFFER_COLUMNS,
     PLACEMENT_COLUMNS,
     SHEETS,
+    day_formats,
     export_csv,
     export_filename,
     export_workbook,
@@ -323,3 +324,9 @@ def test_file_names() -> None:
     )
     many = ExportData(tuple(f"{n:02d}" for n in range(1, 8)), NOW)
     assert export_filename(many, translator("en"), "xlsx") == "logement-de-crise_7-dep_2026-11-22.xlsx"
+
+
+def test_days_read_as_the_user_s_spreadsheets_write_them() -> None:
+    assert day_formats(translator("fr")) == ("DD/MM/YYYY", "%d/%m/%Y")
+    assert day_formats(translator("uk")) == ("DD.MM.YYYY", "%d.%m.%Y")
+    assert day_formats(translator("en")) == ("YYYY-MM-DD", "%Y-%m-%d")

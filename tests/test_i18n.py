@@ -9,7 +9,7 @@ from importlib import resources
 import pytest
 from babel.messages.pofile import read_po
 
-from bot.i18n import translator
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, TRANSLATED, translator
 from locales.update import extract
 
 PLACEHOLDER = re.compile(r"\{\w*\}")
@@ -23,12 +23,12 @@ def catalog(language: str):  # type: ignore[no-untyped-def]
 
 def test_catalogs_are_in_sync_with_the_code() -> None:
     in_code = {message.id for message in extract() if message.id}
-    for language in ("fr", "uk"):
+    for language in TRANSLATED:
         in_catalog = {message.id for message in catalog(language) if message.id}
         assert in_code == in_catalog, f"run `python -m locales.update` ({language}: {in_code ^ in_catalog})"
 
 
-@pytest.mark.parametrize("language", ["fr", "uk"])
+@pytest.mark.parametrize("language", TRANSLATED)
 def test_every_string_is_translated_and_not_fuzzy(language: str) -> None:
     problems = []
     for message in catalog(language):
@@ -86,3 +86,8 @@ def test_a_ukrainian_date_ending_a_sentence_has_one_full_stop() -> None:
     assert sentence.endswith("2027\u202fроку.") and ".." not in sentence
     for format in ("short", "medium", "long", "full"):
         assert not uk.date(date(2027, 3, 1), format).endswith("."), format
+
+
+def test_the_languages_are_those_with_a_catalog_and_each_is_named_in_itself() -> None:
+    assert TRANSLATED == ("fr", "uk") and LANGUAGES == ("fr", "uk", "en")
+    assert LANGUAGE_NAMES == {"fr": "Français", "uk": "Українська", "en": "English"}

@@ -1,6 +1,6 @@
-"""When alerts are due and may be sent: the kinds of alert, milestones, quiet hours, lateness. Pure.
+"""When alerts are due and may be sent: milestones, quiet hours, lateness. Pure.
 
-The periodic sweep that records due alerts is `bot.services.reminders`.
+The kinds of alert, and the periodic sweep that records those due, are in `bot/features/alerts/`.
 """
 
 from __future__ import annotations
@@ -16,12 +16,6 @@ OFFER_END_NOTICE_DAYS = 7
 MORNING = time(8, 0)
 EVENING = time(21, 0)
 LATE_AFTER = timedelta(hours=1)
-
-PLACEMENT_END = "placement_end"
-HOST_END = "host_end"
-OFFER_END = "offer_end"
-FRESHNESS = "freshness"
-DIGEST = "digest"
 
 
 def paris_day(now: datetime) -> date:

@@ -27,6 +27,7 @@ from bot.domain.vocabulary import (
     PHONE_WORDS,
     POLITE,
     UNITS,
+    VOCABULARY,
     YES,
     YES_DESPITE_NO,
     Unit,
@@ -488,8 +489,10 @@ def parse_phone(text: str, writer_language: str | None = None) -> str | PhoneErr
         return PhoneError.TOO_SHORT if digits else PhoneError.NOT_A_PHONE
     if cleaned.startswith("+"):
         return _read_phone("+" + digits, None)
-    if writer_language == "uk":
-        mobile = _read_phone(digits, "UA", mobile_only=True)
+    words = VOCABULARY.get(writer_language or "")
+    home = words.phone_region if words else ""
+    if home:
+        mobile = _read_phone(digits, home, mobile_only=True)
         if isinstance(mobile, str):
             return mobile
     readings = [_read_phone(digits, region) for region in _NATIONAL_REGIONS]

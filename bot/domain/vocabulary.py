@@ -89,6 +89,9 @@ class Words:
     # Spellings CLDR lacks: months by number (1 = January), weekdays by number (0 = Monday).
     months: Mapping[int, str] = field(default_factory=dict)
     weekdays: Mapping[int, str] = field(default_factory=dict)
+    # Where its speakers' phone numbers come from: a national number typed without its country code is read
+    # as a mobile of this country first ("067 123 45 67" from a Ukrainian speaker is +380 67…).
+    phone_region: str = ""
 
 
 # fmt: off
@@ -201,6 +204,7 @@ EN: Final = Words(
 
 UK: Final = Words(
     language="uk",
+    phone_region="UA",
     today="зараз|прямо зараз|сьогодні|негайно|відразу|одразу|вже|якнайшвидше",
     tomorrow="завтра",
     after_tomorrow="післязавтра",

@@ -27,8 +27,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.chat.messages import payload_of
 from bot.domain import reminders
-from bot.features.alerts.messages import render
-from bot.services.reminders import sweep
+from bot.features.alerts.kinds import render, sweep
 from bot.telegram.gateway import send
 from bot.telegram.rate import Limiter
 from storage import alerts, inbox, outbox

@@ -29,6 +29,7 @@ from enum import StrEnum
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from babel.dates import get_date_format
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -38,7 +39,8 @@ from openpyxl.utils import get_column_letter
 from bot.domain import offer_schema as schema
 from bot.domain import offers as domain
 from bot.domain.casework import PlacementStatus
-from bot.i18n import N_, Translator
+from bot.features.alerts import kinds as alert_kinds
+from bot.i18n import N_, SOURCE_LANGUAGE, Translator
 from storage.exports import EXPORTED_FACTS, ExportData
 
 PARIS: Final = ZoneInfo("Europe/Paris")
@@ -51,11 +53,21 @@ MAX_WIDTH: Final = 60
 WIDTH_SAMPLE: Final = 5_000
 """Column widths are fitted to the header and the first rows (and every row of short tables)."""
 
-# Dates as the user's Excel shows them: Excel formats for the workbook, strftime for CSV files.
-_EXCEL_DATE: Final = {"fr": "DD/MM/YYYY", "uk": "DD.MM.YYYY"}
-_TEXT_DATE: Final = {"fr": "%d/%m/%Y", "uk": "%d.%m.%Y"}
-_ISO_EXCEL_DATE: Final = "YYYY-MM-DD"
-_ISO_TEXT_DATE: Final = "%Y-%m-%d"
+_DAY_PART: Final = re.compile(r"d{1,2}|M{1,2}|y+|[^\w']")
+_ISO_DAY: Final = ("YYYY-MM-DD", "%Y-%m-%d")
+
+
+def day_formats(t: Translator) -> tuple[str, str]:
+    """How a day reads in the user's spreadsheets (an Excel format, a strftime format for CSV): CLDR's short
+    date of their language with a four-digit year ("DD/MM/YYYY" in French, "DD.MM.YYYY" in Ukrainian); ISO for
+    English, whose readers write the day and the month in either order."""
+    pattern = get_date_format("short", t.locale).pattern
+    parts = _DAY_PART.findall(pattern)
+    if t.language == SOURCE_LANGUAGE or "".join(parts) != pattern:
+        return _ISO_DAY
+    excel = {"d": "DD", "M": "MM", "y": "YYYY"}
+    text = {"d": "%d", "M": "%m", "y": "%Y"}
+    return "".join(excel.get(p[0], p) for p in parts), "".join(text.get(p[0], p) for p in parts)
 
 
 class Sheet(StrEnum):
@@ -85,13 +97,6 @@ OUTCOMES: Final = {
     "returned": N_("Returned home"),
     "other": N_("Other"),
     PlacementStatus.CANCELLED: N_("Proposal withdrawn"),
-}
-ALERT_KINDS: Final = {
-    "placement_end": N_("Placement ending"),
-    "host_end": N_("End of stay: question to the host"),
-    "offer_end": N_("End of an offer's availability"),
-    "freshness": N_("Still available? (question to the host)"),
-    "digest": N_("Weekly digest"),
 }
 ALERT_STATUSES: Final = {
     "pending": N_("Pending"),
@@ -215,7 +220,7 @@ HOUSEHOLD_COLUMNS: Final[Sequence[Column]] = (
     Column(N_("Offer no."), Kind.INTEGER, lambda r, t: r.offer_id),
 )
 ALERT_COLUMNS: Final[Sequence[Column]] = (
-    Column(N_("Kind"), Kind.TEXT, lambda r, t: _label(t, ALERT_KINDS, r.kind)),
+    Column(N_("Kind"), Kind.TEXT, lambda r, t: _label(t, alert_kinds.LABELS, r.kind)),
     Column(N_("Département"), Kind.TEXT, lambda r, t: r.departement),
     Column(N_("Placement no."), Kind.INTEGER, lambda r, t: r.placement_id),
     Column(N_("Offer no."), Kind.INTEGER, lambda r, t: r.offer_id),
@@ -268,7 +273,7 @@ def _width(text: str) -> int:
 
 
 def _formats(t: Translator) -> tuple[str, str]:
-    day = _EXCEL_DATE.get(t.language, _ISO_EXCEL_DATE)
+    day = day_formats(t)[0]
     return day, f"{day} HH:MM"
 
 
@@ -381,7 +386,7 @@ def _text(value: Value, date_format: str) -> str:
 def export_csv(data: ExportData, t: Translator, sheet: Sheet | str) -> bytes:
     """One table (``offers``, ``placements``, ``households`` or ``alerts``) as a CSV file."""
     content = table(data, t, sheet)
-    date_format = _TEXT_DATE.get(t.language, _ISO_TEXT_DATE)
+    date_format = day_formats(t)[1]
     output = io.StringIO()
     writer = csv.writer(output, delimiter=";", lineterminator="\r\n")
     writer.writerow(content.headers)

@@ -1,0 +1,46 @@
+"""Every kind of alert, and the two things done with all of them: the periodic sweep that records those due,
+and the rendering of one when it is sent.
+
+A new kind: a module in this package declaring its `AlertKind` (name, label, when it is due, what it says,
+its buttons' answers), listed in `KINDS`; a query in `storage/reminders.py` if it needs one; the catalogs; tests.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.chat.messages import Reply
+from bot.domain.reminders import is_late, paris_day
+from bot.features.alerts import digest, freshness, offer_end, stay_end
+from bot.features.alerts.base import AlertKind, Sweep
+from bot.i18n import translator
+from storage import alerts, users
+from storage.models import Alert
+
+KINDS: tuple[AlertKind, ...] = (stay_end.STAFF, stay_end.HOST, offer_end.KIND, freshness.KIND, digest.KIND)
+BY_NAME = {kind.name: kind for kind in KINDS}
+LABELS = {kind.name: kind.label for kind in KINDS}
+assert len(BY_NAME) == len(KINDS), "two kinds of alert with the same name"
+
+
+async def sweep(session: AsyncSession, now: datetime) -> int:
+    """Record every alert due by `now` (and what each kind does after); how many new ones."""
+    moment = Sweep(now, paris_day(now), await alerts.milestones_by_departement(session))
+    due = [row for kind in KINDS for row in await kind.due(session, moment)]
+    created = await alerts.record_due(session, due)
+    for kind in KINDS:
+        if kind.after_sweep is not None:
+            await kind.after_sweep(session, moment)
+    return created
+
+
+async def render(session: AsyncSession, alert: Alert, now: datetime) -> Reply | None:
+    """The message for this alert in the recipient's language; None if what it announced no longer holds."""
+    recipient = await users.find(session, alert.recipient_id)
+    t = translator(recipient.language if recipient else None)
+    reply = await BY_NAME[alert.kind].render(session, alert, t, now)
+    if reply is not None and is_late(alert.due_at, now):
+        reply.text = t._("(Sent late: the bot was unavailable at the planned time.)") + "\n" + reply.text
+    return reply
