@@ -181,6 +181,7 @@ async def test_429_and_500_are_retried_and_blocked_users_reported(bot: BotUnderT
     overview = texts(await coordinator.send("/alerts"))
     assert UK.n_("<b>{n} undeliverable alert</b>", "<b>{n} undeliverable alerts</b>", 1).format(n=1).replace(
         "<b>", "").replace("</b>", "") in overview  # fmt: skip
+    assert UK._("End of stay: question to the host") in overview and "host_end" not in overview
 
 
 async def test_quiet_hours_wait_for_the_morning(bot: BotUnderTest) -> None:

@@ -1,48 +1,16 @@
-"""Alerts and their answers: coordinators' settings (/milestones, /freshness), /alerts, the weekly /digest,
-and the buttons under alert messages (caseworkers and hosts)."""
+"""Coordinators' alert settings: /alerts (stale offers, undeliverable alerts, settings), /milestones,
+/freshness, /digest on|off. The alerts themselves are in `bot/features/alerts/`."""
 
 from __future__ import annotations
-
-from datetime import datetime, timedelta
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat.context import Ctx
 from bot.chat.messages import Reply, esc
 from bot.domain import reminders
-from bot.domain.access import Action, Actor, require
+from bot.domain.access import Action, require
 from bot.domain.validation import normalise_departement, parse_count
-from bot.i18n import Translator
-from bot.services import casework
-from storage import alerts, offers, roles
+from bot.features.alerts import kinds as alert_kinds
+from storage import alerts
 from storage import reminders as reminder_queries
-
-
-async def digest_text(session: AsyncSession, t: Translator, coordinator_id: int, now: datetime) -> str:
-    actor = Actor(coordinator_id, await roles.grants_of(session, coordinator_id))
-    territory = actor.territory(Action.SEE_PLACEMENTS)
-    today = reminders.paris_day(now)
-    ending = [
-        row for row in await casework.open_placements(session, actor)
-        if row[0].planned_end and today <= row[0].planned_end <= today + timedelta(days=30)
-    ] if territory else []  # fmt: skip
-    stale = await reminder_queries.stale_counts(session, territory)
-    to_qualify = await offers.count_to_qualify(session, territory)
-    lines = [
-        t._("<b>Weekly digest</b> ({departements})").format(departements=", ".join(sorted(territory)) or "—")
-    ]
-    lines.append(t.n_("{n} placement ends in the next 30 days", "{n} placements end in the next 30 days",
-                      len(ending)).format(n=len(ending)))  # fmt: skip
-    for placed, family, offer in ending[:10]:
-        assert placed.planned_end is not None
-        lines.append(
-            f"• {esc(family.reference)} — #{offer.id} {esc(offer.commune_name)} — {t.date(placed.planned_end)}"
-        )
-    total_stale = sum(stale.values())
-    lines.append(t.n_("{n} offer not re-confirmed by its host (stale)", "{n} offers not re-confirmed by their hosts (stale)",
-                      total_stale).format(n=total_stale))  # fmt: skip
-    lines.append(t.n_("{n} new offer to qualify", "{n} offers to qualify", to_qualify).format(n=to_qualify))
-    return "\n".join(lines)
 
 
 async def alerts_overview(ctx: Ctx) -> list[Reply]:
@@ -60,7 +28,8 @@ async def alerts_overview(ctx: Ctx) -> list[Reply]:
     )
     for alert in failed[:20]:
         lines.append(
-            f"• {alert.kind} · {alert.departement} · #{alert.recipient_id} · {esc(alert.last_error or '')[:80]}"
+            f"• {t._(alert_kinds.LABELS.get(alert.kind, alert.kind))} · {alert.departement} · "
+            f"#{alert.recipient_id} · {esc(alert.last_error or '')[:80]}"
         )
     settings = await alerts.milestones_by_departement(ctx.session)
     for departement in sorted(territory):
