@@ -55,6 +55,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+async def healthy(session: aiohttp.ClientSession, port: int) -> None:
+    """Wait until the webhook process on `port` answers its health check (10 s at most)."""
+    for _ in range(100):
+        try:
+            async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.1)
+    raise TimeoutError(f"no webhook on port {port}")
+
+
 async def prepare(database_url: str, people: list[int]) -> None:
     database = Database(database_url)
     await database.upgrade()
@@ -96,13 +109,7 @@ async def run(
             else:
                 url = f"http://127.0.0.1:{port}/hook"
                 async with aiohttp.ClientSession() as session:
-                    for _ in range(100):
-                        try:
-                            async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
-                                if response.status == 200:
-                                    break
-                        except aiohttp.ClientError:
-                            await asyncio.sleep(0.1)
+                    await healthy(session, port)
 
                     async def post(user: int, number: int) -> int:
                         headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
@@ -129,13 +136,7 @@ async def run(
             if mode == "webhook":
                 url = f"http://127.0.0.1:{port}/hook"
                 async with aiohttp.ClientSession() as session:
-                    for _ in range(100):
-                        try:
-                            async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
-                                if response.status == 200:
-                                    break
-                        except aiohttp.ClientError:
-                            await asyncio.sleep(0.1)
+                    await healthy(session, port)
                     for i, user in enumerate(people):  # redelivered, acknowledged or not: recognised by id
                         async with session.post(
                             url,

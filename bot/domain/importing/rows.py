@@ -104,6 +104,14 @@ class _Row:
     keep_notes: list[str] = field(default_factory=list)  # values not understood, kept as "Header: value"
 
 
+def _keep_in_notes(header: str, value: CellValue, state: _Row) -> None:
+    """A value the importer does not understand is not lost: it goes to the offer's notes, and is reported."""
+    state.problems.append(
+        Problem(ProblemKind.UNKNOWN_VALUE, header, display_text(value), {"kept_in_notes": True})
+    )
+    state.keep_notes.append(f"{header} : {display_text(value, 300)}")
+
+
 class _Validator:
     def __init__(self, table: Table, mapping: Mapping, scope: frozenset[str] | None, today: date) -> None:
         if not mapping.fits(table):
@@ -376,11 +384,7 @@ class _Validator:
     def _not_understood(
         self, cells: dict[ColumnTarget, tuple[str, CellValue]], target: ColumnTarget, state: _Row
     ) -> None:
-        header, value = cells[target]
-        state.problems.append(
-            Problem(ProblemKind.UNKNOWN_VALUE, header, display_text(value), {"kept_in_notes": True})
-        )
-        state.keep_notes.append(f"{header} : {display_text(value, 300)}")
+        _keep_in_notes(*cells[target], state)
 
     def _other_facts(
         self, cells: dict[ColumnTarget, tuple[str, CellValue]], fields: dict[str, Any], state: _Row
@@ -454,10 +458,7 @@ class _Validator:
     @staticmethod
     def _unknown_parts(header: str, value: CellValue, unknown: list[str], state: _Row) -> None:
         if unknown and checkbox(value) is None:
-            state.problems.append(
-                Problem(ProblemKind.UNKNOWN_VALUE, header, display_text(value), {"kept_in_notes": True})
-            )
-            state.keep_notes.append(f"{header} : {display_text(value, 300)}")
+            _keep_in_notes(header, value, state)
 
     def _cost(
         self, cells: dict[ColumnTarget, tuple[str, CellValue]], fields: dict[str, Any], state: _Row
