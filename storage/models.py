@@ -176,6 +176,14 @@ class Offer(SQLModel, table=True):
     # and a fingerprint of the source row so that importing the same file again adds nothing.
     managed_by: str | None = Field(default=None, max_length=200)
     import_key: str | None = Field(default=None, max_length=64, unique=True)
+    # Who imported it (its keeper when nobody else is named, see OfferKeeper), and the row's own id in the
+    # organisation's file when the file has one: a re-import updates the offer with that id.
+    imported_by: int | None = Field(default=None, sa_type=BigInteger)
+    source_id: str | None = Field(default=None, max_length=100)
+    # Why a qualification turned the offer down (a category of bot.domain.offers.TurnDown).
+    turned_down_reason: str | None = Field(default=None, max_length=20)
+    # When the retention job removed what could identify anyone (withdrawn long ago); the rest is statistics.
+    anonymised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class OfferPhoto(SQLModel, table=True):
@@ -250,8 +258,41 @@ class Placement(SQLModel, table=True):
     planned_end: date | None = Field(default=None, index=True)
     actual_end: date | None = None
     outcome: str | None = Field(default=None, max_length=20)
+    # How many people live there (the household's size unless corrected: part of a household may stay).
+    people: int | None = None
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
+    anonymised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class PlacementEvent(SQLModel, table=True):
+    """Every change to a placement after it was proposed (arrival, correction, undo, extension, end): who
+    (None: the system or an erased user), when, what (the values before and after)."""
+
+    __tablename__ = "placement_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    placement_id: int = Field(foreign_key="placements.id", ondelete="CASCADE", index=True)
+    actor_id: int | None = Field(default=None, sa_type=BigInteger)
+    action: str = Field(max_length=30)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    at: datetime = _utc()
+
+
+class OfferKeeper(SQLModel, table=True):
+    """Who answers "still available?" for the offers an organisation manages in a département (offers
+    imported for hosts who are not on Telegram), named by a coordinator. Without a row, the coordinator who
+    imported an offer keeps it, or else the département's coordinators."""
+
+    __tablename__ = "offer_keepers"
+    __table_args__ = (UniqueConstraint("departement", "organisation", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    departement: str = Field(max_length=3)
+    organisation: str = Field(max_length=200)
+    user_id: int = Field(sa_type=BigInteger, index=True)
+    named_by: int | None = Field(default=None, sa_type=BigInteger)
+    named_at: datetime = _utc()
 
 
 class SavedSearch(SQLModel, table=True):
@@ -303,7 +344,7 @@ class Alert(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=120, unique=True)
     kind: str = Field(max_length=20, index=True)
-    recipient_id: int = Field(sa_type=BigInteger, index=True)
+    recipient_id: int | None = Field(default=None, sa_type=BigInteger, index=True)  # None once erased
     departement: str | None = Field(default=None, max_length=3)
     placement_id: int | None = Field(default=None, index=True)
     offer_id: int | None = Field(default=None, index=True)
