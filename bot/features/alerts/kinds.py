@@ -38,6 +38,8 @@ async def sweep(session: AsyncSession, now: datetime) -> int:
 
 async def render(session: AsyncSession, alert: Alert, now: datetime) -> Reply | None:
     """The message for this alert in the recipient's language; None if what it announced no longer holds."""
+    if alert.recipient_id is None:  # the recipient erased their data
+        return None
     recipient = await users.find(session, alert.recipient_id)
     t = translator(recipient.language if recipient else None)
     reply = await BY_NAME[alert.kind].render(session, alert, t, now)
