@@ -428,6 +428,7 @@ class Phone(Step):
 
 
 PENDING_COMMUNES = "_commune_candidates"
+ALIKE = "_communes_alike"  # the candidates only sound like what was typed
 
 
 class CommuneAnswer(Step):
@@ -451,8 +452,12 @@ class CommuneAnswer(Step):
         candidates = [c for code in answers.get(PENDING_COMMUNES) or [] if (c := resolver.by_insee(code))]
         if candidates:
             buttons = [[Button(commune_label(c), DialogueAnswer(self.name, c.insee))] for c in candidates]
+            if answers.get(ALIKE):
+                return Reply(ctx.t._("I do not know this commune. Did you mean one of these? (or type it again)"),
+                             buttons)  # fmt: skip
             return Reply(ctx.t._("Several communes match. Which one?"), buttons)
-        text = f"{self.question(ctx)}\n<i>{esc(ctx.t._('For example: Nantes, 44000 or Saint-Denis 93.'))}</i>"
+        example = ctx.t._("For example: Nantes, 44000 or Saint-Denis 93.")
+        text = f"{self.question(ctx)}\n<i>{esc(example)}</i>"
         other = self.other_buttons(ctx, answers)
         if other:
             return Reply(text, other)
@@ -477,16 +482,17 @@ class CommuneAnswer(Step):
         if not text or not text.strip():
             return Invalid(ctx.t._("Please type the name or the postal code of the commune."))
         found = resolver.resolve(text[:100])
-        if found.commune is not None:
+        if found.commune is not None and not found.approximate:
             return _without_candidates(self.chosen(ctx, found.commune))
-        if not found.candidates:
+        alike = [found.commune] if found.commune else list(found.candidates)
+        if not alike:
             return Invalid(
                 ctx.t._("I do not know this commune. Check the spelling, or type its postal code.")
             )
-        return Stay({PENDING_COMMUNES: [c.insee for c in found.candidates]})
+        return Stay({PENDING_COMMUNES: [c.insee for c in alike], ALIKE: found.approximate})
 
 
 def _without_candidates(outcome: Outcome) -> Outcome:
     if isinstance(outcome, Accepted):
-        return Accepted({PENDING_COMMUNES: None, **outcome.values}, outcome.acknowledgement)
+        return Accepted({PENDING_COMMUNES: None, ALIKE: None, **outcome.values}, outcome.acknowledgement)
     return outcome

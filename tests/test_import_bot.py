@@ -155,3 +155,26 @@ async def test_a_file_is_read_while_others_are_answered_and_a_failed_download_is
     assert FR._("Sorry, something went wrong on our side and this message was not taken into account. "
                 "Your earlier answers are kept: please send it again.") in texts(replies)  # fmt: skip
     assert await imported_offers(bot) == 0
+
+
+async def test_a_misspelt_commune_with_its_postal_code_is_imported_and_one_without_is_reported_with_a_suggestion(
+    bot: BotUnderTest,
+) -> None:
+    await grant(bot, COORDINATOR, "coordinator", "44")
+    coordinator = bot.user(COORDINATOR, "fr")
+    sheet = "Commune;Code postal;Nombre de places;Disponible à partir du\nNantess;44000;3;01/12/2026\nClison;;2;01/12/2026\n"
+    await coordinator._after(bot.api.send_document(COORDINATOR, sheet.encode("utf-8"), "offres.csv"))
+    await coordinator.send("Croix-Rouge 44")
+    preview = texts(await coordinator.press(FR._("Continue")))
+    assert FR.n_("{n} offer to import", "{n} offers to import", 1).format(n=1) in preview
+    done = await coordinator.press(FR._("Import"))
+    async with bot.database.transaction() as session:
+        assert [o.commune_name for o in await session.scalars(select(Offer))] == ["Nantes"]
+    [report] = [m for m in done if m.get("document")]
+    reasons = [
+        row[-1].value
+        for row in load_workbook(
+            io.BytesIO(bot.api.file_bytes(report["document"]["file_id"]))
+        ).active.iter_rows(min_row=2)
+    ]
+    assert FR._("(did you mean {communes}?)").format(communes="Clisson (44)") in reasons[0]

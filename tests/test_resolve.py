@@ -46,13 +46,39 @@ def test_candidates_and_nothing() -> None:
     assert candidates("44470")[:2] == ["Carquefou (44)", "Thouaré-sur-Loire (44)"]
     nante = candidates("Nante")
     assert nante[0] == "Nantes (44)" and len(nante) == 8
-    for text in ("Xyzzyville", "Sant Nazaire", "", "   ", None, "99999"):
+    for text in ("Xyzzyville", "", "   ", None, "99999"):
         assert RESOLVER.resolve(text) == Resolved()
+
+
+@pytest.mark.parametrize(
+    ("typed", "first"),
+    [("Nantess", "Nantes (44)"), ("St Herblin", "Saint-Herblain (44)"), ("Sant Nazaire", "Saint-Nazaire (44)"),
+     ("Clison", "Clisson (44)"), ("Mongpelier", "Montpellier (34)"), ("Сен-Назер", "Saint-Nazaire (44)"),
+     ("Клісон", "Clisson (44)"), ("Геранд", "Guérande (44)")],
+)  # fmt: skip
+def test_a_name_no_commune_bears_gets_those_that_sound_like_it(typed: str, first: str) -> None:
+    found = RESOLVER.resolve(typed)
+    assert found.approximate and commune_label(found.candidates[0]) == first
+
+
+def test_russian_and_ukrainian_names_of_cities_and_lookalikes_confirmed_by_a_postal_code() -> None:
+    assert one("Париж") == "Paris (75)" and one("Нант") == "Nantes (44)" and one("Ліон") == "Lyon (69)"
+    assert (
+        one("Сент-Етьєн") == "Saint-Étienne (42)"
+        and one("Ам’єн") == "Amiens (80)"
+        and one("Бордо") == "Bordeaux (33)"
+    )
+    assert one("Nantess 44000") == "Nantes (44)" and one("Nantess", postal_code="44000") == "Nantes (44)"
+    assert RESOLVER.resolve("Nantess", postal_code="44000").approximate
+    assert candidates("Lion")[0] == "Lyon (69)"  # sounds the same: before names merely starting with it
+    assert candidates("Saint-Naz")[0] == "Saint-Nazaire (44)"  # names starting with it, as before
+    assert RESOLVER.resolve("Nantess", suggest=False) == Resolved()
 
 
 def test_hints_of_each_caller() -> None:
     # The importer: whole names only, a postal code and départements given apart.
-    assert candidates("Nante", complete_names=True) == []
+    assert candidates("Nante", complete_names=True)[0] == "Nantes (44)"  # suggested, not chosen
+    assert RESOLVER.resolve("Nante", complete_names=True).approximate
     assert one("Saint-Denis", postal_code="97400") == "Saint-Denis (974)"
     assert one("Saint-Denis", postal_code="12345") is None  # a wrong postal code does not hide the namesakes
     assert one(None, insee="44109") == "Nantes (44)" and one(None, insee="44109 - Nantes") == "Nantes (44)"

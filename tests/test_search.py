@@ -179,7 +179,7 @@ BAD_LINES: list[tuple[str, LineErrorCode, str, DateError | None]] = [
     ("1p for:longtemps", LineErrorCode.BAD_DURATION, "for:longtemps", DateError.UNREADABLE),
     ("1p lang:uk,xx", LineErrorCode.UNKNOWN_LANGUAGE, "xx", None),
     ("1p near:Xyzzyville", LineErrorCode.UNKNOWN_COMMUNE, "near:Xyzzyville", None),
-    ("1p near:Sant Nazaire", LineErrorCode.UNKNOWN_COMMUNE, "near:Sant Nazaire", None),
+    ("1p near:Sant Nazaire", LineErrorCode.UNSURE_COMMUNE, "near:Sant Nazaire", None),
     ("1p 20km", LineErrorCode.RADIUS_WITHOUT_NEAR, "20km", None),
     ("1p rayon:20", LineErrorCode.RADIUS_WITHOUT_NEAR, "rayon:20", None),
     ("1p 2p", LineErrorCode.CONFLICT, "2p", None),
@@ -195,7 +195,7 @@ BAD_LINES: list[tuple[str, LineErrorCode, str, DateError | None]] = [
     # An ambiguous commune is reported last (the user can fix it with one tap, the rest not).
     ("1p near:Saint-Denis 2p", LineErrorCode.CONFLICT, "2p", None),
     # Words after near: that mean nothing else belong to the name.
-    ("1p near:Saint-Denis foo", LineErrorCode.UNKNOWN_COMMUNE, "near:Saint-Denis foo", None),
+    ("1p near:Saint-Denis foo", LineErrorCode.UNSURE_COMMUNE, "near:Saint-Denis foo", None),
     ("1p near:Nantes foo", LineErrorCode.UNKNOWN_TOKEN, "foo", None),  # but a commune alone is a commune
 ]
 

@@ -238,3 +238,37 @@ async def test_a_reference_typed_with_spaces_is_one_word(bot: BotUnderTest) -> N
         assert t._("Up to 40 letters, digits and . / # - _ (spaces become -).") in texts(
             await caseworker.send("DOS 2027 / n°14 ?"))  # fmt: skip
         await caseworker.send("/cancel")
+
+
+# --------------------------------------------------------------------------- communes
+
+
+async def test_a_misspelt_or_cyrillic_commune_gets_suggestions_as_buttons(bot: BotUnderTest) -> None:
+    camille = await registered(bot, 1001, FR)
+    await declare(bot, camille, FR, until="commune")
+    asked = texts(await camille.send("Nantess"))
+    assert FR._("I do not know this commune. Did you mean one of these? (or type it again)") in asked
+    assert camille.buttons()[0][0] == "Nantes (44)"
+    assert "Nantes (44)" in texts(await camille.press("Nantes (44)"))
+    assert (await answers(bot, 1001))["commune"] == "44109"
+
+    olena = await registered(bot, 2002, UK)
+    await declare(bot, olena, UK, until="commune")
+    assert "Nantes (44)" in texts(await olena.send("Нант"))  # the city's Ukrainian name
+    olena_2 = await registered(bot, 2003, UK)
+    await declare(bot, olena_2, UK, until="commune")
+    asked = texts(await olena_2.send("Сен-Назер"))
+    assert UK._("I do not know this commune. Did you mean one of these? (or type it again)") in asked
+    await olena_2.press("Saint-Nazaire (44)")
+    assert (await answers(bot, 2003))["commune"] == "44184"
+
+
+async def test_a_search_near_a_misspelt_commune_offers_those_that_sound_like_it(bot: BotUnderTest) -> None:
+    await accepted_user(bot, 1001)
+    await offer(bot, 1001, "Saint-Nazaire")
+    await grant(bot, CASEWORKER, "caseworker", "44")
+    caseworker = bot.user(CASEWORKER, "fr")
+    asked = await caseworker.send("/search 2p near:Sant Nazaire")
+    assert FR._("Did you mean one of these?") in texts(asked)
+    results = texts(await caseworker.press("Saint-Nazaire (44)"))
+    assert "Saint-Nazaire" in results and FR._("Did you mean one of these?") not in results

@@ -385,6 +385,14 @@ class CommuneIndex:
 
     # ------------------------------------------------------------------ lookups
 
+    def name_keys(self) -> tuple[list[str], list[int]]:
+        """Every name key (folded, squashed; with and without article) and the id of its commune."""
+        return list(self._names._keys), list(self._names._ids)
+
+    def commune(self, ident: int) -> Commune:
+        """The commune of an id of :meth:`name_keys`."""
+        return self._commune(ident)
+
     def __len__(self) -> int:
         return len(self._insee)
 

@@ -22,6 +22,10 @@ The rules, in order:
 5. One left is the commune. With ``guess``, several left still give one: the most populated commune of a
    postal code, or a namesake ten times more populated than the next; otherwise up to 8 candidates, most
    populated first.
+6. A name nothing matched (a typo, a transliteration, a Cyrillic name) gets the communes whose names sound
+   like it (:mod:`bot.geo.likeness`), marked ``approximate``: suggestions to offer, never a silent choice —
+   except one that sounds like it among the communes of a postal code given with it ("Nantess 44000").
+   The Ukrainian and Russian names of large cities ("Париж") are exact.
 """
 
 from __future__ import annotations
@@ -33,9 +37,13 @@ from dataclasses import dataclass
 from typing import Final
 
 from bot.geo.communes import MAX_QUERY_CHARS, Commune, CommuneIndex, load_communes
+from bot.geo.likeness import Likeness, exonym, latin
 
 MAX_CANDIDATES: Final = 8
 DOMINANT_POPULATION_RATIO: Final = 10
+STRONG_LIKENESS: Final = (
+    100.0  # a name that sounds the same ("Lion", Lyon) comes before names merely starting so
+)
 _PREFIX_POOL: Final = 60  # names starting with the text, before hints narrow them down
 
 # 5 digits, or 4 when a spreadsheet dropped the leading zero ("1053 - Bourg-en-Bresse"); checked against the name.
@@ -57,10 +65,13 @@ def commune_label(commune: Commune) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Resolved:
-    """One ``commune``, or ``candidates`` (at least two, most populated first), or nothing (neither)."""
+    """One ``commune``, or ``candidates`` (at least two, most populated first; best first when
+    ``approximate``), or nothing (neither). ``approximate``: not the name typed, but names that sound like it;
+    a single ``commune`` so found was confirmed by the postal code given with it."""
 
     commune: Commune | None = None
     candidates: tuple[Commune, ...] = ()
+    approximate: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +94,7 @@ class CommuneResolver:
             (self._named, True),
             (self._starting_with, False),
         )
+        self.likeness = Likeness(index)
 
     def by_insee(self, code: str) -> Commune | None:
         """The commune with this INSEE code (a button's value)."""
@@ -101,11 +113,17 @@ class CommuneResolver:
         prefer: Sequence[Collection[str]] = (),
         complete_names: bool = False,
         guess: bool = False,
+        suggest: bool = True,
     ) -> Resolved:
         """The commune meant by ``text`` (and an INSEE code or a postal code given apart), following the
         rules of the module docstring. ``complete_names``: a name must be a whole name (no candidates by
-        the start of a name). Never raises on what people write."""
+        the start of a name); ``suggest``: apply rule 6. Never raises on what people write."""
         text = " ".join((text or "")[:MAX_QUERY_CHARS].split())
+        known = exonym(text)
+        if known is not None and (commune := self.index.by_insee(known)) is not None:
+            return Resolved(commune)
+        cyrillic = latin(text) != text
+        text = latin(text)
         codes: list[str] = []
         if insee:
             codes = _codes_in(insee[:MAX_QUERY_CHARS])
@@ -124,6 +142,12 @@ class CommuneResolver:
         exact = by_code = False
         if readings:
             found, exact = self._by_readings(readings, complete_names)
+            if not found or cyrillic:
+                return self._sounding_like(readings[0], postal_code, prefer, found) if suggest else Resolved()
+            if (
+                not exact and suggest
+            ):  # names starting with it; a name that sounds just like it comes first ("Lion")
+                found = self._sounding_first(readings[0], found)
         elif code_only or postal_code:
             code = text.replace(" ", "").upper().zfill(5) if code_only else postal_code or ""
             found = self.index.by_postal_code(code)
@@ -159,6 +183,38 @@ class CommuneResolver:
                     if found:
                         return found, exact
         return [], False
+
+    def _sounding_like(
+        self,
+        reading: _Reading,
+        postal_code: str | None,
+        prefer: Sequence[Collection[str]],
+        found: list[Commune],
+    ) -> Resolved:
+        """Rule 6: communes whose names sound like the reading's (then those `found` by a transliteration)."""
+        code = reading.postal_code or postal_code
+        if code:
+            within = self.index.by_postal_code(code)
+            alike = self.likeness.like(reading.name, MAX_CANDIDATES, within) if within else []
+            if len(alike) == 1:
+                return Resolved(alike[0], approximate=True)
+        alike = [c for c in self.likeness.like(reading.name, MAX_CANDIDATES * 2) if not c.is_arrondissement]
+        if reading.departements:
+            alike = _narrow(alike, [c for c in alike if c.departement in reading.departements])
+        for departements in prefer:
+            alike = _narrow(alike, [c for c in alike if c.departement in departements])
+        suggestions = [*alike, *(c for c in found if c not in alike)][:MAX_CANDIDATES]
+        return Resolved(candidates=tuple(suggestions), approximate=True) if suggestions else Resolved()
+
+    def _sounding_first(self, reading: _Reading, found: list[Commune]) -> list[Commune]:
+        """Names merely starting with the text, after those that sound the same in the places it names."""
+        strong = [
+            c for c in self.likeness.like(reading.name, MAX_CANDIDATES, at_least=STRONG_LIKENESS)
+            if not c.is_arrondissement
+            and (not reading.departements or c.departement in reading.departements)
+            and (reading.postal_code is None or reading.postal_code in c.postal_codes)
+        ]  # fmt: skip
+        return [*strong, *(c for c in found if c not in strong)]
 
     def _named(self, name: str) -> list[Commune]:
         """Communes named so now, then those that merged a former commune of that name."""

@@ -87,6 +87,9 @@ _REFUSAL_TEXTS: Final[dict[RefusalReason, str]] = {
 }
 
 
+DID_YOU_MEAN = N_("(did you mean {communes}?)")
+
+
 def describe_refusal(refusal: ImportRefusal, translate: Callable[[str], str] = str) -> str:
     """Why a file is refused, in one sentence (`translate`: the user's translation of the English text)."""
     details = ", ".join(f"{key}: {value}" for key, value in refusal.details.items())
@@ -100,6 +103,8 @@ def describe_problem(problem: Problem, translate: Callable[[str], str] = str) ->
         text += f" ({problem.details['line']})"
     if problem.kind is ProblemKind.AMBIGUOUS_COMMUNE and problem.details.get("candidates"):
         text += ": " + ", ".join(problem.details["candidates"])
+    if problem.kind is ProblemKind.UNKNOWN_COMMUNE and problem.details.get("suggestions"):
+        text += " " + translate(DID_YOU_MEAN).format(communes=", ".join(problem.details["suggestions"]))
     if problem.kind is ProblemKind.COMMUNE_OUTSIDE_DEPARTEMENT and problem.details:
         text += f": {problem.details.get('commune')} ({problem.details.get('departement')})"
     if problem.column:

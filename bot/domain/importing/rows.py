@@ -265,8 +265,11 @@ class _Validator:
         found = self.resolver.resolve(
             name, insee=insee, postal_code=postal, prefer=prefer, complete_names=True
         )
-        if found.commune is None and not found.candidates:
-            return Problem(ProblemKind.UNKNOWN_COMMUNE)
+        if found.commune is None and (found.approximate or not found.candidates):
+            suggestions = [commune_label(c) for c in found.candidates[:3]]
+            return Problem(
+                ProblemKind.UNKNOWN_COMMUNE, details={"suggestions": suggestions} if suggestions else {}
+            )
         commune = found.commune or found.candidates[0]
         if found.candidates and (self.scope is None or commune.departement in self.scope):
             return Problem(

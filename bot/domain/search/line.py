@@ -52,7 +52,8 @@ AMBIGUOUS_NUMBER, BAD_NUMBER (``0p``, ``0km``, ``999p``), BAD_DATE and BAD_DURAT
 :class:`~bot.domain.dates.DateError`), UNKNOWN_LANGUAGE, UNKNOWN_COMMUNE, CONFLICT (the same thing
 given twice with different values: ``3p 4p``), RADIUS_WITHOUT_NEAR, MISSING_PEOPLE, and, only when
 everything else is fine, AMBIGUOUS_COMMUNE (with the candidates and the rest of the line parsed,
-so that a button can complete it: ``with_near(error.partial, commune)``).
+so that a button can complete it: ``with_near(error.partial, commune)``), or UNSURE_COMMUNE when no commune
+has that name but some sound like it ("Sant Nazaire", "Нант": the same, with those communes).
 """
 
 from __future__ import annotations
@@ -131,6 +132,7 @@ class LineErrorCode(StrEnum):
     UNKNOWN_LANGUAGE = "unknown_language"
     UNKNOWN_COMMUNE = "unknown_commune"
     AMBIGUOUS_COMMUNE = "ambiguous_commune"
+    UNSURE_COMMUNE = "unsure_commune"  # unknown, but some sound like it (the candidates)
     CONFLICT = "conflict"
     RADIUS_WITHOUT_NEAR = "radius_without_near"
     MISSING_PEOPLE = "missing_people"
@@ -143,7 +145,8 @@ class LineError:
 
     ``date_error`` details BAD_DATE and BAD_DURATION. For AMBIGUOUS_COMMUNE, ``candidates`` are
     the communes it may be (at most 8, most populated first) and ``partial`` the rest of the line
-    parsed (``near`` unset): complete it with :func:`with_near`.
+    parsed (``near`` unset): complete it with :func:`with_near`. UNSURE_COMMUNE is the same for a name
+    no commune bears, with the communes that sound like it (best first).
     """
 
     code: LineErrorCode
@@ -261,6 +264,7 @@ class _Draft:
     near: Commune | None = None
     near_token: str = ""
     ambiguous: tuple[Commune, ...] = ()
+    unsure: bool = False  # the candidates only sound like the name typed
     needs: set[str] = field(default_factory=set)
     stale: bool = False
     languages: list[str] = field(default_factory=list)
@@ -358,8 +362,16 @@ def _resolve_commune(
 ) -> Commune | tuple[Commune, ...] | None:
     """The commune meant, the candidates when ambiguous, or None when there is none: départements typed
     on the line pick among namesakes, then the caller's; a search guesses rather than asks when it can."""
-    found = load_resolver().resolve(value, prefer=(typed, prefer), guess=True)
+    found = load_resolver().resolve(value, prefer=(typed, prefer), guess=True, suggest=False)
     return found.commune or found.candidates or None
+
+
+def _sounding_like(value: str, typed: Sequence[str], prefer: Collection[str]) -> tuple[Commune, ...]:
+    """Communes whose names sound like an unknown one ("Sant Nazaire", "Нант"), to offer: only in the
+    départements typed on the line, if any."""
+    found = load_resolver().resolve(value, prefer=(typed, prefer))
+    alike = (found.commune,) if found.commune else found.candidates
+    return tuple(c for c in alike if not typed or c.departement in typed)
 
 
 # ---------------------------------------------------------------- the parser
@@ -471,6 +483,13 @@ class _Parser:
             if failure is None:
                 failure = outcome
         assert failure is not None
+        if key is _Key.NEAR and failure.code is LineErrorCode.UNKNOWN_COMMUNE and not self.draft.near_token:
+            alike = _sounding_like(
+                " ".join([value, *self.words[after : after + extra]]), self.typed, self.prefer
+            )
+            if alike:  # offered, as namesakes are, once the rest of the line is read
+                self.draft.ambiguous, self.draft.unsure, self.draft.near_token = alike, True, failure.token
+                return used + extra
         return failure
 
     def _read(self, key: _Key, text: str, token: str, *, unique: bool = False) -> LineError | None:
@@ -595,7 +614,7 @@ class _Parser:
         )
         if draft.ambiguous:
             return LineError(
-                LineErrorCode.AMBIGUOUS_COMMUNE,
+                LineErrorCode.UNSURE_COMMUNE if draft.unsure else LineErrorCode.AMBIGUOUS_COMMUNE,
                 draft.near_token,
                 candidates=draft.ambiguous,
                 partial=criteria,

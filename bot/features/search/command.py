@@ -44,6 +44,7 @@ LINE_PROBLEMS = {
     LineErrorCode.UNKNOWN_LANGUAGE: N_("“{token}”: unknown language."),
     LineErrorCode.UNKNOWN_COMMUNE: N_("“{token}”: I do not know this commune."),
     LineErrorCode.AMBIGUOUS_COMMUNE: N_("“{token}”: several communes have this name."),
+    LineErrorCode.UNSURE_COMMUNE: N_("“{token}”: I do not know this commune."),
     LineErrorCode.CONFLICT: N_("“{token}” contradicts an earlier word."),
     LineErrorCode.RADIUS_WITHOUT_NEAR: N_("“{token}”: a distance needs near:COMMUNE."),
     LineErrorCode.MISSING_PEOPLE: N_("How many people? Add for example 3p."),
@@ -74,12 +75,14 @@ async def search_command(ctx: Ctx) -> list[Reply]:
     line = " ".join(ctx.incoming.args)
     parsed = parse_search_line(line, ctx.today, prefer=ctx.actor.territory(Action.SEARCH))
     if isinstance(parsed, LineError):
-        if parsed.code is LineErrorCode.AMBIGUOUS_COMMUNE and parsed.partial is not None:
+        if parsed.candidates and parsed.partial is not None:  # namesakes, or names that sound alike
             search_id = await search.save_criteria(ctx.session, ctx.user_id, parsed.partial, ctx.now)
             buttons = [
                 [Button(commune_label(c), SearchCommune(search_id, c.insee))] for c in parsed.candidates
             ]
-            return [Reply(explain(ctx.t, parsed).split("\n")[0] + "\n" + ctx.t._("Which one?"), buttons)]
+            which = ctx.t._("Did you mean one of these?") if parsed.code is LineErrorCode.UNSURE_COMMUNE \
+                else ctx.t._("Which one?")  # fmt: skip
+            return [Reply(explain(ctx.t, parsed).split("\n")[0] + "\n" + which, buttons)]
         return [Reply(explain(ctx.t, parsed))]
     return await search_results.run(ctx, parsed)
 
