@@ -5,7 +5,7 @@ People type "Nantess", "St Herblin", "Нант", "Париж" or "Lion". Names a
 than how they are spelt: both sides are folded to ASCII, Cyrillic is transliterated the French way ("ж" → "j",
 "у" → "ou"), and spellings that sound alike are written alike ("eaux"/"au" → "o", "ou" → "u", double letters
 single, silent endings dropped). The closest names are then found with rapidfuzz (a normalised edit
-distance over the 37 000 name keys, about 2 ms). The Ukrainian and Russian names of the largest cities,
+distance over the 32 000 sounds of the name keys, a few milliseconds). The Ukrainian and Russian names of the largest cities,
 which no spelling rule reaches ("Бордо", "Ніцца"), are listed in `EXONYMS`.
 """
 
