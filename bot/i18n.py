@@ -20,6 +20,8 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
+from bot.domain.vocabulary import VOCABULARY
+
 DEFAULT_LANGUAGE = "fr"
 SOURCE_LANGUAGE = "en"  # the language of the strings in the code: it needs no catalog
 DOMAIN = "messages"
@@ -46,7 +48,8 @@ def language_from_telegram(language_code: str | None) -> tuple[str, bool]:
     code = (language_code or "").split("-")[0].lower()
     if code in TRANSLATED:
         return code, False
-    return DEFAULT_LANGUAGE, True
+    words = VOCABULARY.get(code)
+    return (words.greet_in if words and words.greet_in else DEFAULT_LANGUAGE), True
 
 
 def supported(language: str | None) -> str:

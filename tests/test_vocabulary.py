@@ -34,7 +34,7 @@ from bot.domain.vocabulary import (
 
 TODAY = date(2026, 11, 22)
 UNIT_DAYS = {Unit.DAY: 1, Unit.WEEK: 7, Unit.MONTH: 30, Unit.YEAR: 365}
-OPTIONAL = {"age_fillers", "languages", "months", "weekdays", "multipliers", "phone_region"}
+OPTIONAL = {"age_fillers", "languages", "months", "weekdays", "multipliers", "phone_region", "greet_in"}
 
 
 @pytest.mark.parametrize("language", sorted(VOCABULARY))

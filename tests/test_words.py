@@ -272,3 +272,12 @@ async def test_a_search_near_a_misspelt_commune_offers_those_that_sound_like_it(
     assert FR._("Did you mean one of these?") in texts(asked)
     results = texts(await caseworker.press("Saint-Nazaire (44)"))
     assert "Saint-Nazaire" in results and FR._("Did you mean one of these?") not in results
+
+
+async def test_a_russian_speaking_phone_is_greeted_in_ukrainian_with_a_one_tap_switch(
+    bot: BotUnderTest,
+) -> None:
+    greeting = await bot.user(3003, "ru").send("/start")
+    assert UK._("Do you accept? Nothing is stored until you do.") in texts(greeting)
+    labels = [label for label, _ in bot.user(3003).buttons(greeting[-1])]
+    assert "Français" in labels and "English" in labels

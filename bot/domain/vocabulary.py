@@ -92,6 +92,9 @@ class Words:
     # Where its speakers' phone numbers come from: a national number typed without its country code is read
     # as a mobile of this country first ("067 123 45 67" from a Ukrainian speaker is +380 67…).
     phone_region: str = ""
+    # The interface language its speakers are greeted in when the bot has none of its own (a guess they
+    # can change in one tap): many Ukrainians' phones are set to Russian.
+    greet_in: str = ""
 
 
 # fmt: off
@@ -259,6 +262,7 @@ UK: Final = Words(
 
 RU: Final = Words(
     language="ru",
+    greet_in="uk",
     today="сейчас|сегодня|сразу|немедленно",
     tomorrow="завтра",
     after_tomorrow="послезавтра",
