@@ -51,7 +51,7 @@ class Runtime:
             flood=FloodRule(settings.flood_updates, timedelta(seconds=settings.flood_window_seconds)),
         )  # fmt: skip
         self.bot = self.application.bot
-        self.sender = Sender(database, self.bot, clock, self.services.limiter, routes.MAKERS)
+        self.sender = Sender(database, self.bot, clock, self.services.limiter, routes.MAKERS, routes.menu_of)
         self.pipeline = Pipeline(self.bot, self.services, self.sender.wake)
         self.sender.delivered = lambda: self.pipeline.stored(1)  # a chat's next update may be free now
         self.poller: Poller | None = None

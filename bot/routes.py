@@ -39,7 +39,7 @@ from bot.features.search import command as search
 from bot.features.search import results as search_results
 from bot.features.start import general, language, start
 from bot.features.team import members as team
-from bot.i18n import N_, Translator
+from bot.i18n import N_, Translator, translator
 from conversations import (
     engine,
     host_offer,
@@ -52,7 +52,9 @@ from conversations import (
     qualification,
 )
 from conversations import search as guided_search
-from storage import audit
+from storage import audit, users
+from storage.db import Database
+from storage.roles import grants_of
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +177,7 @@ BUTTONS: tuple[Buttons[Any], ...] = (
     Buttons(callbacks.PlacementAlert, stay_end.on_staff_button, PROFESSIONAL),
     # Coordinators: members and invitations.
     Buttons(callbacks.MemberRevoke, team.on_revoke_button, PROFESSIONAL),
+    Buttons(callbacks.MemberRevokeConfirmed, team.on_revoke_confirmed, PROFESSIONAL),
     Buttons(callbacks.InvitationCancel, team.on_uninvite_button, PROFESSIONAL),
     # The questions of dialogues.
     Buttons(callbacks.DialogueAnswer, general.on_dialogue_button, ANSWERING),
@@ -212,9 +215,24 @@ def describe(t: Translator, commands: list[Command]) -> str:
     return "\n".join(f"/{command.name} — {t._(command.help)}" for command in commands)
 
 
-def command_menu(t: Translator) -> list[tuple[str, str]]:
-    """Telegram's command menu in one language: (command, description)."""
-    return [(command.name, t._(command.help)) for command in COMMANDS if command.in_menu]
+def command_menu(t: Translator, roles: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+    """Telegram's command menu in one language: (command, description); everyone's, and with `roles` the
+    commands of those roles too (a host never sees /search; a coordinator sees theirs)."""
+    return [
+        (command.name, t._(command.help))
+        for command in COMMANDS
+        if command.in_menu
+        or (roles and command.audience is not EVERYONE and command.audience.includes(roles))
+    ]
+
+
+async def menu_of(database: Database, user_id: int) -> list[tuple[str, str]]:
+    """One user's own command menu as their roles and language are now; [] without a role (then the menu
+    of their language applies)."""
+    async with database.transaction() as session:
+        user = await users.find(session, user_id)
+        grants = await grants_of(session, user_id)
+    return command_menu(translator(user.language if user else None), frozenset(grants)) if grants else []
 
 
 def dialogues() -> Mapping[str, engine.Dialogue]:

@@ -7,6 +7,7 @@ from typing import Any
 from bot.chat.context import Ctx
 from bot.chat.messages import Reply, esc
 from bot.domain.access import CASEWORKER, COORDINATOR, Action, require
+from bot.domain.invitations import shown
 from bot.i18n import N_
 from conversations import engine
 from conversations.steps import TERRITORY, Choice, FreeText, Ticks
@@ -43,7 +44,7 @@ class Invite(engine.Dialogue):
             "Invitation ready: send this link to the person (valid 7 days, for one person only):\n{link}\n\n"
             "Or they can open the bot, choose “I work for an association or the prefecture” and type this code: "
             "<code>{code}</code>"
-        ).format(link=esc(link), code=esc(invitation.code))
+        ).format(link=esc(link), code=esc(shown(invitation.code)))
         return [Reply(text)]
 
 

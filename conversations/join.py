@@ -7,6 +7,7 @@ from typing import Any
 from bot.chat.context import Ctx
 from bot.chat.messages import Incoming, Reply, esc
 from bot.domain.access import CASEWORKER
+from bot.domain.invitations import FAILURE_WINDOW, MAX_FAILURES, canonical, shown
 from conversations import engine
 from conversations.engine import Accepted, Invalid, Outcome, Step
 from storage import audit, invitations
@@ -14,6 +15,7 @@ from storage.invitations import Redeemed
 
 NAME = "join"
 CODE = "code"
+EXAMPLE = "K7M4Q9TZX3"  # a code of the right shape, for the hint
 
 
 def _problem(ctx: Ctx, outcome: Redeemed) -> str:
@@ -30,10 +32,22 @@ def _problem(ctx: Ctx, outcome: Redeemed) -> str:
     }[outcome]
 
 
-async def redeem(ctx: Ctx, code: str) -> tuple[list[Reply], bool]:
-    """Grant the invitation's role; the replies, and whether it worked."""
-    outcome, invitation = await invitations.redeem(ctx.session, code, ctx.user_id, ctx.now)
+async def redeem(ctx: Ctx, typed: str) -> tuple[list[Reply], bool]:
+    """Grant the invitation's role; the replies, and whether it worked. Wrong codes are counted and logged:
+    after a few within the hour, the person is asked to wait."""
+    failures = await audit.count_since(ctx.session, ctx.user_id, audit.JOIN_FAILED, ctx.now - FAILURE_WINDOW)
+    if failures >= MAX_FAILURES:
+        return [
+            Reply(ctx.t._("Too many wrong codes. Please wait an hour, or ask your coordinator for the link."))
+        ], False
+    code = canonical(typed)
+    outcome, invitation = (
+        await invitations.redeem(ctx.session, code, ctx.user_id, ctx.now)
+        if code
+        else (Redeemed.UNKNOWN, None)
+    )
     if outcome is not Redeemed.OK or invitation is None:
+        await audit.record(ctx.session, ctx.user_id, audit.JOIN_FAILED, f"invitation:{outcome}", ctx.now)
         return [Reply(_problem(ctx, outcome))], False
     await audit.record(ctx.session, ctx.user_id, audit.JOINED, f"invitation:{invitation.code}", ctx.now,
                        role=invitation.role, departements=invitation.departements)  # fmt: skip
@@ -42,7 +56,8 @@ async def redeem(ctx: Ctx, code: str) -> tuple[list[Reply], bool]:
         "Welcome! You are now {role} for {organisation} in: {departements}. Send /help to see what you can do."
     )
     return [Reply(text.format(role=role, organisation=esc(invitation.organisation),
-                              departements=", ".join(invitation.departements)))], True  # fmt: skip
+                              departements=", ".join(invitation.departements))),
+            Reply(menu=True)], True  # fmt: skip
 
 
 class InvitationCode(Step):
@@ -56,7 +71,8 @@ class InvitationCode(Step):
     ) -> Outcome:
         code = (incoming.text or "").strip()
         if not code or incoming.command is not None or len(code) > 40:
-            return Invalid(ctx.t._("Please type the code only, for example Ab3dE5fG7hJ9kL1m."))
+            example = shown(EXAMPLE)
+            return Invalid(ctx.t._("Please type the code only, for example {code}.").format(code=example))
         replies, joined = await redeem(ctx, code)
         return Accepted({"welcome": replies[0].text}) if joined else Invalid(replies[0].text)
 
@@ -66,7 +82,7 @@ class Join(engine.Dialogue):
     steps = (InvitationCode(),)
 
     async def complete(self, ctx: Ctx, answers: dict[str, Any]) -> list[Reply]:
-        return [Reply(answers["welcome"])]
+        return [Reply(answers["welcome"]), Reply(menu=True)]
 
 
 DIALOGUE = Join()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -14,6 +15,7 @@ CONTACT_REVEALED = "contact_revealed"
 REFUSED = "refused"
 INVITED = "invited"
 JOINED = "joined"
+JOIN_FAILED = "join_failed"  # a wrong, used or expired invitation code
 REVOKED = "revoked"
 EXPORTED = "exported"
 IMPORTED = "imported"
@@ -31,3 +33,17 @@ async def events(session: AsyncSession, action: str | None = None) -> list[Audit
     if action is not None:
         query = query.where(AuditEvent.action == action)
     return list(await session.scalars(query.order_by(col(AuditEvent.id))))
+
+
+async def count_since(session: AsyncSession, actor_id: int, action: str, since: datetime) -> int:
+    """How many times this person did `action` since then (e.g. wrong invitation codes)."""
+    query = (
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(
+            col(AuditEvent.actor_id) == actor_id,
+            col(AuditEvent.action) == action,
+            col(AuditEvent.at) >= since,
+        )
+    )
+    return int(await session.scalar(query) or 0)

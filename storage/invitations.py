@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from bot.domain.invitations import new_code
 from storage import roles
 from storage.models import Invitation
 
@@ -32,7 +32,7 @@ async def create(
     now: datetime,
 ) -> Invitation:
     invitation = Invitation(
-        code=secrets.token_urlsafe(12),  # 16 characters of A-Z a-z 0-9 _ -: valid in a t.me deep link
+        code=new_code(),  # valid in a t.me deep link as it is
         role=role,
         organisation=organisation,
         departements=sorted(departements),
@@ -48,7 +48,8 @@ async def create(
 async def redeem(
     session: AsyncSession, code: str, user_id: int, now: datetime
 ) -> tuple[Redeemed, Invitation | None]:
-    invitation = await session.get(Invitation, code.strip(), with_for_update=True)
+    """Grant the roles of the invitation with this code (its stored form, see bot.domain.invitations)."""
+    invitation = await session.get(Invitation, code, with_for_update=True)
     if invitation is None:
         return Redeemed.UNKNOWN, None
     if invitation.revoked:

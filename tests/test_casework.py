@@ -66,13 +66,28 @@ async def test_members_list_and_revoke(bot: BotUnderTest) -> None:
     await grant(bot, COORDINATOR, "coordinator", "44")
     await grant(bot, CASEWORKER, "caseworker", "44", "85")
     coordinator = bot.user(COORDINATOR, "fr")
-    listing = await coordinator.send("/members")
-    assert f"#{CASEWORKER}" in texts(listing)
+    listing = texts(await coordinator.send("/members"))
+    assert (
+        f"User {CASEWORKER}" in listing and "(Test)" in listing
+    )  # the name as Telegram shows it, the organisation
+    assert f"{FR._('caseworker')} 44" in listing
     await coordinator.press(FR._("Revoke"))
+    asked = texts([coordinator.last()])  # the listing's message, replaced by the question
+    assert f"User {CASEWORKER}" in asked and FR._("Yes, remove the access") in [
+        b for b, _ in coordinator.buttons()
+    ]
+    async with bot.database.transaction() as session:
+        assert await roles.grants_of(session, CASEWORKER) == {
+            "caseworker": frozenset({"44", "85"})
+        }  # not yet
+    await coordinator.press(FR._("Yes, remove the access"))
     async with bot.database.transaction() as session:
         # Only in the coordinator's territory: 85 stays.
         assert await roles.grants_of(session, CASEWORKER) == {"caseworker": frozenset({"85"})}
     assert await audit_actions(bot, audit.REVOKED) == [(COORDINATOR, f"user:{CASEWORKER}")]
+    told = texts(bot.api.bot_messages(CASEWORKER))
+    assert FR._("A coordinator removed your access as caseworker or coordinator in: {departements}. "
+                "Your own offers, if any, are not affected.").format(departements="44") in told  # fmt: skip
 
 
 async def test_family_of_four_with_a_dog_from_search_to_placement(bot: BotUnderTest) -> None:
@@ -225,3 +240,66 @@ async def test_refusals_are_polite_and_logged(bot: BotUnderTest) -> None:
     assert refusal in texts(await former.press(FR._("Contact host"), first))
     assert (601, "reveal_contact") in await audit_actions(bot, audit.REFUSED)
     assert await audit_actions(bot, audit.CONTACT_REVEALED) == []
+
+
+def chat_menu(bot: BotUnderTest, user_id: int) -> list[str]:
+    """The commands Telegram shows in one person's chat (their own menu, if the bot set one)."""
+    return [c["command"] for c in bot.api.commands(scope={"type": "chat", "chat_id": user_id})]
+
+
+async def test_a_dictated_code_works_and_wrong_codes_are_limited_and_logged(bot: BotUnderTest) -> None:
+    await grant(bot, COORDINATOR, "coordinator", "44")
+    coordinator = bot.user(COORDINATOR, "fr")
+    await coordinator.send("/invite")
+    await coordinator.press(FR._("Caseworker (association)"))
+    ready = texts(await coordinator.send("Secours Solidaire 44"))
+    code = re.search(r"\b([A-Z0-9]{5})-([A-Z0-9]{5})\b", ready)  # two groups people can read aloud
+    assert code is not None and not set(code.group(1) + code.group(2)) & set("0O1IL5S2Z8B"), ready
+
+    caseworker = bot.user(CASEWORKER, "uk")
+    await caseworker.send("/start")
+    await caseworker.press(UK._("I accept"))
+    assert "search" not in chat_menu(bot, CASEWORKER)  # a host's menu: that of their language
+    await caseworker.press(UK._("I work for an association or the prefecture"))
+    for wrong in ("AAAAA-AAAAA", "hello", "CCCCC CCCCC", "DDDDDDDDDD", "EEEEE-EEEEE"):
+        assert UK._("This code does not exist. Check it, or ask your coordinator for a new invitation.") in texts(
+            await caseworker.send(wrong)
+        )  # fmt: skip
+    dictated = f"{code.group(1).lower()} {code.group(2).lower()}"  # read aloud, typed in lower case
+    assert UK._("Too many wrong codes. Please wait an hour, or ask your coordinator for the link.") in texts(
+        await caseworker.send(dictated)
+    )
+    assert len(await audit_actions(bot, audit.JOIN_FAILED)) == 5
+    bot.clock.advance(hours=1, minutes=1)
+    welcome = texts(await caseworker.send(dictated))
+    assert "44" in welcome
+    assert "search" in chat_menu(bot, CASEWORKER) and "invite" not in chat_menu(bot, CASEWORKER)
+
+
+async def test_menus_follow_roles_and_a_coordinator_granted_by_command_line_lands_on_their_menu(
+    bot: BotUnderTest,
+) -> None:
+    bot.api.add_user(COORDINATOR, "Claire", language_code="fr")
+    async with bot.database.transaction() as session:  # what `logement-bot admin add-coordinator` does
+        await roles.grant(session, COORDINATOR, "coordinator", "44", granted_by=None, organisation="DDETS 44")
+    coordinator = bot.user(COORDINATOR, "fr")
+    await coordinator.send("/start")
+    menu = await coordinator.press(FR._("I accept"))
+    labels = [label for label, _ in coordinator.buttons(menu[-1])]
+    assert (
+        FR._("Invite someone") in labels and FR._("I work for an association or the prefecture") not in labels
+    )
+    assert {"invite", "members", "stats", "export", "search"} <= set(chat_menu(bot, COORDINATOR))
+    default = [c["command"] for c in bot.api.commands(language_code="fr")]
+    assert "search" not in default and "myoffers" in default  # hosts never see /search
+
+    await grant(bot, CASEWORKER, "caseworker", "44")
+    await coordinator.send("/members")
+    await coordinator.press(FR._("Revoke"))
+    await coordinator.press(FR._("Yes, remove the access"))
+    assert chat_menu(bot, CASEWORKER) == []  # back to the menu of their language
+    await coordinator.send("/language")
+    await coordinator.press("Українська")
+    assert UK._("Invite a caseworker or a coordinator") in [
+        c["description"] for c in bot.api.commands(scope={"type": "chat", "chat_id": COORDINATOR})
+    ]

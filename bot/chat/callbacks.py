@@ -291,6 +291,10 @@ class MemberRevoke(ButtonData, prefix="mem:revoke"):
     user_id: UserId
 
 
+class MemberRevokeConfirmed(ButtonData, prefix="mem:sure"):
+    user_id: UserId
+
+
 class InvitationCancel(ButtonData, prefix="mem:uninvite"):
     code: InvitationCode
 

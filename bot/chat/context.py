@@ -50,6 +50,9 @@ class Ctx:
     bot_username: str = ""
     # Downloads a file a user sent (by its file id); provided by the Telegram glue.
     fetch_file: Callable[[str], Awaitable[bytes]] | None = None
+    # A Telegram user's name as Telegram shows it now ("Camille D. (@camille)"; "" if unknown): names are
+    # not stored, they are asked for when shown (out of the transaction, with `outside`).
+    fetch_name: Callable[[int], Awaitable[str]] | None = None
     # The dialogues this process can start and continue, by name (the list in `bot/routes.py`).
     dialogues: Mapping[str, Dialogue] = field(default_factory=dict)
     # Results of slow work done out of the transaction, by key (see `outside`); kept by the pipeline.

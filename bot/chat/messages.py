@@ -66,7 +66,7 @@ class Attachment:
 
 @dataclass
 class Reply:
-    text: str
+    text: str = ""
     buttons: list[list[Button]] = field(default_factory=list)
     ask_for: list[AskFor] = field(default_factory=list)
     photo_id: str | None = None  # a photo Telegram already has (sent by a user)
@@ -77,6 +77,9 @@ class Reply:
     edit: bool = False
     # Another user to send this to (e.g. a host told that their place is reserved); None: the current chat.
     to_user: int | None = None
+    # No message: the recipient's command menu is set to what their roles allow, in their language, when sent
+    # (after a role is granted or revoked, or the language changed).
+    menu: bool = False
 
 
 def payload_of(reply: Reply, edit_message_id: int | None = None) -> dict[str, Any]:
@@ -98,6 +101,7 @@ def payload_of(reply: Reply, edit_message_id: int | None = None) -> dict[str, An
         },
         "remove_keyboard": reply.remove_keyboard,
         "edit_message_id": edit_message_id if reply.edit and not reply.ask_for else None,
+        "menu": reply.menu,
     }
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from telegram import (
     Bot,
+    BotCommand,
+    BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -114,6 +116,16 @@ def _markup(
     if payload["remove_keyboard"]:
         return ReplyKeyboardRemove()
     return None
+
+
+async def set_menu(bot: Bot, chat_id: int, commands: list[tuple[str, str]]) -> None:
+    """The command menu of one chat (Telegram shows it instead of the menu of the user's language); none:
+    the chat's own menu is removed, and the menu of the user's language applies again."""
+    if not commands:
+        await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id))
+        return
+    await bot.set_my_commands([BotCommand(name, description) for name, description in commands],
+                              scope=BotCommandScopeChat(chat_id))  # fmt: skip
 
 
 async def send(bot: Bot, chat_id: int, payload: dict[str, Any], attachment: bytes | None) -> None:

@@ -228,6 +228,7 @@ class Pipeline:
             grants=await roles.grants_of(session, incoming.user_id) if user else {},
             bot_username=self.bot.username,
             fetch_file=self._download,
+            fetch_name=self._name,
             dialogues=self.services.dialogues,
             at_hand=self.at_hand,
         )
@@ -259,6 +260,16 @@ class Pipeline:
             await self.bot.answer_callback_query(str(query["id"]))
         except TelegramError as error:
             log.info("could not answer a callback query: %s", error)
+
+    async def _name(self, user_id: int) -> str:
+        try:  # raw: only three fields are read, whatever else the Bot API's version returns
+            chat = await self.bot.do_api_request("getChat", api_kwargs={"chat_id": user_id})
+        except TelegramError:
+            return ""
+        if not isinstance(chat, dict):
+            return ""
+        name = " ".join(str(chat[part]) for part in ("first_name", "last_name") if chat.get(part))
+        return f"{name} (@{chat['username']})" if chat.get("username") else name
 
     async def _download(self, file_id: str) -> bytes:
         file = await self.bot.get_file(file_id)

@@ -28,7 +28,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.chat.messages import payload_of
 from bot.domain import reminders
 from bot.features.alerts.kinds import render, sweep
-from bot.telegram.gateway import send
+from bot.telegram.gateway import send, set_menu
 from bot.telegram.rate import Limiter
 from storage import alerts, inbox, outbox
 from storage.db import Database
@@ -36,6 +36,7 @@ from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 Maker = Callable[[Database, dict[str, Any]], Awaitable[bytes]]  # makes a file announced with `Later`
+Menu = Callable[[Database, int], Awaitable[list[tuple[str, str]]]]  # a user's command menu, from their roles
 MAX_ATTEMPTS = 12  # backoff doubling from 1 s: a message is given up after about an hour of failures
 # A message claimed by a sender that died is sent by another after this; a live sender renews its claims.
 LEASE = timedelta(seconds=15)
@@ -66,9 +67,10 @@ class Sender:
     """
 
     def __init__(self, database: Database, bot: Bot, clock: Callable[[], datetime], limiter: Limiter,
-                 makers: Mapping[str, Maker] | None = None) -> None:  # fmt: skip
+                 makers: Mapping[str, Maker] | None = None, menu_of: Menu | None = None) -> None:  # fmt: skip
         self.database, self.bot, self.clock, self.limiter = database, bot, clock, limiter
         self.makers = makers or {}
+        self.menu_of = menu_of
         self.wake = asyncio.Event()
         self.settled: Callable[[int], None] = lambda _update_id: None  # an update's last message is done
         self.delivered: Callable[[], None] = lambda: None  # a chat's next update may be handled now
@@ -170,7 +172,10 @@ class Sender:
                 return self._failed(message, repr(error))
         await self.limiter.wait(message.chat_id, bulk=message.alert_id is not None)
         try:
-            await send(self.bot, message.chat_id, message.payload, attachment)
+            if message.payload.get("menu") and self.menu_of is not None:  # read now: the roles as they are
+                await set_menu(self.bot, message.chat_id, await self.menu_of(self.database, message.chat_id))
+            else:
+                await send(self.bot, message.chat_id, message.payload, attachment)
         except RetryAfter as error:
             seconds = _seconds(error.retry_after)
             self.limiter.hold(message.chat_id, seconds)

@@ -26,4 +26,4 @@ async def on_button(ctx: Ctx, pressed: LanguageChoice) -> list[Reply]:
     ctx.t = translator(pressed.language)
     done = Reply(ctx.t._("Language changed: English."), edit=True)
     # In the middle of a dialogue, ask the current question again in the new language.
-    return [done, *await engine.current_prompt(ctx)]
+    return [done, Reply(menu=True), *await engine.current_prompt(ctx)]

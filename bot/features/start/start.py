@@ -10,7 +10,7 @@ from bot.chat.messages import Button, Reply
 from bot.domain.access import Action
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, language_from_telegram, supported, translator
 from conversations import engine, join
-from storage import users
+from storage import roles, users
 
 PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
@@ -103,10 +103,13 @@ async def on_privacy_accept(ctx: Ctx, pressed: PrivacyAccept) -> list[Reply]:
     language = supported(pressed.language)
     ctx.user = await users.register(ctx.session, ctx.user_id, language, ctx.now)
     ctx.t = t = translator(language)
+    ctx.grants = await roles.grants_of(
+        ctx.session, ctx.user_id
+    )  # granted before (e.g. from the command line)
     accepted = Reply(t._("Thank you. You can change the language at any time with /language."), edit=True)
     if pressed.payload:
         return [accepted, *await _join_with(ctx, pressed.payload)]
-    return [accepted, main_menu(ctx)]
+    return [accepted, *([Reply(menu=True)] if ctx.grants else []), main_menu(ctx)]
 
 
 async def _join_with(ctx: Ctx, code: str) -> list[Reply]:
