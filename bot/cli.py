@@ -7,9 +7,17 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.domain.validation import normalise_departement
-from bot.settings import ConfigError, load_settings, normalise_database_url, read_environment
+from bot.settings import (
+    SANDBOX_DATABASE_URL,
+    SANDBOX_FILE,
+    ConfigError,
+    load_settings,
+    normalise_database_url,
+    read_environment,
+)
 
 
 def _database_url(args: argparse.Namespace) -> str:
@@ -54,12 +62,14 @@ def cmd_add_coordinator(args: argparse.Namespace) -> None:
         if code is None:
             raise ConfigError(f"{text!r} is not a French département code (01…95, 2A, 2B, 971…976).")
         departements.append(code)
-    granted = asyncio.run(grant_coordinator(_database_url(args), args.telegram_id, departements))
-    print(f"User {args.telegram_id} is coordinator for: {', '.join(granted)}.")
+    url = SANDBOX_DATABASE_URL if args.sandbox else _database_url(args)
+    granted = asyncio.run(grant_coordinator(url, args.telegram_id, departements))
+    print(f"User {args.telegram_id} is coordinator for: {', '.join(granted)} (database: {url}).")
+    if not args.sandbox and Path(SANDBOX_FILE).exists() and SANDBOX_FILE not in url:
+        print(f"The sandbox's database is {SANDBOX_FILE}: add --sandbox to grant there.")
 
 
 def cmd_import_offers(args: argparse.Namespace) -> None:
-    from pathlib import Path
 
     from bot.domain.importing.report import describe_refusal
     from bot.services.imports import import_file
@@ -117,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     coordinator.add_argument("--telegram-id", type=int, required=True)
     coordinator.add_argument("--departement", action="append", required=True, help="repeat for several")
     coordinator.add_argument("--database-url")
+    coordinator.add_argument(
+        "--sandbox", action="store_true", help="in the database of `logement-bot sandbox`"
+    )
     coordinator.set_defaults(func=cmd_add_coordinator)
     importer = sub.add_parser("import", help="import data").add_subparsers(
         dest="import_command", required=True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
@@ -19,6 +19,11 @@ from pydantic_settings import (
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///logement.sqlite3"
 TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
 SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+SANDBOX_FILE: Final = "logement-sandbox.sqlite3"
+SANDBOX_DATABASE_URL: Final = f"sqlite+aiosqlite:///{SANDBOX_FILE}"
+"""The sandbox's database, in the working directory (`logement-bot sandbox`; `admin … --sandbox`)."""
 
 
 class ConfigError(ValueError):

@@ -18,11 +18,11 @@ TOKEN = "123456789:TEST-token-for-the-local-stand-in-0000"
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, cwd: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
     environment = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), **env}
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args], cwd=cwd, env=environment, capture_output=True, text=True,
-        timeout=120,
+        timeout=120, input=stdin,
     )  # fmt: skip
 
 
@@ -97,3 +97,36 @@ def test_sqlite_database_is_created_in_the_working_directory_by_default(tmp_path
     result = cli("db", "upgrade", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "logement.sqlite3").exists()
+
+
+def test_add_coordinator_next_to_the_sandbox_says_where_it_wrote_and_can_write_there(tmp_path: Path) -> None:
+    assert (
+        cli(
+            "db", "upgrade", cwd=tmp_path, DATABASE_URL="sqlite+aiosqlite:///logement-sandbox.sqlite3"
+        ).returncode
+        == 0
+    )
+    plain = cli("admin", "add-coordinator", "--telegram-id", "7", "--departement", "44", cwd=tmp_path)
+    assert (
+        "logement.sqlite3" in plain.stdout and "--sandbox" in plain.stdout
+    )  # it wrote elsewhere, and says so
+    sandbox = cli(
+        "admin", "add-coordinator", "--telegram-id", "7", "--departement", "44", "--sandbox", cwd=tmp_path
+    )
+    assert sandbox.returncode == 0 and "logement-sandbox.sqlite3" in sandbox.stdout, sandbox.stderr
+
+    async def coordinator_in_the_sandbox() -> set[str]:
+        database = Database(f"sqlite+aiosqlite:///{tmp_path}/logement-sandbox.sqlite3")
+        async with database.transaction() as session:
+            found = await roles.departements_of(session, 7, roles.COORDINATOR)
+        await database.close()
+        return found
+
+    assert asyncio.run(coordinator_in_the_sandbox()) == {"44"}
+
+
+def test_the_sandbox_s_help_lists_its_own_commands(tmp_path: Path) -> None:
+    result = cli("sandbox", "--port", "0", cwd=tmp_path, stdin=":help\n:quit\n")
+    assert result.returncode == 0, result.stderr
+    # Once in the greeting, once more for :help.
+    assert result.stdout.count(":clock +30d") == 2 and result.stdout.count(":grant ROLE DEP") == 2

@@ -236,9 +236,14 @@ class ChatSession:
                 "Logement de crise - sandbox chat (local stand-in for Telegram: nothing leaves this machine)",
                 f"Web page to chat from a browser: {page}",
                 f"You are {self._describe(self.current)}. Send /start to begin.",
-                HELP,
-                *(f"  :{name} {command.usage}" for name, command in self.extra_commands.items()),
+                self._help(),
             ]
+        )
+
+    def _help(self) -> str:
+        """The commands of the chat, and those the sandbox adds (:clock, :grant)."""
+        return "\n".join(
+            [HELP, *(f"  :{name} {command.usage}" for name, command in self.extra_commands.items())]
         )
 
     def _describe(self, user_id: int) -> str:
@@ -375,7 +380,7 @@ class ChatSession:
             self.done = True
             self.out("bye")
         elif name == "help":
-            self.out(HELP)
+            self.out(self._help())
         elif name == "users":
             for user in self.api.users:
                 mark = "*" if user["id"] == self.current else " "

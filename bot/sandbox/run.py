@@ -18,12 +18,12 @@ from bot.app import Runtime, polling
 from bot.domain.validation import normalise_departement
 from bot.sandbox.botapi import FakeBotApi
 from bot.sandbox.chat import ExtraCommand, run_terminal_chat
-from bot.settings import Settings
+from bot.settings import SANDBOX_DATABASE_URL, Settings
 from storage import roles, users
 from storage.db import Database
 
 SANDBOX_TOKEN = "123456789:SANDBOX-not-a-real-token-0000000000"
-SANDBOX_DATABASE_URL = "sqlite+aiosqlite:///logement-sandbox.sqlite3"
+
 SHIFT = re.compile(r"^\+(\d{1,4})([dhm])$")
 
 
