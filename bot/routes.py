@@ -37,7 +37,7 @@ from bot.features.hosting import mydata
 from bot.features.hosting import offers as host
 from bot.features.search import command as search
 from bot.features.search import results as search_results
-from bot.features.start import general, language, start
+from bot.features.start import general, language, seeking, start
 from bot.features.team import members as team
 from bot.i18n import N_, Translator, translator
 from conversations import (
@@ -139,6 +139,7 @@ COMMANDS = (
     Command("alerts", coordination.alerts_overview, PROFESSIONAL, COORDINATORS, N_("Stale offers, undeliverable alerts, alert settings")),
     Command("milestones", coordination.set_milestones, PROFESSIONAL, COORDINATORS, N_("Days before a placement ends to alert, e.g. /milestones 44 60 30 14 7 1")),
     Command("freshness", coordination.set_freshness, PROFESSIONAL, COORDINATORS, N_("Days before asking hosts “still available?”, e.g. /freshness 44 14")),
+    Command("reception", seeking.set_reception, PROFESSIONAL, COORDINATORS, N_("Where people looking for a place go in your département: /reception 44 address, phone, hours")),
     Command("digest", coordination.toggle_digest, PROFESSIONAL, COORDINATORS, N_("Weekly digest on Monday morning: /digest on or /digest off")),
     Command("import", importing.begin, PROFESSIONAL, COORDINATORS, N_("Import offers from a spreadsheet (.xlsx or .csv)")),
 )
@@ -151,6 +152,7 @@ MENU = (  # start.main_menu shows each user the buttons they may use
     MenuButton("household", placements.new_household, PROFESSIONAL),
     MenuButton("invite", team.invite, PROFESSIONAL),
     MenuButton("members", team.members, PROFESSIONAL),
+    MenuButton("seek", seeking.seeking, PUBLIC),
 )
 
 BUTTONS: tuple[Buttons[Any], ...] = (
@@ -158,6 +160,7 @@ BUTTONS: tuple[Buttons[Any], ...] = (
     Buttons(callbacks.PrivacyAccept, start.on_privacy_accept, PUBLIC),
     Buttons(callbacks.PrivacyDecline, start.on_privacy_decline, PUBLIC),
     Buttons(callbacks.PrivacyLanguage, start.on_privacy_language, PUBLIC),
+    Buttons(callbacks.SeekingIn, seeking.on_departement, PUBLIC),
     Buttons(callbacks.LanguageChoice, language.on_button, REGISTERED),
     Buttons(callbacks.Erase, mydata.on_erase_button, REGISTERED),
     # Hosts: their offers, and their answers to alerts.

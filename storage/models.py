@@ -327,6 +327,9 @@ class DepartementSettings(SQLModel, table=True):
     departement: str = Field(primary_key=True, max_length=3)
     milestones: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     freshness_days: int = 14
+    # Where people looking for a place go in this département (reception desk, phone, hours): shown to anyone
+    # who asks the bot, set by its coordinators with /reception.
+    reception: str | None = Field(default=None, max_length=500)
     updated_by: int | None = Field(default=None, sa_type=BigInteger)
     updated_at: datetime = _utc()
 

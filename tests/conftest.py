@@ -9,10 +9,13 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import select
 
 from bot.sandbox.botapi import FakeBotApi
 from bot.settings import Settings
 from storage.db import Database
+from storage.models import User
+from tests.english import english_in
 from tests.harness import BotUnderTest, Clock
 
 TOKEN = "123456789:TEST-token-for-the-local-stand-in-0000"
@@ -59,4 +62,14 @@ async def bot(api: FakeBotApi, database_url: str, clock: Clock) -> AsyncIterator
     await under_test.start()
     yield under_test
     await under_test.stop()
+    async with database.transaction() as session:
+        languages = {user.id: user.language for user in await session.scalars(select(User))}
     await database.close()
+    untranslated = [
+        (user["id"], found)
+        for user in api.users
+        if languages.get(user["id"], user.get("language_code") or "fr") in ("fr", "uk")
+        for message in api.bot_messages(user["id"])
+        if (found := english_in(message.get("text") or message.get("caption") or ""))
+    ]
+    assert not untranslated, f"English source text shown to French or Ukrainian users: {untranslated[:5]}"

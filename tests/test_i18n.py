@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from datetime import date
 from importlib import resources
+from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
@@ -91,3 +93,20 @@ def test_a_ukrainian_date_ending_a_sentence_has_one_full_stop() -> None:
 def test_the_languages_are_those_with_a_catalog_and_each_is_named_in_itself() -> None:
     assert TRANSLATED == ("fr", "uk") and LANGUAGES == ("fr", "uk", "en")
     assert LANGUAGE_NAMES == {"fr": "Français", "uk": "Українська", "en": "English"}
+
+
+def test_every_literal_given_to_a_translation_function_is_in_the_catalogs() -> None:
+    """Babel does not look inside f-strings: a `t._("…")` there would reach users in English."""
+    in_catalog = {message.id for message in catalog("fr") if message.id}
+    singular = {m[0] if isinstance(m, tuple) else m for m in in_catalog}
+    missing = []
+    root = Path(__file__).resolve().parent.parent
+    for path in [*root.glob("bot/**/*.py"), *root.glob("conversations/**/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            literal = node.args[0].value
+            if name in ("_", "N_", "n_", "Nn_") and isinstance(literal, str) and literal not in singular:
+                missing.append(f"{path.relative_to(root)}:{node.lineno} {literal[:40]!r}")
+    assert not missing, missing

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import select
 
 from bot.i18n import Translator, translator
-from storage import dialogues
+from storage import dialogues, users
 from storage.models import Placement
 from tests.casework_fixtures import accepted_user, grant, offer
 from tests.harness import BotUnderTest, User, texts
@@ -281,3 +281,44 @@ async def test_a_russian_speaking_phone_is_greeted_in_ukrainian_with_a_one_tap_s
     assert UK._("Do you accept? Nothing is stored until you do.") in texts(greeting)
     labels = [label for label, _ in bot.user(3003).buttons(greeting[-1])]
     assert "Français" in labels and "English" in labels
+
+
+# --------------------------------------------------------------------------- a way in for everyone
+
+
+async def test_someone_looking_for_a_place_is_told_what_to_do_and_nothing_is_stored(
+    bot: BotUnderTest,
+) -> None:
+    seeker = bot.user(4004, "uk", "Oksana")
+    await seeker.send("/start")
+    answer = texts(await seeker.press(UK._("I am looking for a place to stay")))
+    assert "115" in answer and UK._("This bot does not record anything about you for this.") in answer
+    assert (
+        UK._(
+            "No département has given its reception contacts in this bot yet: call 115, or ask at the town hall."
+        )
+        in answer
+    )
+
+    await grant(bot, 500, "coordinator", "44")
+    coordinator = bot.user(500, "fr")
+    assert FR._("People looking for a place in {departement} will be shown:").format(
+        departement="44"
+    ) in texts(
+        await coordinator.send(
+            "/reception 44 Accueil DDETS, 2 rue de la Paix, Nantes — 02 40 00 00 00, 9h-17h"
+        )
+    )
+    assert "02 40 00 00 00" in texts(await coordinator.send("/reception"))
+    assert FR._("Sorry, this is reserved for caseworkers and coordinators of the territory concerned. "
+                "Ask your coordinator if you need it.") in texts(await coordinator.send("/reception 85 Ailleurs"))  # fmt: skip
+
+    await seeker.send("/start")
+    await seeker.press(UK._("I am looking for a place to stay"))
+    contacts = texts(await seeker.press("44 — Loire-Atlantique"))
+    assert "02 40 00 00 00" in contacts and UK._("In an emergency, tonight: call 115.") in contacts
+    async with bot.database.transaction() as session:
+        assert await users.find(session, 4004) is None  # nothing stored about them
+
+    camille = await registered(bot, 1001, FR)
+    assert FR._("I am looking for a place to stay") in [label for label, _ in camille.buttons()]

@@ -198,11 +198,17 @@ class PrivacyLanguage(ButtonData, prefix="privacy:lang"):
     payload: StartPayload
 
 
-MenuChoice = Literal["host", "pro", "search", "placements", "household", "invite", "members"]
+MenuChoice = Literal["host", "pro", "search", "placements", "household", "invite", "members", "seek"]
 
 
 class Menu(ButtonData, prefix="menu"):
     choice: MenuChoice
+
+
+class SeekingIn(ButtonData, prefix="seek"):
+    """Someone looking for a place chose their département (to see its reception contacts)."""
+
+    departement: DepartementCode
 
 
 class LanguageChoice(ButtonData, prefix="lang"):

@@ -50,6 +50,9 @@ def privacy_notice(language: str, payload: str, *, guessed: bool) -> Reply:
     others = [code for code in LANGUAGES if code != language]
     if guessed or others:
         buttons.append([Button(LANGUAGE_NAMES[code], PrivacyLanguage(code, payload)) for code in others])
+    buttons.append(
+        [Button(t._("I am looking for a place to stay"), Menu("seek"))]
+    )  # nothing to accept for that
     return Reply(text, buttons)
 
 
@@ -68,6 +71,7 @@ def main_menu(ctx: Ctx) -> Reply:
         )
     if not actor.roles:
         buttons.append([Button(t._("I work for an association or the prefecture"), Menu("pro"))])
+    buttons.append([Button(t._("I am looking for a place to stay"), Menu("seek"))])
     return Reply(t._("What would you like to do?"), buttons)
 
 
