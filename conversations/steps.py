@@ -136,6 +136,11 @@ def with_territory(answers: dict[str, Any], territory: frozenset[str], key: str)
     return answers
 
 
+def _as_button(label: str) -> str:
+    """A button starts with a capital ("ukrainien" mid-sentence in French, "Ukrainien" on its button)."""
+    return label[:1].upper() + label[1:]
+
+
 def yes_no(name: str, question: str) -> Choice:
     return Choice(name, question, {"yes": N_("Yes"), "no": N_("No")}, per_row=2, as_bool=True)
 
@@ -164,7 +169,7 @@ class Ticks(Step):
         ticked = set(answers.get(self.name) or [])
         translate = self.options_from is None
         buttons = [
-            Button(("✅ " if value in ticked else "") + (ctx.t._(label) if translate else label),
+            Button(("✅ " if value in ticked else "") + _as_button(ctx.t._(label) if translate else label),
                    DialogueAnswer(self.name, value))
             for value, label in self.options(answers).items()
         ]  # fmt: skip

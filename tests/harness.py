@@ -163,7 +163,9 @@ class User:
         candidates = [message] if message else list(reversed(self.api.bot_messages(self.user_id)))
         for candidate in candidates:
             for text, data in [(b["text"], b.get("callback_data", "")) for b in _inline(candidate)]:
-                if label in text and data:
+                if data and (
+                    label in text or label[:1].upper() + label[1:] in text
+                ):  # buttons start with a capital
                     return await self._after(
                         self.api.press_button(self.user_id, candidate["message_id"], data)
                     )

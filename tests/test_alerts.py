@@ -280,3 +280,12 @@ async def test_handled_updates_and_sent_messages_are_forgotten_after_two_days(bo
     bot.clock.advance(days=1, minutes=1)
     await bot.run_alerts()
     assert await remembered() == 0
+
+
+async def test_an_alert_sent_on_the_last_day_says_today_not_in_0_days(bot: BotUnderTest) -> None:
+    await placed(bot, date(2026, 11, 23))  # the 1-day milestone is due on the morning of the 22nd
+    bot.clock.advance(days=1)  # the bot was down: sent late, on the 23rd
+    await bot.run_alerts()
+    said = " ".join(messages_with(bot, CASEWORKER, "DOS-7"))
+    assert FR._("A placement ends today") in said
+    assert FR.n_("A placement ends in {n} day", "A placement ends in {n} days", 0).format(n=0) not in said

@@ -19,9 +19,10 @@ from rapidfuzz import fuzz, process
 
 from bot.geo.communes import Commune, CommuneIndex, normalize
 
-SIMILARITY: Final = 80.0
+SIMILARITY: Final = 82.0
 """How alike (0–100, rapidfuzz's normalised Indel similarity) two sounds must be for a suggestion."""
 SHORT_SIMILARITY: Final = 85.0
+LENGTH_RATIO: Final = 0.75
 """The same for names of four sounds or fewer."""
 
 _CYRILLIC: Final = re.compile(r"[\u0400-\u04ff]")
@@ -86,6 +87,11 @@ def exonym(text: str) -> str | None:
     return EXONYMS.get(re.sub(r"[\s\-–—'’ʼ]+", "", text.strip().lower()))
 
 
+def _close_in_length(a: str, b: str) -> bool:
+    """A much shorter name inside a longer one is not a likeness ("Atlantis" is not "Lanty")."""
+    return min(len(a), len(b)) >= LENGTH_RATIO * max(len(a), len(b))
+
+
 class Likeness:
     """The communes whose names sound like a text, best first (ties: most populated first)."""
 
@@ -110,10 +116,13 @@ class Likeness:
         if within:
             choices = {c.insee: sound(normalize(c.name).replace(" ", "")) for c in within}
             near = process.extract(heard, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
-            best = sorted(near, key=lambda found: -found[1])[:limit]
+            best = sorted((f for f in near if _close_in_length(heard, f[0])), key=lambda found: -found[1])[
+                :limit
+            ]
             return [c for _, _, insee in best if (c := self.index.by_insee(insee))]
         scored = process.extract(heard, self._sounds, scorer=fuzz.ratio, score_cutoff=cutoff, limit=limit * 4)
-        ranked = sorted((-score, ident) for _, score, n in scored for ident in self._ids[n])
+        ranked = sorted((-score, ident) for heard_as, score, n in scored if _close_in_length(heard, heard_as)
+                        for ident in self._ids[n])  # fmt: skip
         seen: list[int] = []
         for _, ident in ranked:
             if ident not in seen:

@@ -45,10 +45,14 @@ KIND = AlertKind(name="offer_end", label=N_("End of an offer's availability"), d
 def offer_end_question(t: Translator, offer: Offer, today: date) -> Reply:
     assert offer.available_until is not None and offer.id is not None
     left = (offer.available_until - today).days
-    text = t.n_(
-        "Your offer #{offer} is available until {date} (in {n} day). Do you want to extend it?",
-        "Your offer #{offer} is available until {date} (in {n} days). Do you want to extend it?",
-        left,
+    text = (
+        t.n_(
+            "Your offer #{offer} is available until {date} (in {n} day). Do you want to extend it?",
+            "Your offer #{offer} is available until {date} (in {n} days). Do you want to extend it?",
+            left,
+        )
+        if left > 0
+        else t._("Your offer #{offer} is available until today, {date}. Do you want to extend it?")
     ).format(offer=offer.id, date=t.date(offer.available_until), n=left)
     buttons = [
         [

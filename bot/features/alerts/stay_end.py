@@ -105,7 +105,10 @@ def placement_alert(t: Translator, stay: Placement, household: Household, offer:
     )
     text = "\n".join(
         [
-            "⏰ " + t.n_("A placement ends in {n} day", "A placement ends in {n} days", left).format(n=left),
+            "⏰ " + (t.n_("A placement ends in {n} day", "A placement ends in {n} days", left).format(n=left)
+                    if left > 0 else t._("A placement ends today") if left == 0
+                    else t.n_("A placement was to end {n} day ago", "A placement was to end {n} days ago",
+                              -left).format(n=-left)),
             t._("Household {reference} ({people})").format(
                 reference=esc(household.reference), people=people(t, household.adults + household.children)),
             t._("Place #{offer}, {commune} ({departement}), {host}").format(
