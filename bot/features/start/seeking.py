@@ -57,10 +57,8 @@ async def set_reception(ctx: Ctx) -> list[Reply]:
     territory = ctx.actor.territory(Action.STATISTICS)
     if not args:
         given = await reception.contacts(ctx.session)
-        lines = [
-            f"{code}: {esc(given[code]) if code in given else t._('(not given)')}"
-            for code in sorted(territory)
-        ]
+        not_given = t._("(not given)")
+        lines = [f"{code}: {esc(given[code]) if code in given else not_given}" for code in sorted(territory)]
         usage = t._(
             "To change it: /reception 44 followed by the address, phone and hours (or /reception 44 - to remove it)."
         )
