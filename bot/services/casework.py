@@ -10,21 +10,26 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.access import AccessDenied, Action, Actor, require
+from bot.domain.access import COORDINATOR, AccessDenied, Action, Actor, require
 from bot.domain.casework import (
     OPEN_PLACEMENT,
     OUTCOMES,
+    Availability,
     Conflict,
     Contact,
     HostAnswer,
     HostNews,
     HostNotice,
+    Mismatch,
     NotFound,
+    PlacementChange,
     PlacementStatus,
+    extended_availability,
+    mismatches,
 )
-from bot.domain.offers import Qualification, Status
-from storage import audit, households, offers, placements
-from storage.models import Household, Offer, Placement
+from bot.domain.offers import Qualification, Status, TurnDown
+from storage import audit, households, offers, placements, roles
+from storage.models import Household, Offer, Placement, PlacementEvent
 
 
 async def offer_for(
@@ -49,11 +54,14 @@ async def reveal_contact(session: AsyncSession, actor: Actor, offer_id: int, now
 
 async def qualify(
     session: AsyncSession, actor: Actor, offer_id: int, *, visited: bool, visit_date: date | None, decent: bool,
-    note: str | None, now: datetime,
+    reason: TurnDown | None, note: str | None, now: datetime,
 ) -> Offer:  # fmt: skip
-    """Record the visit; an offer found not decent is turned down and leaves the search."""
+    """Record the visit; an offer found not decent is turned down for `reason` and leaves the search."""
     offer = await offer_for(session, actor, offer_id, Action.QUALIFY)
+    if not decent and reason is None:
+        raise Conflict("an offer is turned down for a reason")
     offer.qualification = Qualification.QUALIFIED if decent else Qualification.TURNED_DOWN
+    offer.turned_down_reason = None if decent else reason
     offer.visited, offer.visit_date, offer.decent, offer.qualification_note = (
         visited,
         visit_date,
@@ -62,8 +70,22 @@ async def qualify(
     )
     offer.qualified_by, offer.qualified_at = actor.user_id, now
     session.add(offer)
-    await offers.record(session, offer_id, actor.user_id, "qualified", now, qualification=offer.qualification)
+    await offers.record(session, offer_id, actor.user_id, "qualified", now, qualification=offer.qualification,
+                        reason=offer.turned_down_reason)  # fmt: skip
     return offer
+
+
+async def request_new_visit(session: AsyncSession, offer: Offer, now: datetime) -> list[int]:
+    """The host changed their turned-down offer and asks for a new visit: recorded; returns who to tell (the
+    caseworker who turned it down while they may still qualify there, else the département's coordinators)."""
+    assert offer.id is not None and offer.qualification == Qualification.TURNED_DOWN
+    await offers.record(session, offer.id, offer.host_id, "new_visit_requested", now)
+    if offer.qualified_by is not None:
+        qualifier = Actor(offer.qualified_by, await roles.grants_of(session, offer.qualified_by))
+        if qualifier.may(Action.QUALIFY, offer.departement):
+            return [offer.qualified_by]
+    members = await roles.members(session, frozenset({offer.departement}))
+    return sorted({member.user_id for member in members if member.role == COORDINATOR})
 
 
 async def create_household(
@@ -87,11 +109,18 @@ async def household_for(session: AsyncSession, actor: Actor, household_id: int) 
     return household
 
 
-def _notice(offer: Offer, household: Household, news: HostNews, placement: Placement) -> HostNotice | None:
-    if offer.host_id is None or offer.id is None:
+def _notice(
+    offer: Offer, news: HostNews, placement: Placement, availability: Availability | None = None
+) -> HostNotice | None:
+    if offer.host_id is None or offer.id is None or placement.people is None:
         return None  # an imported offer (managed by an association) or an erased host
-    people = household.adults + household.children
-    return HostNotice(offer.host_id, news, offer.id, people, placement.start_date, placement.planned_end)
+    return HostNotice(offer.host_id, news, offer.id, placement.people, placement.start_date, placement.planned_end,
+                      availability)  # fmt: skip
+
+
+def availability(offer: Offer) -> Availability:
+    """What the host offers, as the placement checks read it."""
+    return Availability(offer.available_from, offer.available_until, offer.people)
 
 
 async def propose(
@@ -99,50 +128,134 @@ async def propose(
 ) -> tuple[Placement, HostNotice | None]:
     """Reserve the offer for the household (both in the actor's territory)."""
     offer = await offer_for(session, actor, offer_id, Action.PLACE)
-    household = await household_for(session, actor, household_id)
+    await household_for(session, actor, household_id)
     if offer.status != Status.AVAILABLE:
         raise Conflict(f"offer is {offer.status}")
     if await placements.open_for_household(session, household_id) is not None:
         raise Conflict("household already has an open placement")
     placement = await placements.create(session, household_id, offer_id, actor.user_id, now)
     await offers.set_status(session, offer, actor.user_id, Status.RESERVED, now)
-    return placement, _notice(offer, household, HostNews.RESERVED, placement)
+    return placement, _notice(offer, HostNews.RESERVED, placement)
 
 
 async def placement_for(
     session: AsyncSession, actor: Actor, placement_id: int, action: Action = Action.PLACE
 ) -> tuple[Placement, Household, Offer]:
+    """The placement, its household and its offer, if the actor may do `action` with them (the offer locked
+    until the transaction ends when the action may change it)."""
     placement = await placements.get(session, placement_id)
     if placement is None:
         raise NotFound(f"placement {placement_id}")
     household = await households.get(session, placement.household_id)
-    offer = await session.get(Offer, placement.offer_id)
+    changes = action == Action.PLACE
+    offer = await session.get(Offer, placement.offer_id, with_for_update=changes, populate_existing=changes)
     if household is None or offer is None:
         raise NotFound(f"placement {placement_id}")
     require(actor, action, household.departement)
     return placement, household, offer
 
 
+async def _fit(
+    session: AsyncSession, actor_id: int, offer: Offer, confirmed: frozenset[Mismatch], now: datetime, *,
+    start: date | None = None, end: date | None = None, people: int | None = None,
+) -> tuple[list[str], Availability | None]:  # fmt: skip
+    """Refuse a stay that does not fit the offer unless the actor confirmed each mismatch; returns them, and the
+    host's availability if a confirmed date moved it (agreed with the host: recorded on the offer)."""
+    found = mismatches(availability(offer), start=start, end=end, people=people)
+    if not set(found) <= confirmed:
+        raise Conflict(f"not confirmed: {sorted(set(found) - confirmed)}")
+    moved = await _extend_availability(session, actor_id, offer, start, end, now)
+    return [str(mismatch) for mismatch in found], moved
+
+
+async def _extend_availability(
+    session: AsyncSession, actor_id: int, offer: Offer, start: date | None, end: date | None, now: datetime
+) -> Availability | None:
+    """The offer's availability widened to cover a stay from `start` to `end`, recorded with who and when;
+    None if it covered it already."""
+    before = availability(offer)
+    after = extended_availability(before, start, end)
+    if after == before:
+        return None
+    offer.available_from, offer.available_until, offer.updated_at = (
+        after.available_from,
+        after.available_until,
+        now,
+    )
+    session.add(offer)
+    assert offer.id is not None
+    await offers.record(
+        session, offer.id, actor_id, "availability_extended", now,
+        before=[before.available_from.isoformat(), before.available_until and before.available_until.isoformat()],
+        after=[after.available_from.isoformat(), after.available_until and after.available_until.isoformat()],
+    )  # fmt: skip
+    return after
+
+
 async def start_placement(
-    session: AsyncSession, actor: Actor, placement_id: int, start: date, planned_end: date, now: datetime
-) -> tuple[Placement, HostNotice | None]:
-    placement, household, offer = await placement_for(session, actor, placement_id)
+    session: AsyncSession, actor: Actor, placement_id: int, now: datetime, confirmed: frozenset[Mismatch], *,
+    start: date, planned_end: date, people: int,
+) -> tuple[Placement, HostNotice | None]:  # fmt: skip
+    """The household arrived: refused outside the offer's dates or capacity unless the actor confirmed it."""
+    placement, _, offer = await placement_for(session, actor, placement_id)
     if placement.status != PlacementStatus.PROPOSED:
         raise Conflict(f"placement is {placement.status}")
     if planned_end <= start:
         raise Conflict("end before start")
-    await placements.update(
-        session, placement, now, status=PlacementStatus.ACTIVE, start_date=start, planned_end=planned_end
-    )
+    found, moved = await _fit(session, actor.user_id, offer, confirmed, now, start=start, end=planned_end,
+                              people=people)  # fmt: skip
+    await placements.change(session, placement, actor.user_id, PlacementChange.ARRIVED, now, confirmed=found,
+                            status=PlacementStatus.ACTIVE, start_date=start, planned_end=planned_end, people=people)  # fmt: skip
     await offers.set_status(session, offer, actor.user_id, Status.OCCUPIED, now)
-    return placement, _notice(offer, household, HostNews.OCCUPIED, placement)
+    return placement, _notice(offer, HostNews.OCCUPIED, placement, moved)
+
+
+async def correct_placement(
+    session: AsyncSession, actor: Actor, placement_id: int, now: datetime, confirmed: frozenset[Mismatch], *,
+    start: date | None = None, planned_end: date | None = None, people: int | None = None,
+) -> tuple[Placement, HostNotice | None]:  # fmt: skip
+    """Fix what was recorded wrong (the arrival, the planned end, the number of people); history kept."""
+    placement, _, offer = await placement_for(session, actor, placement_id)
+    if (
+        placement.status != PlacementStatus.ACTIVE
+        or placement.start_date is None
+        or placement.planned_end is None
+    ):
+        raise Conflict(f"placement is {placement.status}")
+    if (planned_end or placement.planned_end) <= (start or placement.start_date):
+        raise Conflict("end before start")
+    found, moved = await _fit(session, actor.user_id, offer, confirmed, now, start=start, end=planned_end,
+                              people=people)  # fmt: skip
+    given = {"start_date": start, "planned_end": planned_end, "people": people}
+    fields = {
+        key: value for key, value in given.items() if value is not None and getattr(placement, key) != value
+    }
+    if not fields:
+        return placement, None
+    await placements.change(session, placement, actor.user_id, PlacementChange.CORRECTED, now, confirmed=found,
+                            **fields)  # fmt: skip
+    return placement, _notice(offer, HostNews.CORRECTED, placement, moved)
+
+
+async def undo_arrival(
+    session: AsyncSession, actor: Actor, placement_id: int, now: datetime
+) -> tuple[Placement, HostNotice | None]:
+    """An arrival recorded by mistake: the placement is a proposal again and the place reserved for it."""
+    placement, _, offer = await placement_for(session, actor, placement_id)
+    if placement.status != PlacementStatus.ACTIVE:
+        raise Conflict(f"placement is {placement.status}")
+    await placements.change(session, placement, actor.user_id, PlacementChange.ARRIVAL_UNDONE, now,
+                            status=PlacementStatus.PROPOSED, start_date=None, planned_end=None)  # fmt: skip
+    if offer.status == Status.OCCUPIED:
+        await offers.set_status(session, offer, actor.user_id, Status.RESERVED, now)
+    return placement, _notice(offer, HostNews.UNDONE, placement)
 
 
 async def end_placement(
     session: AsyncSession, actor: Actor, placement_id: int, actual_end: date, outcome: str, now: datetime
 ) -> tuple[Placement, HostNotice | None]:
     """The household left (or the proposal is withdrawn): the place is available again."""
-    placement, household, offer = await placement_for(session, actor, placement_id)
+    placement, _, offer = await placement_for(session, actor, placement_id)
     was_proposal = placement.status == PlacementStatus.PROPOSED
     expected = (
         (PlacementStatus.CANCELLED,) if was_proposal else OUTCOMES
@@ -150,36 +263,51 @@ async def end_placement(
     if placement.status not in OPEN_PLACEMENT or outcome not in expected:
         raise Conflict(f"placement is {placement.status}, outcome {outcome}")
     status = PlacementStatus.CANCELLED if was_proposal else PlacementStatus.ENDED
-    await placements.update(session, placement, now, status=status, actual_end=actual_end, outcome=outcome)
+    change = PlacementChange.WITHDRAWN if was_proposal else PlacementChange.ENDED
+    await placements.change(session, placement, actor.user_id, change, now, status=status, actual_end=actual_end,
+                            outcome=outcome)  # fmt: skip
     if offer.status in (Status.RESERVED, Status.OCCUPIED):
         await offers.set_status(session, offer, actor.user_id, Status.AVAILABLE, now)
-    return placement, _notice(
-        offer, household, HostNews.RELEASED if was_proposal else HostNews.ENDED, placement
-    )
+    return placement, _notice(offer, HostNews.RELEASED if was_proposal else HostNews.ENDED, placement)
 
 
 async def open_placements(session: AsyncSession, actor: Actor) -> list[tuple[Placement, Household, Offer]]:
+    return await placements.in_territory(session, _placements_territory(actor))
+
+
+async def past_placements(
+    session: AsyncSession, actor: Actor, offset: int, limit: int
+) -> tuple[int, list[tuple[Placement, Household, Offer]]]:
+    """Placements that ended or were withdrawn, the latest first: how many, and `limit` from `offset`."""
+    return await placements.closed_in_territory(session, _placements_territory(actor), offset, limit)
+
+
+def _placements_territory(actor: Actor) -> frozenset[str]:
     territory = actor.territory(Action.SEE_PLACEMENTS)
     if not territory:
         raise AccessDenied(Action.SEE_PLACEMENTS, None)
-    return await placements.in_territory(session, territory)
+    return territory
 
 
 async def extend_placement(
-    session: AsyncSession, actor: Actor, placement_id: int, new_end: date, now: datetime
-) -> tuple[Placement, HostNotice | None]:
-    """The caseworker moves the planned end (later or earlier); alerts follow the new date."""
-    placement, household, offer = await placement_for(session, actor, placement_id)
+    session: AsyncSession, actor: Actor, placement_id: int, new_end: date, now: datetime,
+    confirmed: frozenset[Mismatch] = frozenset(),
+) -> tuple[Placement, HostNotice | None]:  # fmt: skip
+    """The caseworker moves the planned end (later or earlier); alerts follow the new date. Beyond the host's
+    availability only once confirmed (the availability then follows)."""
+    placement, _, offer = await placement_for(session, actor, placement_id)
     if (
         placement.status != PlacementStatus.ACTIVE
         or placement.start_date is None
         or new_end <= placement.start_date
     ):
         raise Conflict("cannot move the end of this placement")
-    await placements.update(session, placement, now, planned_end=new_end)
+    found, moved = await _fit(session, actor.user_id, offer, confirmed, now, end=new_end)
+    await placements.change(session, placement, actor.user_id, PlacementChange.EXTENDED, now, confirmed=found,
+                            planned_end=new_end)  # fmt: skip
     assert offer.id is not None
     await offers.record(session, offer.id, actor.user_id, "placement_end_moved", now, planned_end=new_end)
-    return placement, _notice(offer, household, HostNews.EXTENDED, placement)
+    return placement, _notice(offer, HostNews.EXTENDED, placement, moved)
 
 
 async def _hosted_placement(
@@ -202,14 +330,17 @@ async def _hosted_placement(
 async def host_answers(
     session: AsyncSession, host_id: int, placement_id: int, new_end: date | None, now: datetime
 ) -> HostAnswer:
-    """The host confirms the planned end (`new_end` None) or gives another day; the placement follows."""
+    """The host confirms the planned end (`new_end` None) or gives another day; the placement follows, and so
+    does the host's own availability when they keep the household longer than they had said."""
     placement, household, offer = await _hosted_placement(session, host_id, placement_id)
     assert placement.planned_end is not None and placement.start_date is not None and offer.id is not None
     if new_end is not None and new_end != placement.planned_end:
         if new_end <= placement.start_date:
             raise Conflict("end before start")
-        await placements.update(session, placement, now, planned_end=new_end)
+        await placements.change(session, placement, host_id, PlacementChange.END_MOVED_BY_HOST, now,
+                                planned_end=new_end)  # fmt: skip
         await offers.record(session, offer.id, host_id, "placement_end_moved", now, planned_end=new_end)
+        await _extend_availability(session, host_id, offer, None, new_end, now)
         return HostAnswer(placement.caseworker_id, household.reference, offer.id, new_end, True)
     await offers.record(session, offer.id, host_id, "placement_end_confirmed", now)
     return HostAnswer(placement.caseworker_id, household.reference, offer.id, placement.planned_end, False)
@@ -220,3 +351,11 @@ async def hosted_placement_end(session: AsyncSession, host_id: int, placement_id
     placement, _, _ = await _hosted_placement(session, host_id, placement_id)
     assert placement.start_date is not None and placement.planned_end is not None
     return placement.start_date, placement.planned_end
+
+
+async def placement_history(
+    session: AsyncSession, actor: Actor, placement_id: int
+) -> tuple[Placement, Household, Offer, list[PlacementEvent]]:
+    """A placement and every change made to it since it was proposed."""
+    placement, household, offer = await placement_for(session, actor, placement_id, Action.SEE_PLACEMENTS)
+    return placement, household, offer, await placements.history(session, placement_id)
