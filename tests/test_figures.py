@@ -10,7 +10,7 @@ from bot.features.hosting.offers import still_available_question
 from bot.i18n import translator
 from bot.telegram.gateway import send
 from storage.models import Offer
-from tests.casework_fixtures import accepted_user, grant, offer
+from tests.casework_fixtures import accepted_user, grant, offer, stored_offer
 from tests.harness import BotUnderTest, texts
 from tests.hosting import declare, step_of
 
@@ -28,26 +28,19 @@ async def test_a_larger_offer_says_how_many_places_are_spare(bot: BotUnderTest) 
     assert FR.n_("{n} place more than needed", "{n} places more than needed", 5).format(n=5) not in card
 
 
-async def stored(bot: BotUnderTest, offer_id: int) -> Offer:
-    async with bot.database.transaction() as session:
-        found = await session.get(Offer, offer_id)
-    assert found is not None
-    return found
-
-
 async def test_still_available_on_a_paused_offer_offers_to_resume_it(bot: BotUnderTest) -> None:
     await accepted_user(bot, HOST, "uk")
     place = await offer(bot, HOST, "Nantes")
     host = bot.user(HOST, "uk")
     bot.clock.advance(days=15)
-    question = still_available_question(UK, await stored(bot, place))  # asked before the host paused it
+    question = still_available_question(UK, await stored_offer(bot, place))  # asked before the host paused it
     await send(bot.application.bot, HOST, payload_of(question), None)
     asked = bot.api.last_bot_message(HOST)
     await host.send("/myoffers")
     old_card = host.last()  # shown earlier, still on the host's screen
     await host.send("/myoffers")
     await host.press(UK._("Pause"), host.last())
-    paused = await stored(bot, place)
+    paused = await stored_offer(bot, place)
     assert paused.status == "paused"
     assert UK._("✓ Still available") not in [
         label for label, _ in host.buttons(host.last())
@@ -61,16 +54,18 @@ async def test_still_available_on_a_paused_offer_offers_to_resume_it(bot: BotUnd
         assert (
             resume in answer and UK._("Thank you, your offer is confirmed as still available.") not in answer
         )
-        assert (await stored(bot, place)).last_confirmed_at == paused.last_confirmed_at  # nothing confirmed
+        assert (
+            await stored_offer(bot, place)
+        ).last_confirmed_at == paused.last_confirmed_at  # nothing confirmed
     await host.press(UK._("No, keep it paused"))
     assert host.last()["text"] == UK._(
         "Your offer stays paused. Resume it with /myoffers when you are ready."
     )
-    assert (await stored(bot, place)).status == "paused"
+    assert (await stored_offer(bot, place)).status == "paused"
 
     await host.press(UK._("Yes"), asked)
     await host.press(UK._("Yes, resume it"))
-    resumed = await stored(bot, place)
+    resumed = await stored_offer(bot, place)
     assert resumed.status == "available" and bot.clock.just_now(resumed.last_confirmed_at)
     assert UK._("✓ Still available") in [label for label, _ in host.buttons(host.last())]
 

@@ -16,7 +16,7 @@ from storage import households, offers, placements
 from storage.models import Offer, OfferEvent, Placement, PlacementEvent
 from storage.statistics import territory_statistics
 from tests.casework_fixtures import accepted_user, grant, offer
-from tests.harness import BotUnderTest, User, texts
+from tests.harness import BotUnderTest, Message, User, texts
 
 FR, UK = translator("fr"), translator("uk")
 HOST, CASEWORKER, COORDINATOR = 1001, 600, 500
@@ -51,6 +51,21 @@ async def caseworker_with_proposal(
         [placement] = list(await session.scalars(select(Placement)))
     assert placement.id is not None and placement.status == "proposed"
     return caseworker, place, placement.id
+
+
+async def arrive_today(caseworker: User, planned_end: str = "22/05/2027") -> list[Message]:
+    """Record the arrival of the caseworker's latest proposal, today, until `planned_end`."""
+    await caseworker.press(FR._("Record the arrival"))
+    await caseworker.press(FR._("Today"))
+    return await caseworker.send(planned_end)
+
+
+async def correct(caseworker: User, what: str, value: str) -> list[Message]:
+    """From /placements, correct `what` (the English label of the choice) of the first stay to `value`."""
+    await caseworker.send("/placements")
+    await caseworker.press(FR._("Correct"))
+    await caseworker.press(FR._(what))
+    return await caseworker.send(value)
 
 
 async def stored(bot: BotUnderTest, placement_id: int) -> tuple[Placement, Offer]:
@@ -88,9 +103,7 @@ async def test_an_arrival_outside_the_offers_dates_is_refused_until_the_dates_fi
     caseworker, place, placement_id = await caseworker_with_proposal(
         bot, available_from=TOMORROW, available_until=until
     )
-    await caseworker.press(FR._("Record the arrival"))
-    await caseworker.press(FR._("Today"))
-    warning = texts(await caseworker.send("31/03/2027"))
+    warning = texts(await arrive_today(caseworker, "31/03/2027"))
     for line in dates_mismatch(FR, TOMORROW, TODAY, until, date(2027, 3, 31)):
         assert line in warning, warning
     assert FR._("Confirm: the host agreed") in [label for label, _ in caseworker.buttons()]
@@ -121,9 +134,7 @@ async def test_a_confirmed_arrival_extends_the_hosts_availability_with_who_and_w
     caseworker, place, placement_id = await caseworker_with_proposal(
         bot, "uk", available_from=TOMORROW, available_until=until
     )
-    await caseworker.press(FR._("Record the arrival"))
-    await caseworker.press(FR._("Today"))
-    await caseworker.send(typed(end))
+    await arrive_today(caseworker, typed(end))
     done = texts(await caseworker.press(FR._("Confirm: the host agreed")))
     assert FR._("Placement recorded until {date}. You will be alerted before it ends.").format(
         date=FR.date(end)) in done  # fmt: skip
@@ -151,9 +162,7 @@ async def test_a_confirmed_arrival_extends_the_hosts_availability_with_who_and_w
 async def test_an_extension_beyond_the_availability_needs_the_hosts_agreement(bot: BotUnderTest) -> None:
     until = date(2027, 2, 28)
     caseworker, place, placement_id = await caseworker_with_proposal(bot, available_until=until)
-    await caseworker.press(FR._("Record the arrival"))
-    await caseworker.press(FR._("Today"))
-    await caseworker.send(typed(until))  # within the offer: no question
+    await arrive_today(caseworker, typed(until))  # within the offer: no question
     assert (await stored(bot, placement_id))[0].planned_end == until
 
     await caseworker.press_data(PlacementAlert("extend", placement_id).encode())
@@ -189,9 +198,7 @@ async def test_more_people_than_places_asks_how_many_move_in_then_the_hosts_agre
     bot: BotUnderTest,
 ) -> None:
     caseworker, place, placement_id = await caseworker_with_proposal(bot, adults=2, children=3, people=4)
-    await caseworker.press(FR._("Record the arrival"))
-    await caseworker.press(FR._("Today"))
-    question = texts(await caseworker.send("22/05/2027"))
+    question = texts(await arrive_today(caseworker))
     assert FR._("The place is for {capacity} and the household counts {people}. How many people move in?").format(
         capacity=people(FR, 4), people=people(FR, 5)) in question  # fmt: skip
     invalid = texts(await caseworker.send("0"))
@@ -213,15 +220,10 @@ async def test_more_people_than_places_asks_how_many_move_in_then_the_hosts_agre
 
 async def test_a_stay_is_corrected_with_its_history_and_the_host_is_told(bot: BotUnderTest) -> None:
     caseworker, place, placement_id = await caseworker_with_proposal(bot, "uk", people=4)
-    await caseworker.press(FR._("Record the arrival"))
-    await caseworker.press(FR._("Today"))
-    await caseworker.send("22/05/2027")
+    await arrive_today(caseworker)
 
     # The arrival was in fact two days earlier.
-    await caseworker.send("/placements")
-    await caseworker.press(FR._("Correct"))
-    await caseworker.press(FR._("The arrival date"))
-    refused = texts(await caseworker.send("30/06/2027"))
+    refused = texts(await correct(caseworker, "The arrival date", "30/06/2027"))
     assert FR._("The arrival must come before the planned end ({date}).").format(
         date=FR.date(date(2027, 5, 22))) in refused  # fmt: skip
     done = texts(await caseworker.send("20/11/2026"))
@@ -232,16 +234,10 @@ async def test_a_stay_is_corrected_with_its_history_and_the_host_is_told(bot: Bo
     ) in texts(bot.api.bot_messages(HOST))  # fmt: skip
 
     # The planned end was mistyped.
-    await caseworker.send("/placements")
-    await caseworker.press(FR._("Correct"))
-    await caseworker.press(FR._("The planned end"))
-    await caseworker.send("30/04/2027")
+    await correct(caseworker, "The planned end", "30/04/2027")
 
     # Two more people moved in than the place has: agreed with the host.
-    await caseworker.send("/placements")
-    await caseworker.press(FR._("Correct"))
-    await caseworker.press(FR._("The number of people"))
-    warning = texts(await caseworker.send("5"))
+    warning = texts(await correct(caseworker, "The number of people", "5"))
     assert FR._("the place is for {capacity}; {people} would live there.").format(
         capacity=people(FR, 4), people=people(FR, 5)) in warning  # fmt: skip
     await caseworker.press(FR._("Confirm: the host agreed"))
@@ -264,10 +260,7 @@ async def test_a_stay_is_corrected_with_its_history_and_the_host_is_told(bot: Bo
     assert all(bot.clock.just_now(event.at, 60) for event in history)
 
     # The same value again changes nothing and records nothing.
-    await caseworker.send("/placements")
-    await caseworker.press(FR._("Correct"))
-    await caseworker.press(FR._("The planned end"))
-    same = texts(await caseworker.send("30/04/2027"))
+    same = texts(await correct(caseworker, "The planned end", "30/04/2027"))
     assert FR._("That is what was recorded: nothing changed.") in same
     assert len(await placement_events(bot, placement_id)) == 4
 
@@ -304,9 +297,7 @@ async def test_an_arrival_recorded_by_mistake_is_undone_and_counted_once(bot: Bo
     before = await stats_this_week(coordinator)
     assert this_week(1, 0) in before and occupied.format(available=0, occupied=0) in before
 
-    await caseworker.press(FR._("Record the arrival"))
-    await caseworker.press(FR._("Today"))
-    await caseworker.send("22/05/2027")
+    await arrive_today(caseworker)
     arrived = await stats_this_week(coordinator)
     assert this_week(1, 1) in arrived and occupied.format(available=0, occupied=3) in arrived
     assert await arrivals_in_the_chart(bot) == 1
@@ -341,9 +332,7 @@ async def test_an_arrival_recorded_by_mistake_is_undone_and_counted_once(bot: Bo
     # The household does arrive, the day after: one arrival, not two.
     bot.clock.advance(days=1)
     await caseworker.send("/placements")
-    await caseworker.press(FR._("Record the arrival"))
-    await caseworker.press(FR._("Today"))
-    await caseworker.send("22/05/2027")
+    await arrive_today(caseworker)
     again = await stats_this_week(coordinator)
     assert FR._("This week: {offers} new offers, {placements} new placements").format(
         offers=0, placements=1) in again  # a new ISO week began on Monday 23  # fmt: skip
@@ -354,9 +343,7 @@ async def test_an_arrival_recorded_by_mistake_is_undone_and_counted_once(bot: Bo
 
 async def test_past_placements_are_listed_on_request_with_their_outcome(bot: BotUnderTest) -> None:
     caseworker, place, _ = await caseworker_with_proposal(bot)
-    await caseworker.press(FR._("Record the arrival"))
-    await caseworker.press(FR._("Today"))
-    await caseworker.send("22/05/2027")
+    await arrive_today(caseworker)
     bot.clock.advance(days=3)
     await caseworker.send("/placements")
     await caseworker.press(FR._("Record the departure"))

@@ -10,8 +10,7 @@ from bot.features.hosting.offers import still_available_question
 from bot.i18n import Translator, translator
 from bot.telegram.gateway import send
 from storage import offers
-from storage.models import Offer
-from tests.casework_fixtures import accepted_user, grant, offer
+from tests.casework_fixtures import accepted_user, grant, offer, stored_offer
 from tests.harness import BotUnderTest, User, texts
 
 FR, UK = translator("fr"), translator("uk")
@@ -45,13 +44,6 @@ async def turn_down(
     return texts(await (caseworker.send(note) if note else caseworker.press(FR._("Skip"))))
 
 
-async def stored(bot: BotUnderTest, offer_id: int) -> Offer:
-    async with bot.database.transaction() as session:
-        found = await session.get(Offer, offer_id)
-    assert found is not None
-    return found
-
-
 async def test_the_host_is_told_why_in_their_language_and_can_act(bot: BotUnderTest) -> None:
     await accepted_user(bot, FRENCH_HOST, "fr")
     await accepted_user(bot, UKRAINIAN_HOST, "uk")
@@ -68,7 +60,7 @@ async def test_the_host_is_told_why_in_their_language_and_can_act(bot: BotUnderT
         FR._("Offer #{id} is turned down: it no longer appears in searches.").format(id=in_ukrainian) in done
     )
     assert FR._("The host is told the reason and what they can do.") in done
-    turned = await stored(bot, in_ukrainian)
+    turned = await stored_offer(bot, in_ukrainian)
     assert (turned.qualification, turned.turned_down_reason) == ("turned_down", "not_as_described")
     async with bot.database.transaction() as session:
         [qualified] = [e for e in await offers.history(session, in_ukrainian) if e.action == "qualified"]
@@ -103,10 +95,10 @@ async def test_the_host_is_told_why_in_their_language_and_can_act(bot: BotUnderT
     # The French host withdraws it with the button of the notice.
     french = bot.user(FRENCH_HOST, "fr")
     await french.press(FR._("Withdraw my offer"), told_in_french)
-    assert (await stored(bot, in_french)).status == "withdrawn"
+    assert (await stored_offer(bot, in_french)).status == "withdrawn"
 
     # The Ukrainian host's old "still available?" button explains again instead of confirming.
-    question = still_available_question(UK, await stored(bot, in_ukrainian))
+    question = still_available_question(UK, await stored_offer(bot, in_ukrainian))
     await send(bot.application.bot, UKRAINIAN_HOST, payload_of(question), None)
     again = texts(await ukrainian.press(UK._("Yes"), bot.api.last_bot_message(UKRAINIAN_HOST)))
     assert notice(UK, in_ukrainian, TurnDown.NOT_AS_DESCRIBED)[1] in again
@@ -124,7 +116,7 @@ async def test_the_host_is_told_why_in_their_language_and_can_act(bot: BotUnderT
         UK._("Your offer is updated. The association is asked to visit it again; it will contact you.")
         in updated
     )
-    assert (await stored(bot, in_ukrainian)).people == 3
+    assert (await stored_offer(bot, in_ukrainian)).people == 3
     request = bot.api.last_bot_message(CASEWORKER)
     assert request is not None
     assert FR._("The host of offer #{offer} ({commune}), turned down ({reason}), changed it and asks for a new "
@@ -142,5 +134,5 @@ async def test_the_host_is_told_why_in_their_language_and_can_act(bot: BotUnderT
     await caseworker.press(FR._("Today"))
     await caseworker.press(FR._("Yes"))
     await caseworker.press(FR._("Skip"))
-    requalified = await stored(bot, in_ukrainian)
+    requalified = await stored_offer(bot, in_ukrainian)
     assert (requalified.qualification, requalified.turned_down_reason) == ("qualified", None)

@@ -110,12 +110,19 @@ async def household_for(session: AsyncSession, actor: Actor, household_id: int) 
 
 
 def _notice(
-    offer: Offer, news: HostNews, placement: Placement, availability: Availability | None = None
+    offer: Offer,
+    household: Household,
+    news: HostNews,
+    placement: Placement,
+    moved: Availability | None = None,
 ) -> HostNotice | None:
-    if offer.host_id is None or offer.id is None or placement.people is None:
-        return None  # an imported offer (managed by an association) or an erased host
-    return HostNotice(offer.host_id, news, offer.id, placement.people, placement.start_date, placement.planned_end,
-                      availability)  # fmt: skip
+    """What the host is told, if the offer has a host on Telegram (not an imported offer, nor an erased host)."""
+    if offer.host_id is None or offer.id is None:
+        return None
+    living = placement.people if placement.people is not None else household.adults + household.children
+    return HostNotice(
+        offer.host_id, news, offer.id, living, placement.start_date, placement.planned_end, moved
+    )
 
 
 def availability(offer: Offer) -> Availability:
@@ -128,14 +135,14 @@ async def propose(
 ) -> tuple[Placement, HostNotice | None]:
     """Reserve the offer for the household (both in the actor's territory)."""
     offer = await offer_for(session, actor, offer_id, Action.PLACE)
-    await household_for(session, actor, household_id)
+    household = await household_for(session, actor, household_id)
     if offer.status != Status.AVAILABLE:
         raise Conflict(f"offer is {offer.status}")
     if await placements.open_for_household(session, household_id) is not None:
         raise Conflict("household already has an open placement")
     placement = await placements.create(session, household_id, offer_id, actor.user_id, now)
     await offers.set_status(session, offer, actor.user_id, Status.RESERVED, now)
-    return placement, _notice(offer, HostNews.RESERVED, placement)
+    return placement, _notice(offer, household, HostNews.RESERVED, placement)
 
 
 async def placement_for(
@@ -197,7 +204,7 @@ async def start_placement(
     start: date, planned_end: date, people: int,
 ) -> tuple[Placement, HostNotice | None]:  # fmt: skip
     """The household arrived: refused outside the offer's dates or capacity unless the actor confirmed it."""
-    placement, _, offer = await placement_for(session, actor, placement_id)
+    placement, household, offer = await placement_for(session, actor, placement_id)
     if placement.status != PlacementStatus.PROPOSED:
         raise Conflict(f"placement is {placement.status}")
     if planned_end <= start:
@@ -207,7 +214,7 @@ async def start_placement(
     await placements.change(session, placement, actor.user_id, PlacementChange.ARRIVED, now, confirmed=found,
                             status=PlacementStatus.ACTIVE, start_date=start, planned_end=planned_end, people=people)  # fmt: skip
     await offers.set_status(session, offer, actor.user_id, Status.OCCUPIED, now)
-    return placement, _notice(offer, HostNews.OCCUPIED, placement, moved)
+    return placement, _notice(offer, household, HostNews.OCCUPIED, placement, moved)
 
 
 async def correct_placement(
@@ -215,7 +222,7 @@ async def correct_placement(
     start: date | None = None, planned_end: date | None = None, people: int | None = None,
 ) -> tuple[Placement, HostNotice | None]:  # fmt: skip
     """Fix what was recorded wrong (the arrival, the planned end, the number of people); history kept."""
-    placement, _, offer = await placement_for(session, actor, placement_id)
+    placement, household, offer = await placement_for(session, actor, placement_id)
     if (
         placement.status != PlacementStatus.ACTIVE
         or placement.start_date is None
@@ -234,28 +241,28 @@ async def correct_placement(
         return placement, None
     await placements.change(session, placement, actor.user_id, PlacementChange.CORRECTED, now, confirmed=found,
                             **fields)  # fmt: skip
-    return placement, _notice(offer, HostNews.CORRECTED, placement, moved)
+    return placement, _notice(offer, household, HostNews.CORRECTED, placement, moved)
 
 
 async def undo_arrival(
     session: AsyncSession, actor: Actor, placement_id: int, now: datetime
 ) -> tuple[Placement, HostNotice | None]:
     """An arrival recorded by mistake: the placement is a proposal again and the place reserved for it."""
-    placement, _, offer = await placement_for(session, actor, placement_id)
+    placement, household, offer = await placement_for(session, actor, placement_id)
     if placement.status != PlacementStatus.ACTIVE:
         raise Conflict(f"placement is {placement.status}")
     await placements.change(session, placement, actor.user_id, PlacementChange.ARRIVAL_UNDONE, now,
                             status=PlacementStatus.PROPOSED, start_date=None, planned_end=None)  # fmt: skip
     if offer.status == Status.OCCUPIED:
         await offers.set_status(session, offer, actor.user_id, Status.RESERVED, now)
-    return placement, _notice(offer, HostNews.UNDONE, placement)
+    return placement, _notice(offer, household, HostNews.UNDONE, placement)
 
 
 async def end_placement(
     session: AsyncSession, actor: Actor, placement_id: int, actual_end: date, outcome: str, now: datetime
 ) -> tuple[Placement, HostNotice | None]:
     """The household left (or the proposal is withdrawn): the place is available again."""
-    placement, _, offer = await placement_for(session, actor, placement_id)
+    placement, household, offer = await placement_for(session, actor, placement_id)
     was_proposal = placement.status == PlacementStatus.PROPOSED
     expected = (
         (PlacementStatus.CANCELLED,) if was_proposal else OUTCOMES
@@ -268,7 +275,9 @@ async def end_placement(
                             outcome=outcome)  # fmt: skip
     if offer.status in (Status.RESERVED, Status.OCCUPIED):
         await offers.set_status(session, offer, actor.user_id, Status.AVAILABLE, now)
-    return placement, _notice(offer, HostNews.RELEASED if was_proposal else HostNews.ENDED, placement)
+    return placement, _notice(
+        offer, household, HostNews.RELEASED if was_proposal else HostNews.ENDED, placement
+    )
 
 
 async def open_placements(session: AsyncSession, actor: Actor) -> list[tuple[Placement, Household, Offer]]:
@@ -295,7 +304,7 @@ async def extend_placement(
 ) -> tuple[Placement, HostNotice | None]:  # fmt: skip
     """The caseworker moves the planned end (later or earlier); alerts follow the new date. Beyond the host's
     availability only once confirmed (the availability then follows)."""
-    placement, _, offer = await placement_for(session, actor, placement_id)
+    placement, household, offer = await placement_for(session, actor, placement_id)
     if (
         placement.status != PlacementStatus.ACTIVE
         or placement.start_date is None
@@ -307,14 +316,18 @@ async def extend_placement(
                             planned_end=new_end)  # fmt: skip
     assert offer.id is not None
     await offers.record(session, offer.id, actor.user_id, "placement_end_moved", now, planned_end=new_end)
-    return placement, _notice(offer, HostNews.EXTENDED, placement, moved)
+    return placement, _notice(offer, household, HostNews.EXTENDED, placement, moved)
 
 
 async def _hosted_placement(
     session: AsyncSession, host_id: int, placement_id: int
 ) -> tuple[Placement, Household, Offer]:
     placement = await placements.get(session, placement_id)
-    offer = await session.get(Offer, placement.offer_id) if placement else None
+    offer = (
+        await session.get(Offer, placement.offer_id, with_for_update=True, populate_existing=True)
+        if placement
+        else None
+    )  # locked: the host's answer may widen its availability
     household = await households.get(session, placement.household_id) if placement else None
     if placement is None or offer is None or household is None or offer.host_id != host_id:
         raise NotFound(f"placement {placement_id}")  # a host only ever reaches the stays in their own place
