@@ -49,6 +49,7 @@ from conversations import (
     invitation,
     join,
     placement,
+    placement_correction,
     qualification,
 )
 from conversations import search as guided_search
@@ -177,6 +178,7 @@ BUTTONS: tuple[Buttons[Any], ...] = (
     Buttons(callbacks.OfferPropose, casework.choose_household, PROFESSIONAL),
     Buttons(callbacks.ProposeTo, casework.propose, PROFESSIONAL),
     Buttons(callbacks.PlacementStep, placements.on_placement_button, PROFESSIONAL),
+    Buttons(callbacks.PastPlacements, placements.on_past_button, PROFESSIONAL),
     Buttons(callbacks.PlacementAlert, stay_end.on_staff_button, PROFESSIONAL),
     # Coordinators: members and invitations.
     Buttons(callbacks.MemberRevoke, team.on_revoke_button, PROFESSIONAL),
@@ -193,6 +195,7 @@ DIALOGUES = (
     household.DIALOGUE,  # /household
     qualification.DIALOGUE,  # a caseworker qualifies an offer after a visit
     placement.ARRIVAL, placement.DEPARTURE, placement.EXTENSION,  # /placements and alerts
+    placement_correction.DIALOGUE,  # /placements: a stay recorded wrong
     invitation.DIALOGUE,  # /invite
     join.DIALOGUE,  # "I work for an association…": the invitation code
     importing.DIALOGUE,  # /import, or a spreadsheet sent by a coordinator

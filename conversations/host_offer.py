@@ -13,10 +13,12 @@ from bot.chat.context import Ctx
 from bot.chat.messages import Button, Incoming, Reply, esc
 from bot.domain import offer_schema as schema
 from bot.domain import offers as domain
+from bot.features.casework.notices import new_visit_requests
 from bot.features.hosting.cards import offer_card
 from bot.geo.communes import Commune
 from bot.geo.resolve import commune_label
 from bot.i18n import N_
+from bot.services.casework import request_new_visit
 from conversations import engine
 from conversations.engine import Accepted, GoTo, Invalid, Outcome, Stay, Step
 from conversations.steps import (
@@ -36,6 +38,7 @@ from storage.models import Offer
 
 NAME = "host_offer"
 OFFER_ID = "_offer_id"  # set when the dialogue changes an existing offer
+NEW_VISIT = "_new_visit"  # set when the host changes a turned-down offer to ask for a new visit
 
 # Step names: the facts' names (bot/domain/offer_schema.py), plus the dialogue's own steps.
 KIND = schema.KIND.name
@@ -45,12 +48,16 @@ AVAILABLE_UNTIL = schema.AVAILABLE_UNTIL.name
 MIN_STAY = schema.MIN_STAY.name
 COST = schema.COST.name
 COST_EUR = schema.COST_EUR.name
+PEOPLE = schema.PEOPLE.name
+BEDS = schema.BEDS.name
+BEDS_CHECK = "beds_check"
 PHOTOS = "photos"
 SUMMARY = "summary"
 CHANGE_FIELD = "change_field"
 
 # A question that always goes with another one, even when the host changes only the first from the summary.
-ASKED_WITH = {AVAILABLE_FROM: AVAILABLE_UNTIL, AVAILABLE_UNTIL: MIN_STAY, COST: COST_EUR}
+ASKED_WITH = {AVAILABLE_FROM: AVAILABLE_UNTIL, AVAILABLE_UNTIL: MIN_STAY, COST: COST_EUR, PEOPLE: BEDS_CHECK,
+              BEDS: BEDS_CHECK}  # fmt: skip
 
 # The host's photos are asked just before the phone number (the last fact).
 FACTS_BEFORE_PHOTOS = tuple(fact for fact in schema.FACTS if fact is not schema.PHONE)
@@ -177,6 +184,44 @@ class ChangeField(Step):
         return Invalid(ctx.t._("Please choose one of the buttons."))
 
 
+class BedsCheck(Step):
+    """Fewer beds than people is possible (a baby's cot, a couple's bed) but often a slip: the host confirms it
+    for these numbers, or changes one of them."""
+
+    name = BEDS_CHECK
+
+    def applies(self, answers: dict[str, Any]) -> bool:
+        people, beds = answers.get(PEOPLE), answers.get(BEDS)
+        return (
+            people is not None
+            and beds is not None
+            and beds < people
+            and answers.get(BEDS_CHECK) != [people, beds]
+        )
+
+    def prompt(self, ctx: Ctx, answers: dict[str, Any]) -> Reply:
+        t = ctx.t
+        people, beds = answers[PEOPLE], answers[BEDS]
+        question = t._("{people} for {beds}: is that right?").format(
+            people=t.n_("{n} person", "{n} people", people).format(n=people),
+            beds=t.n_("{n} bed", "{n} beds", beds).format(n=beds),
+        )
+        return Reply(question, [
+            [Button(t._("Yes, that's right"), DialogueAnswer(BEDS_CHECK, "yes"))],
+            [Button(t._("Change the number of people"), DialogueAnswer(BEDS_CHECK, PEOPLE)),
+             Button(t._("Change the number of beds"), DialogueAnswer(BEDS_CHECK, BEDS))],
+        ])  # fmt: skip
+
+    async def accept(
+        self, ctx: Ctx, answers: dict[str, Any], incoming: Incoming, choice: str | None
+    ) -> Outcome:
+        if choice == "yes":
+            return Accepted({BEDS_CHECK: [answers[PEOPLE], answers[BEDS]]})
+        if choice in (PEOPLE, BEDS):
+            return GoTo(choice)
+        return Invalid(ctx.t._("Please choose one of the buttons."))
+
+
 class OptionalAmount(Amount):
     def applies(self, answers: dict[str, Any]) -> bool:
         return answers.get(COST) in schema.PAYING
@@ -204,7 +249,9 @@ def _question_for(fact: schema.Fact) -> Step:
     if isinstance(fact, schema.Amount):
         return OptionalAmount(fact.name, fact.question, fact.minimum, fact.maximum)
     if isinstance(fact, schema.Count):
-        return Count(fact.name, fact.question, fact.minimum, fact.maximum, quick=fact.quick)
+        return Count(
+            fact.name, fact.question, fact.minimum, fact.maximum, quick=fact.quick, followed_by=follower
+        )
     if isinstance(fact, schema.Ticks):
         return Ticks(fact.name, fact.question, fact.options)
     if isinstance(fact, schema.Phone):
@@ -222,7 +269,11 @@ def _question_for(fact: schema.Fact) -> Step:
 class HostOffer(engine.Dialogue):
     name = NAME
     steps = (
-        *(step_for(fact) for fact in FACTS_BEFORE_PHOTOS),
+        *(
+            step
+            for fact in FACTS_BEFORE_PHOTOS
+            for step in (step_for(fact), *([BedsCheck()] if fact is schema.BEDS else []))
+        ),
         Photos(),
         step_for(schema.PHONE),
         Summary(),
@@ -245,6 +296,8 @@ class HostOffer(engine.Dialogue):
             if photos != await offers.photos(ctx.session, offer.id):
                 await offers.replace_photos(ctx.session, offer.id, photos)
                 await offers.record(ctx.session, offer.id, ctx.user_id, "photos", ctx.now, count=len(photos))
+            if answers.get(NEW_VISIT) and offer.qualification == domain.Qualification.TURNED_DOWN:
+                return await _ask_new_visit(ctx, offer)
             return [Reply(ctx.t._("Your offer is updated."), remove_keyboard=True)]
         await offers.create(ctx.session, ctx.user_id, fields, photos, ctx.now)
         return [
@@ -261,6 +314,12 @@ class HostOffer(engine.Dialogue):
 DIALOGUE = HostOffer()
 
 
+async def _ask_new_visit(ctx: Ctx, offer: Offer) -> list[Reply]:
+    recipients = await request_new_visit(ctx.session, offer, ctx.now)
+    done = ctx.t._("Your offer is updated. The association is asked to visit it again; it will contact you.")
+    return [Reply(done, remove_keyboard=True), *await new_visit_requests(ctx.session, offer, recipients)]
+
+
 def answers_from(offer: Offer, photos: list[str]) -> dict[str, Any]:
     """The dialogue's answers for an existing offer (dates as ISO text, as saved answers hold them)."""
     answers: dict[str, Any] = {column: getattr(offer, column) for column in schema.COLUMNS}
@@ -269,6 +328,7 @@ def answers_from(offer: Offer, photos: list[str]) -> dict[str, Any]:
     answers[COMMUNE] = offer.commune_insee
     answers[PHOTOS] = photos
     answers[OFFER_ID] = offer.id
+    answers[BEDS_CHECK] = [offer.people, offer.beds]  # as stored: asked again only if the host changes them
     return answers
 
 
@@ -279,10 +339,12 @@ async def begin(ctx: Ctx) -> list[Reply]:
     return [intro, *await engine.begin(ctx, DIALOGUE)]
 
 
-async def change(ctx: Ctx, offer: Offer, at: str) -> list[Reply]:
-    """Change an existing offer from the question `at` (a field, or the list of fields)."""
+async def change(ctx: Ctx, offer: Offer, at: str, *, new_visit: bool = False) -> list[Reply]:
+    """Change an existing offer from the question `at` (a field, or the list of fields); `new_visit`: the host
+    changes a turned-down offer and asks for a new visit once the change is confirmed."""
     assert offer.id is not None
     answers = answers_from(offer, await offers.photos(ctx.session, offer.id))
+    answers[NEW_VISIT] = new_visit
     if at != CHANGE_FIELD:
         answers[engine.RETURN_TO] = SUMMARY
     return await engine.begin(ctx, DIALOGUE, answers, at=at)

@@ -197,6 +197,7 @@ class Count(Step):
 
     def __init__(
         self, name: str, question: str, minimum: int, maximum: int, *, quick: tuple[int, ...] = (),
+        followed_by: str | None = None,
     ) -> None:  # fmt: skip
         self.name, self.question, self.minimum, self.maximum, self.quick = (
             name,
@@ -205,6 +206,7 @@ class Count(Step):
             maximum,
             quick,
         )
+        self.followed_by = followed_by
 
     def prompt(self, ctx: Ctx, answers: dict[str, Any]) -> Reply:
         rows = [[Button(str(n), DialogueAnswer(self.name, str(n))) for n in self.quick]] if self.quick else []

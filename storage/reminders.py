@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.domain.casework import PlacementStatus
-from bot.domain.offers import OPEN_TO_HOSTING, Status
+from bot.domain.offers import OPEN_TO_HOSTING, Qualification, Status
 from storage import alerts
 from storage.models import Alert, Household, Offer, Placement, RoleGrant
 
@@ -62,10 +62,11 @@ async def vacant_offers_ending(session: AsyncSession, today: date, until: date) 
 
 
 async def unconfirmed_offers(session: AsyncSession, confirmed_before: datetime) -> list[OfferDue]:
-    """Available offers of hosts on Telegram, not confirmed since `confirmed_before` and not yet stale."""
+    """Available offers of hosts on Telegram, not confirmed since `confirmed_before`, not yet stale and not turned
+    down (their host was told why; asking them whether it is still available would be for nothing)."""
     query = select_columns(col(Offer.id), col(Offer.host_id), col(Offer.departement), col(Offer.available_until), col(Offer.last_confirmed_at)).where(
         col(Offer.status) == Status.AVAILABLE, col(Offer.host_id).is_not(None), col(Offer.stale_since).is_(None),
-        col(Offer.last_confirmed_at) <= confirmed_before,
+        col(Offer.last_confirmed_at) <= confirmed_before, col(Offer.qualification) != Qualification.TURNED_DOWN,
     )  # fmt: skip
     return [OfferDue._make(row) for row in await session.execute(query)]
 

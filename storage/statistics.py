@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Integer, Select, case, cast, extract, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from bot.domain.casework import PlacementStatus
@@ -120,7 +121,7 @@ async def territory_statistics(
     rows = await connection.execute(
         select(
             col(Offer.departement), col(Placement.planned_end), func.count(),
-            func.sum(col(Household.adults) + col(Household.children)),
+            func.sum(func.coalesce(col(Placement.people), col(Household.adults) + col(Household.children))),
         )
         .select_from(Placement)
         .join(Offer, col(Offer.id) == Placement.offer_id)
@@ -131,7 +132,16 @@ async def territory_statistics(
     for departement, planned_end, count, people in rows:
         tally.add_active_placements(departement, planned_end, count, int(people or 0))
 
-    # 4. Arrivals per week.
+    # 4. Arrivals per week: a household's first arrival in a place (a stay closed and recorded again for the
+    # same household in the same place, as caseworkers did before corrections existed, is one arrival).
+    arrived = [PlacementStatus.ACTIVE, PlacementStatus.ENDED]
+    earlier = aliased(Placement)
+    arrived_before = (
+        select(col(earlier.id))
+        .where(col(earlier.household_id) == Placement.household_id, col(earlier.offer_id) == Placement.offer_id,
+               col(earlier.status).in_(arrived), col(earlier.id) < Placement.id)
+        .exists()
+    )  # fmt: skip
     rows = await connection.execute(
         _counted(
             _week_index(col(Placement.start_date), starts),
@@ -139,9 +149,10 @@ async def territory_statistics(
             joins=[(Offer, col(Offer.id) == Placement.offer_id)],
             where=[
                 in_territory,
-                col(Placement.status).in_([PlacementStatus.ACTIVE, PlacementStatus.ENDED]),
+                col(Placement.status).in_(arrived),
                 col(Placement.start_date) >= starts[0],
                 col(Placement.start_date) < starts[-1],
+                ~arrived_before,
             ],
         )
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.geo.communes import load_communes
 from storage import offers, roles, users
+from storage.models import Offer
 from tests.harness import BotUnderTest
 
 
@@ -44,3 +45,11 @@ async def offer(bot: BotUnderTest, host_id: int, commune: str, **fields: Any) ->
         created.status = status
     assert created.id is not None
     return created.id
+
+
+async def stored_offer(bot: BotUnderTest, offer_id: int) -> Offer:
+    """The offer as it is in the database now."""
+    async with bot.database.transaction() as session:
+        found = await session.get(Offer, offer_id)
+    assert found is not None
+    return found

@@ -54,6 +54,7 @@ SIMPLE: Answers = {
     "commune": "Nantes",
     "people": "2",
     "beds": "2",
+    "beds_check": Tap("Yes, that's right"),  # asked only when there are fewer beds than people
     "bedrooms": "1",
     "welcome": Tap("No preference"),
     "available_from": Tap("From now"),

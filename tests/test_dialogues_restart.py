@@ -32,10 +32,11 @@ from tests.processes import TOKEN, bot_texts, press_and_wait, said, send_and_wai
 
 FR = translator("fr")
 HOST, STAYING_HOST, OTHER_HOST = 1001, 1002, 1003
-SEARCHER, RECORDER, QUALIFIER, ARRIVING, LEAVING, EXTENDING = 601, 602, 603, 604, 605, 606
+SEARCHER, RECORDER, QUALIFIER, ARRIVING, LEAVING, EXTENDING, CORRECTING = 601, 602, 603, 604, 605, 606, 607
 INVITER, IMPORTER, NEWCOMER = 701, 702, 801
 GRANTS = {SEARCHER: (CASEWORKER, "44"), RECORDER: (CASEWORKER, "44", "85"), QUALIFIER: (CASEWORKER, "44"),
           ARRIVING: (CASEWORKER, "44"), LEAVING: (CASEWORKER, "44"), EXTENDING: (CASEWORKER, "44"),
+          CORRECTING: (CASEWORKER, "44"),
           INVITER: (COORDINATOR, "44", "85"), IMPORTER: (COORDINATOR, "44", "85")}  # fmt: skip
 SPREADSHEET = "Commune;Nombre de places;Référent\nNantes;3;Agent 1\nRezé;2;Agent 2\n".encode()
 
@@ -53,6 +54,7 @@ class World:
     arriving: int  # a proposal
     leaving: int  # a stay
     extending: int  # a stay
+    correcting: int  # a stay
     to_qualify: int  # an offer
     code: str  # an invitation for NEWCOMER
 
@@ -94,6 +96,7 @@ async def prepare(api: FakeBotApi, database: Database) -> World:
         arriving=await placement(database, ARRIVING, OTHER_HOST, today, staying=False),
         leaving=await placement(database, LEAVING, OTHER_HOST, today, staying=True),
         extending=await placement(database, EXTENDING, OTHER_HOST, today, staying=True),
+        correcting=await placement(database, CORRECTING, OTHER_HOST, today, staying=True),
         to_qualify=to_qualify.id,
         code=invitation.code,
     )
@@ -121,6 +124,7 @@ async def send_earlier_messages(api: FakeBotApi, database: Database, world: Worl
         EXTENDING: stay_end.placement_alert(FR, extended, family, offer, world.today),
         ARRIVING: Reply("R604", [[Button(FR._("Record the arrival"), PlacementStep("arrive", world.arriving))]]),
         LEAVING: Reply("R605", [[Button(FR._("Record the departure"), PlacementStep("leave", world.leaving))]]),
+        CORRECTING: Reply("R607", [[Button(FR._("Correct"), PlacementStep("correct", world.correcting))]]),
         QUALIFIER: Reply(f"#{world.to_qualify}", [[Button(FR._("Qualify"), OfferQualify(world.to_qualify))]]),
     }  # fmt: skip
     async with Bot(TOKEN, base_url=api.bot_base_url) as bot:
@@ -162,6 +166,9 @@ def beginnings(world: World) -> list[Step]:
         (LEAVING, PRESS, FR._("Today"), FR._("What comes next for them?")),
         (EXTENDING, PRESS, FR._("Extend until…"), FR._("New planned end of the stay?")),
         (EXTENDING, SEND, typed(world.today - timedelta(days=1)), FR._("It must come after {start}.").format(start=FR.date(world.today))),
+        # placement_correct, from a placement card
+        (CORRECTING, PRESS, FR._("Correct"), FR._("What was recorded wrong?")),
+        (CORRECTING, PRESS, FR._("The planned end"), FR._("Planned end of the stay?")),
         # invitation
         (INVITER, SEND, "/invite", FR._("Whom do you invite?")),
         (INVITER, PRESS, FR._("Caseworker (association)"), FR._("Name of their organisation (association or service)?")),
@@ -178,7 +185,9 @@ def beginnings(world: World) -> list[Step]:
 
 def continuations(world: World) -> list[Step]:
     """Each user answers the question they were on (pressing buttons the killed process sent)."""
-    stay_end, arrival_end, extended = (world.today + timedelta(days=days) for days in (50, 90, 60))
+    stay_end, arrival_end, extended, corrected = (
+        world.today + timedelta(days=days) for days in (50, 90, 60, 40)
+    )
     welcome = FR._(
         "Welcome! You are now {role} for {organisation} in: {departements}. Send /help to see what you can do."
     )
@@ -192,6 +201,9 @@ def continuations(world: World) -> list[Step]:
         (ARRIVING, SEND, typed(arrival_end), FR._("Placement recorded until {date}. You will be alerted before it ends.").format(date=FR.date(arrival_end))),
         (LEAVING, PRESS, FR._("Returned home"), FR._("Placement closed. The place is available again.")),
         (EXTENDING, SEND, typed(extended), FR._("Placement extended until {date}.").format(date=FR.date(extended))),
+        (CORRECTING, SEND, typed(corrected), FR._("Placement corrected: {people}, from {start} until {end}.").format(
+            people=FR.n_("{n} person", "{n} people", 2).format(n=2), start=FR.date(world.today - timedelta(days=10)),
+            end=FR.date(corrected))),
         (INVITER, SEND, "Secours populaire", FR._("For which départements? Tick them, then “Done”.")),
         (IMPORTER, SEND, "Croix-Rouge 44", FR._("What does the column “{header}” hold?").format(header="Référent")),
         (NEWCOMER, SEND, world.code, welcome.format(role=FR._("caseworker"), organisation="Secours", departements="44")),
@@ -243,7 +255,7 @@ async def test_every_dialogue_continues_in_a_new_process_after_kill_9(
         await stop(second)
 
     still_open = await open_dialogues(database)
-    finished = {STAYING_HOST, ARRIVING, LEAVING, EXTENDING, NEWCOMER}
+    finished = {STAYING_HOST, ARRIVING, LEAVING, EXTENDING, CORRECTING, NEWCOMER}
     assert still_open.keys() == interrupted.keys() - finished
     async with database.transaction() as session:
         assert await roles.grants_of(session, NEWCOMER) == {CASEWORKER: frozenset({"44"})}

@@ -208,8 +208,18 @@ async def test_myoffers_actions_change_the_offer_and_record_who_and_when(bot: Bo
     await camille.send("/myoffers")
     await camille.press(t._("Change a field"))
     await camille.press(t._("Number of people"))
-    summary = texts(await camille.send("5"))
-    assert t.n_("{n} person", "{n} people", 5).format(n=5) in summary
+    check = texts(await camille.send("5"))  # 5 people for the 2 beds of the simple offer: is that right?
+    assert (
+        t._("{people} for {beds}: is that right?").format(
+            people=t.n_("{n} person", "{n} people", 5).format(n=5),
+            beds=t.n_("{n} bed", "{n} beds", 2).format(n=2),
+        )
+        in check
+    )
+    summary = texts(await camille.press(t._("Yes, that's right")))
+    assert (
+        t.n_("{n} person", "{n} people", 5).format(n=5) in summary and t._("Your offer, changed:") in summary
+    )
     await camille.press(t._("Confirm"))
     assert (await stored_offers(bot))[0].people == 5
 

@@ -306,3 +306,25 @@ def test_tally_rules() -> None:
     assert [w.new_offers for w in figures.weeks] == [0, 0]
     assert figures.delays.days_to_qualification == 0.0
     assert tally.result().territory == figures
+
+
+async def test_a_stay_closed_and_recorded_again_is_one_arrival(database: Database) -> None:
+    """Before corrections existed, a wrong date was fixed by closing the stay ("other") and recording it again:
+    the household arrived once. The people living there are those of the placement."""
+    async with database.transaction() as session:
+        place = await add_offer(session, "56", 4, at("2026-11-02"), status="occupied")
+        family = await households.create(
+            session, CASEWORKER, {"reference": "TWICE", "departement": "56", "adults": 2, "children": 1}, NOW
+        )
+        assert family.id is not None
+        for status, start in (("ended", date(2026, 11, 17)), ("active", date(2026, 11, 18))):
+            placement = await placements.create(session, family.id, place, CASEWORKER, NOW)
+            fields: dict[str, Any] = {"status": status, "start_date": start, "planned_end": date(2027, 1, 10)}
+            if status == "ended":
+                fields |= {"actual_end": date(2026, 11, 18), "outcome": "other"}
+            await placements.update(session, placement, NOW, **fields)
+        await placements.update(session, placement, NOW, people=2)  # one of them stayed elsewhere
+    async with database.transaction() as session:
+        stats = await territory_statistics(session, frozenset({"56"}), TODAY, NOW)
+    assert [week.new_placements for week in stats.territory.weeks[-2:]] == [0, 1]
+    assert stats.territory.places_occupied == 2

@@ -114,7 +114,7 @@ async def test_two_webhook_processes_continue_the_same_dialogue(
                 await wait_until(lambda expected=expected, before=before: said(api, 1001, expected, before))
 
             # The same update delivered twice (a webhook retry) is handled once.
-            repeated = text_update("3")
+            repeated = text_update("4")  # a bed each: nothing to confirm
             before = len(bot_texts(api, 1001))
             assert await post(http, urls[0], repeated) == 200
             await wait_until(lambda: said(api, 1001, FR._("How many bedrooms?"), before))
@@ -131,4 +131,4 @@ async def test_two_webhook_processes_continue_the_same_dialogue(
         state = await dialogues.current(session, 1001)
     await database.close()
     assert state is not None and state.step == "bedrooms"
-    assert (state.answers["people"], state.answers["beds"], state.answers["commune_insee"]) == (4, 3, "44109")
+    assert (state.answers["people"], state.answers["beds"], state.answers["commune_insee"]) == (4, 4, "44109")

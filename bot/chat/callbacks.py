@@ -222,7 +222,18 @@ class Erase(ButtonData, prefix="erase"):
 # Hosts.
 
 OfferAction = Literal[
-    "confirm", "pause", "resume", "unavailable", "dates", "edit", "photos", "delete", "delete_yes", "keep"
+    "confirm",
+    "pause",
+    "resume",
+    "stay_paused",
+    "unavailable",
+    "dates",
+    "edit",
+    "photos",
+    "delete",
+    "delete_yes",
+    "keep",
+    "revisit",
 ]
 
 
@@ -281,8 +292,12 @@ class ProposeTo(ButtonData, prefix="pp"):
 
 
 class PlacementStep(ButtonData, prefix="pl"):
-    action: Literal["arrive", "leave", "cancel"]
+    action: Literal["arrive", "leave", "cancel", "correct", "undo", "undo_yes", "undo_no", "history"]
     placement_id: RowId
+
+
+class PastPlacements(ButtonData, prefix="plp"):
+    page: Page
 
 
 class PlacementAlert(ButtonData, prefix="al"):

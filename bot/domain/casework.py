@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from bot.i18n import N_
+
 
 class PlacementStatus(StrEnum):
     """A placement is proposed, then active from the arrival; it ends, or the proposal is cancelled."""
@@ -20,7 +22,69 @@ class PlacementStatus(StrEnum):
 
 
 OPEN_PLACEMENT = frozenset({PlacementStatus.PROPOSED, PlacementStatus.ACTIVE})
+CLOSED_PLACEMENT = frozenset({PlacementStatus.ENDED, PlacementStatus.CANCELLED})
 OUTCOMES = ("rehoused", "extended", "returned", "other")
+
+
+class PlacementChange(StrEnum):
+    """What a history entry of a placement records (`PlacementEvent.action`), with its label."""
+
+    ARRIVED = "arrived"
+    CORRECTED = "corrected"
+    ARRIVAL_UNDONE = "arrival_undone"
+    EXTENDED = "extended"
+    END_MOVED_BY_HOST = "end_moved_by_host"
+    ENDED = "ended"
+    WITHDRAWN = "withdrawn"
+
+
+CHANGE_LABELS: dict[str, str] = {  # by PlacementChange
+    PlacementChange.ARRIVED: N_("Arrival recorded"),
+    PlacementChange.CORRECTED: N_("Corrected"),
+    PlacementChange.ARRIVAL_UNDONE: N_("Arrival undone (recorded by mistake)"),
+    PlacementChange.EXTENDED: N_("Extended"),
+    PlacementChange.END_MOVED_BY_HOST: N_("End moved by the host"),
+    PlacementChange.ENDED: N_("Departure recorded"),
+    PlacementChange.WITHDRAWN: N_("Proposal withdrawn"),
+}
+
+
+class Mismatch(StrEnum):
+    """How a stay does not fit what the host offers: a caseworker may record it only once they confirm it."""
+
+    EARLY_START = "early_start"  # the arrival comes before the offer's first day
+    LATE_END = "late_end"  # the planned end comes after the offer's last day
+    OVER_CAPACITY = "over_capacity"  # more people than the offer can welcome
+
+
+@dataclass(frozen=True)
+class Availability:
+    """What the host offers: from, until (None: no end date), for how many people."""
+
+    available_from: date
+    available_until: date | None
+    capacity: int
+
+
+def mismatches(
+    offer: Availability, *, start: date | None = None, end: date | None = None, people: int | None = None
+) -> tuple[Mismatch, ...]:
+    """What a stay's new start, planned end or number of people (those given) does not fit in the offer."""
+    found = []
+    if start is not None and start < offer.available_from:
+        found.append(Mismatch.EARLY_START)
+    if end is not None and offer.available_until is not None and end > offer.available_until:
+        found.append(Mismatch.LATE_END)
+    if people is not None and people > offer.capacity:
+        found.append(Mismatch.OVER_CAPACITY)
+    return tuple(found)
+
+
+def extended_availability(offer: Availability, start: date | None, end: date | None) -> Availability:
+    """The host's availability once it covers a confirmed stay from `start` to `end` (those given)."""
+    available_from = min(offer.available_from, start) if start else offer.available_from
+    until = offer.available_until
+    return Availability(available_from, max(until, end) if until and end else until, offer.capacity)
 
 
 class NotFound(Exception):
@@ -37,6 +101,8 @@ class HostNews(StrEnum):
     ENDED = "ended"
     RELEASED = "released"  # a proposal was withdrawn
     EXTENDED = "extended"  # the planned end moved
+    CORRECTED = "corrected"  # the arrival, the planned end or the number of people was wrong
+    UNDONE = "undone"  # the arrival was recorded by mistake: the place stays reserved
 
 
 @dataclass(frozen=True)
@@ -49,6 +115,8 @@ class HostNotice:
     people: int
     start: date | None = None
     end: date | None = None
+    # The offer's new availability, when a confirmed stay moved it (agreed with the host).
+    availability: Availability | None = None
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,32 @@ QUALIFICATION_LABELS = {
 }
 
 
+class TurnDown(StrEnum):
+    """Why a qualification turned an offer down: the caseworker picks one, the host is told it."""
+
+    UNSAFE = "unsafe"
+    NOT_AS_DESCRIBED = "not_as_described"
+    NOT_SUITABLE = "not_suitable"
+    UNREACHABLE = "unreachable"
+    OTHER = "other"
+
+
+TURN_DOWN_LABELS: dict[str, str] = {  # what the caseworker chooses from
+    TurnDown.UNSAFE: N_("Not decent or not safe"),
+    TurnDown.NOT_AS_DESCRIBED: N_("Not as described"),
+    TurnDown.NOT_SUITABLE: N_("Not suitable for hosting (privacy, access, equipment)"),
+    TurnDown.UNREACHABLE: N_("Host could not be reached"),
+    TurnDown.OTHER: N_("Other reason"),
+}
+TURN_DOWN_TO_HOST = {  # the same reason, as the host reads it
+    TurnDown.UNSAFE: N_("The place did not seem decent or safe enough to welcome people."),
+    TurnDown.NOT_AS_DESCRIBED: N_("The place did not match the description of the offer."),
+    TurnDown.NOT_SUITABLE: N_("The place does not suit hosting as it is (privacy, access or equipment)."),
+    TurnDown.UNREACHABLE: N_("The association could not reach you to arrange a visit."),
+    TurnDown.OTHER: N_("Another reason: the social worker who reviewed it can tell you more."),
+}
+
+
 class OfferProblem(StrEnum):
     MISSING = "missing"
     BEDS_FOR_NOBODY = "beds_for_nobody"

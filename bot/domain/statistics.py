@@ -10,13 +10,16 @@ Definitions
   *stale* — an available offer whose host did not re-confirm it (``stale_since`` set) is counted as
   stale, not as available. *To qualify*: available (stale or not) or paused, not yet qualified.
 * **Places available**: people the available, non-stale offers can welcome (their ``people``).
-  **Places occupied**: people (adults and children) of the households in active placements.
+  **Places occupied**: people living in active placements (the household's size, unless a correction said
+  fewer or more moved in).
 * **Ending soon**: active placements whose planned end is between today and today + 7 / 30 / 60 days
   (bounds included; a planned end already passed is not "ending soon").
 * **Weeks**: the last ``weeks`` ISO weeks (Monday to Sunday), the current one included, oldest
   first, zeros included. *New offers*: offers submitted that week (whatever became of them since;
   weeks follow the French calendar, Europe/Paris). *New placements*: arrivals, i.e. placements that
-  started that week (active or ended, by ``start_date``); cancelled proposals are not placements.
+  started that week (active or ended, by ``start_date``); cancelled proposals are not placements, an
+  arrival undone (recorded by mistake) is not one, and a household's arrival in a place counts once (a stay
+  closed and recorded again for the same household in the same place counts on its first start).
 * **Delays**, in whole days (24-hour periods) from the offer's submission: to its qualification
   (qualified or turned down, ``qualified_at``), and to its first placement (the first proposal
   recorded for it, whatever its fate). Medians over the offers that have one; None without any.

@@ -10,21 +10,26 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.access import AccessDenied, Action, Actor, require
+from bot.domain.access import COORDINATOR, AccessDenied, Action, Actor, require
 from bot.domain.casework import (
     OPEN_PLACEMENT,
     OUTCOMES,
+    Availability,
     Conflict,
     Contact,
     HostAnswer,
     HostNews,
     HostNotice,
+    Mismatch,
     NotFound,
+    PlacementChange,
     PlacementStatus,
+    extended_availability,
+    mismatches,
 )
-from bot.domain.offers import Qualification, Status
-from storage import audit, households, offers, placements
-from storage.models import Household, Offer, Placement
+from bot.domain.offers import Qualification, Status, TurnDown
+from storage import audit, households, offers, placements, roles
+from storage.models import Household, Offer, Placement, PlacementEvent
 
 
 async def offer_for(
@@ -49,11 +54,14 @@ async def reveal_contact(session: AsyncSession, actor: Actor, offer_id: int, now
 
 async def qualify(
     session: AsyncSession, actor: Actor, offer_id: int, *, visited: bool, visit_date: date | None, decent: bool,
-    note: str | None, now: datetime,
+    reason: TurnDown | None, note: str | None, now: datetime,
 ) -> Offer:  # fmt: skip
-    """Record the visit; an offer found not decent is turned down and leaves the search."""
+    """Record the visit; an offer found not decent is turned down for `reason` and leaves the search."""
     offer = await offer_for(session, actor, offer_id, Action.QUALIFY)
+    if not decent and reason is None:
+        raise Conflict("an offer is turned down for a reason")
     offer.qualification = Qualification.QUALIFIED if decent else Qualification.TURNED_DOWN
+    offer.turned_down_reason = None if decent else reason
     offer.visited, offer.visit_date, offer.decent, offer.qualification_note = (
         visited,
         visit_date,
@@ -62,8 +70,22 @@ async def qualify(
     )
     offer.qualified_by, offer.qualified_at = actor.user_id, now
     session.add(offer)
-    await offers.record(session, offer_id, actor.user_id, "qualified", now, qualification=offer.qualification)
+    await offers.record(session, offer_id, actor.user_id, "qualified", now, qualification=offer.qualification,
+                        reason=offer.turned_down_reason)  # fmt: skip
     return offer
+
+
+async def request_new_visit(session: AsyncSession, offer: Offer, now: datetime) -> list[int]:
+    """The host changed their turned-down offer and asks for a new visit: recorded; returns who to tell (the
+    caseworker who turned it down while they may still qualify there, else the département's coordinators)."""
+    assert offer.id is not None and offer.qualification == Qualification.TURNED_DOWN
+    await offers.record(session, offer.id, offer.host_id, "new_visit_requested", now)
+    if offer.qualified_by is not None:
+        qualifier = Actor(offer.qualified_by, await roles.grants_of(session, offer.qualified_by))
+        if qualifier.may(Action.QUALIFY, offer.departement):
+            return [offer.qualified_by]
+    members = await roles.members(session, frozenset({offer.departement}))
+    return sorted({member.user_id for member in members if member.role == COORDINATOR})
 
 
 async def create_household(
@@ -87,11 +109,25 @@ async def household_for(session: AsyncSession, actor: Actor, household_id: int) 
     return household
 
 
-def _notice(offer: Offer, household: Household, news: HostNews, placement: Placement) -> HostNotice | None:
+def _notice(
+    offer: Offer,
+    household: Household,
+    news: HostNews,
+    placement: Placement,
+    moved: Availability | None = None,
+) -> HostNotice | None:
+    """What the host is told, if the offer has a host on Telegram (not an imported offer, nor an erased host)."""
     if offer.host_id is None or offer.id is None:
-        return None  # an imported offer (managed by an association) or an erased host
-    people = household.adults + household.children
-    return HostNotice(offer.host_id, news, offer.id, people, placement.start_date, placement.planned_end)
+        return None
+    living = placement.people if placement.people is not None else household.adults + household.children
+    return HostNotice(
+        offer.host_id, news, offer.id, living, placement.start_date, placement.planned_end, moved
+    )
+
+
+def availability(offer: Offer) -> Availability:
+    """What the host offers, as the placement checks read it."""
+    return Availability(offer.available_from, offer.available_until, offer.people)
 
 
 async def propose(
@@ -112,30 +148,114 @@ async def propose(
 async def placement_for(
     session: AsyncSession, actor: Actor, placement_id: int, action: Action = Action.PLACE
 ) -> tuple[Placement, Household, Offer]:
+    """The placement, its household and its offer, if the actor may do `action` with them (the offer locked
+    until the transaction ends when the action may change it)."""
     placement = await placements.get(session, placement_id)
     if placement is None:
         raise NotFound(f"placement {placement_id}")
     household = await households.get(session, placement.household_id)
-    offer = await session.get(Offer, placement.offer_id)
+    changes = action == Action.PLACE
+    offer = await session.get(Offer, placement.offer_id, with_for_update=changes, populate_existing=changes)
     if household is None or offer is None:
         raise NotFound(f"placement {placement_id}")
     require(actor, action, household.departement)
     return placement, household, offer
 
 
+async def _fit(
+    session: AsyncSession, actor_id: int, offer: Offer, confirmed: frozenset[Mismatch], now: datetime, *,
+    start: date | None = None, end: date | None = None, people: int | None = None,
+) -> tuple[list[str], Availability | None]:  # fmt: skip
+    """Refuse a stay that does not fit the offer unless the actor confirmed each mismatch; returns them, and the
+    host's availability if a confirmed date moved it (agreed with the host: recorded on the offer)."""
+    found = mismatches(availability(offer), start=start, end=end, people=people)
+    if not set(found) <= confirmed:
+        raise Conflict(f"not confirmed: {sorted(set(found) - confirmed)}")
+    moved = await _extend_availability(session, actor_id, offer, start, end, now)
+    return [str(mismatch) for mismatch in found], moved
+
+
+async def _extend_availability(
+    session: AsyncSession, actor_id: int, offer: Offer, start: date | None, end: date | None, now: datetime
+) -> Availability | None:
+    """The offer's availability widened to cover a stay from `start` to `end`, recorded with who and when;
+    None if it covered it already."""
+    before = availability(offer)
+    after = extended_availability(before, start, end)
+    if after == before:
+        return None
+    offer.available_from, offer.available_until, offer.updated_at = (
+        after.available_from,
+        after.available_until,
+        now,
+    )
+    session.add(offer)
+    assert offer.id is not None
+    await offers.record(
+        session, offer.id, actor_id, "availability_extended", now,
+        before=[before.available_from.isoformat(), before.available_until and before.available_until.isoformat()],
+        after=[after.available_from.isoformat(), after.available_until and after.available_until.isoformat()],
+    )  # fmt: skip
+    return after
+
+
 async def start_placement(
-    session: AsyncSession, actor: Actor, placement_id: int, start: date, planned_end: date, now: datetime
-) -> tuple[Placement, HostNotice | None]:
+    session: AsyncSession, actor: Actor, placement_id: int, now: datetime, confirmed: frozenset[Mismatch], *,
+    start: date, planned_end: date, people: int,
+) -> tuple[Placement, HostNotice | None]:  # fmt: skip
+    """The household arrived: refused outside the offer's dates or capacity unless the actor confirmed it."""
     placement, household, offer = await placement_for(session, actor, placement_id)
     if placement.status != PlacementStatus.PROPOSED:
         raise Conflict(f"placement is {placement.status}")
     if planned_end <= start:
         raise Conflict("end before start")
-    await placements.update(
-        session, placement, now, status=PlacementStatus.ACTIVE, start_date=start, planned_end=planned_end
-    )
+    found, moved = await _fit(session, actor.user_id, offer, confirmed, now, start=start, end=planned_end,
+                              people=people)  # fmt: skip
+    await placements.change(session, placement, actor.user_id, PlacementChange.ARRIVED, now, confirmed=found,
+                            status=PlacementStatus.ACTIVE, start_date=start, planned_end=planned_end, people=people)  # fmt: skip
     await offers.set_status(session, offer, actor.user_id, Status.OCCUPIED, now)
-    return placement, _notice(offer, household, HostNews.OCCUPIED, placement)
+    return placement, _notice(offer, household, HostNews.OCCUPIED, placement, moved)
+
+
+async def correct_placement(
+    session: AsyncSession, actor: Actor, placement_id: int, now: datetime, confirmed: frozenset[Mismatch], *,
+    start: date | None = None, planned_end: date | None = None, people: int | None = None,
+) -> tuple[Placement, HostNotice | None]:  # fmt: skip
+    """Fix what was recorded wrong (the arrival, the planned end, the number of people); history kept."""
+    placement, household, offer = await placement_for(session, actor, placement_id)
+    if (
+        placement.status != PlacementStatus.ACTIVE
+        or placement.start_date is None
+        or placement.planned_end is None
+    ):
+        raise Conflict(f"placement is {placement.status}")
+    if (planned_end or placement.planned_end) <= (start or placement.start_date):
+        raise Conflict("end before start")
+    found, moved = await _fit(session, actor.user_id, offer, confirmed, now, start=start, end=planned_end,
+                              people=people)  # fmt: skip
+    given = {"start_date": start, "planned_end": planned_end, "people": people}
+    fields = {
+        key: value for key, value in given.items() if value is not None and getattr(placement, key) != value
+    }
+    if not fields:
+        return placement, None
+    await placements.change(session, placement, actor.user_id, PlacementChange.CORRECTED, now, confirmed=found,
+                            **fields)  # fmt: skip
+    return placement, _notice(offer, household, HostNews.CORRECTED, placement, moved)
+
+
+async def undo_arrival(
+    session: AsyncSession, actor: Actor, placement_id: int, now: datetime
+) -> tuple[Placement, HostNotice | None]:
+    """An arrival recorded by mistake: the placement is a proposal again and the place reserved for it."""
+    placement, household, offer = await placement_for(session, actor, placement_id)
+    if placement.status != PlacementStatus.ACTIVE:
+        raise Conflict(f"placement is {placement.status}")
+    await placements.change(session, placement, actor.user_id, PlacementChange.ARRIVAL_UNDONE, now,
+                            status=PlacementStatus.PROPOSED, start_date=None, planned_end=None)  # fmt: skip
+    if offer.status == Status.OCCUPIED:
+        await offers.set_status(session, offer, actor.user_id, Status.RESERVED, now)
+    return placement, _notice(offer, household, HostNews.UNDONE, placement)
 
 
 async def end_placement(
@@ -150,7 +270,9 @@ async def end_placement(
     if placement.status not in OPEN_PLACEMENT or outcome not in expected:
         raise Conflict(f"placement is {placement.status}, outcome {outcome}")
     status = PlacementStatus.CANCELLED if was_proposal else PlacementStatus.ENDED
-    await placements.update(session, placement, now, status=status, actual_end=actual_end, outcome=outcome)
+    change = PlacementChange.WITHDRAWN if was_proposal else PlacementChange.ENDED
+    await placements.change(session, placement, actor.user_id, change, now, status=status, actual_end=actual_end,
+                            outcome=outcome)  # fmt: skip
     if offer.status in (Status.RESERVED, Status.OCCUPIED):
         await offers.set_status(session, offer, actor.user_id, Status.AVAILABLE, now)
     return placement, _notice(
@@ -159,16 +281,29 @@ async def end_placement(
 
 
 async def open_placements(session: AsyncSession, actor: Actor) -> list[tuple[Placement, Household, Offer]]:
+    return await placements.in_territory(session, _placements_territory(actor))
+
+
+async def past_placements(
+    session: AsyncSession, actor: Actor, offset: int, limit: int
+) -> tuple[int, list[tuple[Placement, Household, Offer]]]:
+    """Placements that ended or were withdrawn, the latest first: how many, and `limit` from `offset`."""
+    return await placements.closed_in_territory(session, _placements_territory(actor), offset, limit)
+
+
+def _placements_territory(actor: Actor) -> frozenset[str]:
     territory = actor.territory(Action.SEE_PLACEMENTS)
     if not territory:
         raise AccessDenied(Action.SEE_PLACEMENTS, None)
-    return await placements.in_territory(session, territory)
+    return territory
 
 
 async def extend_placement(
-    session: AsyncSession, actor: Actor, placement_id: int, new_end: date, now: datetime
-) -> tuple[Placement, HostNotice | None]:
-    """The caseworker moves the planned end (later or earlier); alerts follow the new date."""
+    session: AsyncSession, actor: Actor, placement_id: int, new_end: date, now: datetime,
+    confirmed: frozenset[Mismatch] = frozenset(),
+) -> tuple[Placement, HostNotice | None]:  # fmt: skip
+    """The caseworker moves the planned end (later or earlier); alerts follow the new date. Beyond the host's
+    availability only once confirmed (the availability then follows)."""
     placement, household, offer = await placement_for(session, actor, placement_id)
     if (
         placement.status != PlacementStatus.ACTIVE
@@ -176,17 +311,23 @@ async def extend_placement(
         or new_end <= placement.start_date
     ):
         raise Conflict("cannot move the end of this placement")
-    await placements.update(session, placement, now, planned_end=new_end)
+    found, moved = await _fit(session, actor.user_id, offer, confirmed, now, end=new_end)
+    await placements.change(session, placement, actor.user_id, PlacementChange.EXTENDED, now, confirmed=found,
+                            planned_end=new_end)  # fmt: skip
     assert offer.id is not None
     await offers.record(session, offer.id, actor.user_id, "placement_end_moved", now, planned_end=new_end)
-    return placement, _notice(offer, household, HostNews.EXTENDED, placement)
+    return placement, _notice(offer, household, HostNews.EXTENDED, placement, moved)
 
 
 async def _hosted_placement(
     session: AsyncSession, host_id: int, placement_id: int
 ) -> tuple[Placement, Household, Offer]:
     placement = await placements.get(session, placement_id)
-    offer = await session.get(Offer, placement.offer_id) if placement else None
+    offer = (
+        await session.get(Offer, placement.offer_id, with_for_update=True, populate_existing=True)
+        if placement
+        else None
+    )  # locked: the host's answer may widen its availability
     household = await households.get(session, placement.household_id) if placement else None
     if placement is None or offer is None or household is None or offer.host_id != host_id:
         raise NotFound(f"placement {placement_id}")  # a host only ever reaches the stays in their own place
@@ -202,14 +343,17 @@ async def _hosted_placement(
 async def host_answers(
     session: AsyncSession, host_id: int, placement_id: int, new_end: date | None, now: datetime
 ) -> HostAnswer:
-    """The host confirms the planned end (`new_end` None) or gives another day; the placement follows."""
+    """The host confirms the planned end (`new_end` None) or gives another day; the placement follows, and so
+    does the host's own availability when they keep the household longer than they had said."""
     placement, household, offer = await _hosted_placement(session, host_id, placement_id)
     assert placement.planned_end is not None and placement.start_date is not None and offer.id is not None
     if new_end is not None and new_end != placement.planned_end:
         if new_end <= placement.start_date:
             raise Conflict("end before start")
-        await placements.update(session, placement, now, planned_end=new_end)
+        await placements.change(session, placement, host_id, PlacementChange.END_MOVED_BY_HOST, now,
+                                planned_end=new_end)  # fmt: skip
         await offers.record(session, offer.id, host_id, "placement_end_moved", now, planned_end=new_end)
+        await _extend_availability(session, host_id, offer, None, new_end, now)
         return HostAnswer(placement.caseworker_id, household.reference, offer.id, new_end, True)
     await offers.record(session, offer.id, host_id, "placement_end_confirmed", now)
     return HostAnswer(placement.caseworker_id, household.reference, offer.id, placement.planned_end, False)
@@ -220,3 +364,11 @@ async def hosted_placement_end(session: AsyncSession, host_id: int, placement_id
     placement, _, _ = await _hosted_placement(session, host_id, placement_id)
     assert placement.start_date is not None and placement.planned_end is not None
     return placement.start_date, placement.planned_end
+
+
+async def placement_history(
+    session: AsyncSession, actor: Actor, placement_id: int
+) -> tuple[Placement, Household, Offer, list[PlacementEvent]]:
+    """A placement and every change made to it since it was proposed."""
+    placement, household, offer = await placement_for(session, actor, placement_id, Action.SEE_PLACEMENTS)
+    return placement, household, offer, await placements.history(session, placement_id)

@@ -120,8 +120,7 @@ class Caveat(StrEnum):
     the last confirmation, when more than :data:`NOT_CONFIRMED_DAYS`. STARTS_LATER: value: days
     after the wanted start. NEED_PARTLY: a need only partly met, e.g. partly step-free (value: the
     need's name). NEED_UNKNOWN: the offer does not say whether it meets a need (value: the need's name).
-    LARGER: more
-    places than needed, at least two spare (value: places). LIMITED: the need's duration is
+    LARGER: at least two places more than needed (value: the spare places, capacity minus people). LIMITED: the need's duration is
     unknown and the offer ends (value: days available from the move-in day). MIN_STAY: the need's
     duration is unknown and the offer has a minimum stay (value: days).
     """
@@ -412,7 +411,7 @@ def _explain(
     if spare <= 1:
         reasons.append(Why(Reason.CAPACITY_FITS, offer.people))
     else:
-        caveats.append(Why(Caveat.LARGER, offer.people))
+        caveats.append(Why(Caveat.LARGER, spare))
     if distance is not None:
         reasons.append(Why(Reason.DISTANCE, round(distance, 1)))
     for need in NEEDS:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat.messages import Reply
-from bot.domain.offers import Status
+from bot.domain.offers import Qualification, Status
 from bot.domain.reminders import DEFAULT_FRESHNESS_DAYS, GRACE_DAYS
 from bot.features.alerts.base import AlertKind, Sweep
 from bot.features.hosting.offers import still_available_question
@@ -34,9 +34,10 @@ async def _render(session: AsyncSession, alert: Alert, t: Translator, now: datet
     if (
         offer is None
         or offer.status != Status.AVAILABLE
+        or offer.qualification == Qualification.TURNED_DOWN
         or not alert.key.endswith(offer.last_confirmed_at.isoformat())
     ):
-        return None  # confirmed, paused or withdrawn meanwhile
+        return None  # confirmed, paused, withdrawn or turned down meanwhile
     return still_available_question(t, offer)
 
 

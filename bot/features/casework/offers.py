@@ -14,7 +14,7 @@ from bot.chat.callbacks import (
 from bot.chat.context import Ctx
 from bot.chat.messages import Button, Reply, esc
 from bot.domain.access import Action
-from bot.domain.offers import STATUS_LABELS, Qualification, Status
+from bot.domain.offers import STATUS_LABELS, TURN_DOWN_LABELS, Qualification, Status, TurnDown
 from bot.features.casework.notices import host_notice
 from bot.features.hosting.cards import freshness, offer_card, people
 from bot.services import casework
@@ -29,6 +29,8 @@ def qualification_line(ctx: Ctx, offer: Offer) -> str:
         line = "✅ " + t._("Qualified")
     elif offer.qualification == Qualification.TURNED_DOWN:
         line = "⛔ " + t._("Turned down")
+        if offer.turned_down_reason:
+            line += f" ({t._(TURN_DOWN_LABELS[TurnDown(offer.turned_down_reason)])})"
     else:
         return "⚪ " + t._("Not yet qualified")
     if offer.visit_date:

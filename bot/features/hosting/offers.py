@@ -5,8 +5,9 @@ from __future__ import annotations
 from bot.chat.callbacks import HostOffer, Menu, OfferAction, StillAvailable
 from bot.chat.context import Ctx
 from bot.chat.messages import Button, Reply
-from bot.domain.offers import STATUS_LABELS, Status
+from bot.domain.offers import OPEN_TO_HOSTING, STATUS_LABELS, Qualification, Status
 from bot.features.hosting.cards import freshness, offer_card
+from bot.features.hosting.turned_down import reason_for_host, turned_down_buttons, turned_down_notice
 from bot.i18n import Translator
 from conversations import host_offer
 from storage import offers, privacy
@@ -19,14 +20,24 @@ def offer_buttons(ctx: Ctx, offer: Offer) -> list[list[Button]]:
     if offer.status == Status.WITHDRAWN:
         return [[Button(t._("Available again"), HostOffer(offer_id, "resume"))],
                 [Button(t._("Delete"), HostOffer(offer_id, "delete"))]]  # fmt: skip
+    if offer.qualification == Qualification.TURNED_DOWN:
+        return [
+            *turned_down_buttons(t, offer_id),
+            [Button(t._("Withdraw and delete"), HostOffer(offer_id, "delete"))],
+        ]
+    # "Still available" only where it is true: a paused offer is resumed, a reserved or occupied one is in use.
+    first = (
+        [Button(t._("✓ Still available"), HostOffer(offer_id, "confirm"))]
+        if offer.status == Status.AVAILABLE
+        else []
+    )
     pause = (
         Button(t._("Resume"), HostOffer(offer_id, "resume"))
         if offer.status == Status.PAUSED
         else Button(t._("Pause"), HostOffer(offer_id, "pause"))
     )
     return [
-        [Button(t._("✓ Still available"), HostOffer(offer_id, "confirm")),
-         Button(t._("Update dates"), HostOffer(offer_id, "dates"))],
+        [*first, Button(t._("Update dates"), HostOffer(offer_id, "dates"))],
         [pause, Button(t._("No longer available"), HostOffer(offer_id, "unavailable"))],
         [Button(t._("Change a field"), HostOffer(offer_id, "edit")),
          Button(t._("Photos"), HostOffer(offer_id, "photos"))],
@@ -37,7 +48,11 @@ def offer_buttons(ctx: Ctx, offer: Offer) -> list[list[Button]]:
 def card(ctx: Ctx, offer: Offer) -> Reply:
     status = ctx.t._(STATUS_LABELS[Status(offer.status)])
     header = f"<b>#{offer.id}</b> · {status} · {freshness(ctx.t, offer.last_confirmed_at, ctx.now)}"
-    return Reply(f"{header}\n{offer_card(ctx.t, offer.model_dump())}", offer_buttons(ctx, offer))
+    lines = [header, offer_card(ctx.t, offer.model_dump())]
+    if offer.qualification == Qualification.TURNED_DOWN and offer.status != Status.WITHDRAWN:
+        reason = reason_for_host(ctx.t, offer)
+        lines.append("⛔ " + ctx.t._("Not retained after review") + (f": {reason}" if reason else ""))
+    return Reply("\n".join(lines), offer_buttons(ctx, offer))
 
 
 async def my_offers(ctx: Ctx) -> list[Reply]:
@@ -61,8 +76,13 @@ async def act_on_offer(ctx: Ctx, offer_id: int, action: OfferAction) -> list[Rep
         return [Reply(ctx.t._("This offer no longer exists."))]
     t = ctx.t
     if action == "confirm":
-        await offers.confirm_still_available(ctx.session, offer, ctx.user_id, ctx.now)
-        return [Reply(t._("Thank you, your offer is confirmed as still available."))]
+        return await _confirm(ctx, offer)
+    if action == "stay_paused":
+        return [
+            Reply(t._("Your offer stays paused. Resume it with /myoffers when you are ready."), edit=True)
+        ]
+    if action == "revisit":
+        return await host_offer.change(ctx, offer, host_offer.CHANGE_FIELD, new_visit=True)
     if action in ("pause", "resume", "unavailable"):
         allowed = {
             "pause": {Status.AVAILABLE},
@@ -101,6 +121,24 @@ async def act_on_offer(ctx: Ctx, offer_id: int, action: OfferAction) -> list[Rep
         await privacy.delete_offer(ctx.session, offer, ctx.user_id, ctx.now)
         return [Reply(t._("The offer is deleted."), edit=True)]
     return [Reply(t._("The offer is kept."), edit=True)]  # "keep"
+
+
+async def _confirm(ctx: Ctx, offer: Offer) -> list[Reply]:
+    """ "Still available": confirmed only for an available offer; a paused one is offered to resume, a turned-down
+    one is explained again, a reserved or occupied one needs nothing."""
+    t = ctx.t
+    assert offer.id is not None
+    if offer.status == Status.AVAILABLE and offer.qualification != Qualification.TURNED_DOWN:
+        await offers.confirm_still_available(ctx.session, offer, ctx.user_id, ctx.now)
+        return [Reply(t._("Thank you, your offer is confirmed as still available."))]
+    if offer.status == Status.PAUSED and offer.qualification != Qualification.TURNED_DOWN:
+        return [Reply(t._("Your offer #{offer} is paused: social workers do not see it. Resume it now?").format(
+            offer=offer.id), [[Button(t._("Yes, resume it"), HostOffer(offer.id, "resume")),
+                               Button(t._("No, keep it paused"), HostOffer(offer.id, "stay_paused"))]])]  # fmt: skip
+    if offer.qualification == Qualification.TURNED_DOWN and offer.status in OPEN_TO_HOSTING:
+        return [turned_down_notice(t, offer)]
+    return [Reply(t._("This is not possible while the offer is {status}.").format(
+        status=t._(STATUS_LABELS[Status(offer.status)])))]  # fmt: skip
 
 
 def still_available_question(t: Translator, offer: Offer) -> Reply:
