@@ -17,6 +17,7 @@ JOINED = "joined"
 REVOKED = "revoked"
 EXPORTED = "exported"
 IMPORTED = "imported"
+KEEPERS_CHANGED = "keepers_changed"
 
 
 async def record(

@@ -50,6 +50,7 @@ def test_actor_rights_by_role_and_territory(action: Action) -> None:
             Action.SEE_OFFER: {CASEWORKER, COORDINATOR}, Action.SEE_PLACEMENTS: {CASEWORKER, COORDINATOR},
             Action.REVEAL_CONTACT: {CASEWORKER}, Action.QUALIFY: {CASEWORKER},
             Action.MANAGE_HOUSEHOLDS: {CASEWORKER}, Action.PLACE: {CASEWORKER},
+            Action.KEEP_OFFERS: {CASEWORKER, COORDINATOR}, Action.NAME_KEEPERS: {COORDINATOR},
         }[action]  # fmt: skip
         assert actor.may(action, "44") is allowed
         assert actor.may(action, "85") is False  # never outside the territory
