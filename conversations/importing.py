@@ -21,7 +21,7 @@ from bot.domain.importing.problems import RowResult
 from bot.domain.importing.reading import MAX_BYTES, ImportRefusal, RefusalReason, Table
 from bot.domain.importing.report import describe_problem, describe_refusal, error_report, target_name
 from bot.domain.importing.rows import validate
-from bot.domain.importing.sync import Match, Plan
+from bot.domain.importing.sync import REOPENED, Match, Plan
 from bot.domain.offer_schema import BY_NAME
 from bot.features.hosting.cards import people
 from bot.i18n import N_, Nn_, Translator
@@ -43,7 +43,7 @@ PREVIEW = "preview"
 PARTIAL, COMPLETE, CANCEL = "go", "complete", "no"  # the answers to the preview
 MAPPING = "_mapping"
 PLAN = "_plan"
-FACT_LABELS = {name: fact.label for name, fact in BY_NAME.items()}
+CHANGE_LABELS = {**{name: fact.label for name, fact in BY_NAME.items()}, REOPENED: N_("available again")}
 REQUIREMENTS = {
     Requirement.COMMUNE: N_("a column with the commune (name, postal code or INSEE code)"),
     Requirement.CAPACITY: N_("a column with the number of people or beds"),
@@ -178,22 +178,18 @@ SAMPLES = 5  # lines shown of each part
 
 
 def _sample(t: Translator, part: str, sample: dict[str, Any]) -> str:
-    """One line of the preview: a new row, an offer updated, unchanged or absent."""
-    where = t._("line {line}").format(line=sample["line"]) if sample.get("line") else ""
-    if sample.get("id"):
-        where += (", " if where else "") + t._("id {id}").format(id=esc(sample["id"]))
+    """One line of the preview: a new row, an offer imported before that the row updates, or an absent offer."""
+    where = ", ".join(
+        [*([t._("line {line}").format(line=sample["line"])] if sample.get("line") else []),
+         *([t._("id {id}").format(id=esc(sample["id"]))] if sample.get("id") else [])]
+    )  # fmt: skip
     if part == "create":
         return f"{where}: {esc(sample['commune'])} · {people(t, sample['people'])}"
     head = f"#{sample['offer']} ({where})" if where else f"#{sample['offer']}"
     if part == "update":
-        facts = [
-            t._(FACT_LABELS[name]) if name in FACT_LABELS else t._("available again")
-            for name in sample["facts"]
-        ]
+        facts = [t._(CHANGE_LABELS[name]) for name in sample["facts"]]
         return f"{head}: {', '.join(facts)}"
-    if part == "absent":
-        return f"{head}: {esc(sample['commune'])} · {people(t, sample['people'])}"
-    return head
+    return f"{head}: {esc(sample['commune'])} · {people(t, sample['people'])}"  # absent
 
 
 def _summary(plan: Plan) -> dict[str, Any]:

@@ -19,18 +19,12 @@ from storage import offers
 from storage.models import Alert, Offer, OfferEvent
 from tests.casework_fixtures import grant, offer_fields
 from tests.harness import BotUnderTest, Message, texts
+from tests.test_import_sync import FIRST, HEADERS
 from tests.test_importing import csv_bytes
 
 FR, UK = translator("fr"), translator("uk")
 COORDINATOR, OTHER_COORDINATOR, COORDINATOR_85, KEEPER, CASEWORKER = 500, 501, 502, 600, 601
 ORGANISATION = "Croix-Rouge 44"
-HEADERS = ["Réf.", "Commune", "Code postal", "Nombre de places", "Date de disponibilité", "Jusqu'au"]
-FIRST = [
-    ["A-1", "Nantes", "44000", "2", "01/12/2026", "31/05/2027"],
-    ["A-2", "Rezé", "44400", "3", "01/12/2026", "31/05/2027"],
-    ["A-3", "Clisson", "44190", "4", "01/12/2026", "31/05/2027"],
-    ["A-4", "Guérande", "44350", "5", "01/12/2026", "31/05/2027"],
-]
 ROUND = FR._("<b>Still available?</b> Nobody has confirmed these offers for a while. Tap ✓ for each one still "
              "available, ✗ for one that is not, or confirm them all. Without an answer within {n} days, they "
              "leave the default search.").format(n=7)  # fmt: skip
