@@ -30,7 +30,7 @@ from bot.services.reader import read_file
 from conversations import engine
 from conversations.engine import Accepted, Invalid, Outcome, Stay, Step
 from conversations.steps import Departement, FreeText, with_territory
-from storage import audit
+from storage import audit, keepers
 from storage.imports import ConcurrentImportError
 
 NAME = "import_offers"
@@ -43,6 +43,8 @@ PREVIEW = "preview"
 PARTIAL, COMPLETE, CANCEL = "go", "complete", "no"  # the answers to the preview
 MAPPING = "_mapping"
 PLAN = "_plan"
+KNOWN = "_organisations"  # département -> organisations managing offers there (buttons of the question)
+MAX_KNOWN = 8
 CHANGE_LABELS = {**{name: fact.label for name, fact in BY_NAME.items()}, REOPENED: N_("available again")}
 REQUIREMENTS = {
     Requirement.COMMUNE: N_("a column with the commune (name, postal code or INSEE code)"),
@@ -72,6 +74,30 @@ def _validated(ctx: Ctx, answers: dict[str, Any], table: Table) -> list[RowResul
 
     results: list[RowResult] = ctx.outside(key, check)
     return results
+
+
+class Organisation(FreeText):
+    """Who manages the offers, typed, or one of the organisations already managing offers there (a button):
+    their name must be the same each time for a new file to update their offers."""
+
+    def prompt(self, ctx: Ctx, answers: dict[str, Any]) -> Reply:
+        known = _known_organisations(answers)
+        buttons = [[Button(name[:60], DialogueAnswer(self.name, f"o{i}"))] for i, name in enumerate(known)]
+        return Reply(ctx.t._(self.question), buttons)
+
+    async def accept(
+        self, ctx: Ctx, answers: dict[str, Any], incoming: Incoming, choice: str | None
+    ) -> Outcome:
+        known = _known_organisations(answers)
+        picked = int(choice[1:]) if choice and choice[:1] == "o" and choice[1:].isdigit() else None
+        if picked is not None and picked < len(known):
+            return Accepted({self.name: known[picked]})
+        return await super().accept(ctx, answers, incoming, choice)
+
+
+def _known_organisations(answers: dict[str, Any]) -> list[str]:
+    """The organisations managing offers in the chosen département, read when the dialogue began."""
+    return list((answers.get(KNOWN) or {}).get(answers.get(DEPARTEMENT) or "", []))[:MAX_KNOWN]
 
 
 class Columns(Step):
@@ -184,12 +210,12 @@ def _sample(t: Translator, part: str, sample: dict[str, Any]) -> str:
          *([t._("id {id}").format(id=esc(sample["id"]))] if sample.get("id") else [])]
     )  # fmt: skip
     if part == "create":
-        return f"{where}: {esc(sample['commune'])} · {people(t, sample['people'])}"
+        return f"{where} — {esc(sample['commune'])} · {people(t, sample['people'])}"
     head = f"#{sample['offer']} ({where})" if where else f"#{sample['offer']}"
     if part == "update":
         facts = [t._(CHANGE_LABELS[name]) for name in sample["facts"]]
-        return f"{head}: {', '.join(facts)}"
-    return f"{head}: {esc(sample['commune'])} · {people(t, sample['people'])}"  # absent
+        return f"{head} — {', '.join(facts)}"
+    return f"{head} — {esc(sample['commune'])} · {people(t, sample['people'])}"  # absent
 
 
 def _summary(plan: Plan) -> dict[str, Any]:
@@ -223,7 +249,7 @@ class ImportOffers(engine.Dialogue):
     name = NAME
     steps = (
         Departement(DEPARTEMENT, N_("Into which département do you import these offers?")),
-        FreeText(
+        Organisation(
             ORGANISATION,
             N_("Which association or service manages these offers (for hosts not on Telegram)?"),
             200,
@@ -311,6 +337,10 @@ async def begin(ctx: Ctx) -> list[Reply]:
     if isinstance(table, ImportRefusal):
         return [Reply(describe_refusal(table, ctx.t._))]
     answers[MAPPING] = propose_mapping(table.headers).to_json()
+    known: dict[str, list[str]] = {}
+    for managed in await keepers.organisations(ctx.session, territory):
+        known.setdefault(managed.departement, []).append(managed.organisation)
+    answers[KNOWN] = known
     intro = Reply(ctx.t.n_("A spreadsheet with {n} row.", "A spreadsheet with {n} rows.", len(table.rows)).format(
         n=len(table.rows)))  # fmt: skip
     return [intro, *await engine.begin(ctx, DIALOGUE, with_territory(answers, territory, DEPARTEMENT))]

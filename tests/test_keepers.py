@@ -34,13 +34,13 @@ REFUSAL = FR._("Sorry, this is reserved for caseworkers and coordinators of the 
 NEXT_MORNING = datetime(2026, 12, 7, 7, 30, tzinfo=UTC)  # 14 days after the import, 08:30 in Paris
 
 
-async def send_file(
-    bot: BotUnderTest, user_id: int, rows: list[list[str]], name: str = "offres.csv"
-) -> list[Message]:
-    """A coordinator sends the organisation's file and answers up to the preview."""
+async def send_file(bot: BotUnderTest, user_id: int, rows: list[list[str]], name: str = "offres.csv", *,
+                    known: bool = False) -> list[Message]:  # fmt: skip
+    """A coordinator sends the organisation's file and answers up to the preview (`known`: by tapping the
+    organisation, which already manages offers there)."""
     user = bot.user(user_id, "fr")
     await user._after(bot.api.send_document(user_id, csv_bytes([HEADERS, *rows]), name))
-    await user.send(ORGANISATION)
+    await (user.press(ORGANISATION) if known else user.send(ORGANISATION))
     return await user.press(FR._("Continue"))
 
 
@@ -225,17 +225,17 @@ async def test_reimport_previews_updates_creations_and_withdrawals(bot: BotUnder
         ["A-2", "Rezé", "44400", "6", "01/12/2026", "31/05/2027"],
         ["A-5", "Saint-Nazaire", "44600", "2", "01/01/2027", ""],
     ]
-    preview = texts(await send_file(bot, COORDINATOR, corrected, "offres-corrigees.csv"))
+    preview = texts(await send_file(bot, COORDINATOR, corrected, "offres-corrigees.csv", known=True))
     for expected in (
         FR.n_("{n} offer to import", "{n} offers to import", 1).format(n=1),
         FR.n_("{n} offer imported before, to update", "{n} offers imported before, to update", 1).format(n=1),
-        f"#{before['A-2'].id} ({FR._('line {line}').format(line=3)}, {FR._('id {id}').format(id='A-2')}): "
+        f"#{before['A-2'].id} ({FR._('line {line}').format(line=3)}, {FR._('id {id}').format(id='A-2')}) — "
         f"{FR._('Number of people')}",
         FR.n_("{n} offer unchanged (confirmed as still available)",
               "{n} offers unchanged (confirmed as still available)", 1).format(n=1),
         FR.n_("{n} offer of this organisation absent from the file",
               "{n} offers of this organisation absent from the file", 2).format(n=2),
-        f"#{before['A-3'].id} ({FR._('id {id}').format(id='A-3')}): Clisson",
+        f"#{before['A-3'].id} ({FR._('id {id}').format(id='A-3')}) — Clisson",
     ):  # fmt: skip
         assert expected in preview, expected
     assert await by_source(bot) == before  # nothing written before the choice

@@ -22,7 +22,7 @@ from bot.chat.context import Ctx
 from bot.chat.messages import Button, Reply, esc
 from bot.domain.access import AccessDenied, Action, require
 from bot.domain.keepers import KeeperIndex
-from bot.domain.offers import OPEN_TO_HOSTING, Status
+from bot.domain.offers import OPEN_TO_HOSTING, STATUS_LABELS, Status
 from bot.domain.reminders import DEFAULT_FRESHNESS_DAYS, GRACE_DAYS, morning_of, paris_day
 from bot.features.alerts.base import AlertKind, Sweep
 from bot.features.hosting.cards import freshness, people, period
@@ -277,7 +277,12 @@ async def on_withdraw(ctx: Ctx, pressed: KeeperWithdraw) -> list[Reply]:
         return await _again(ctx, "", asking=offer.id)
     if pressed.answer == "no":
         return await _again(ctx, "")
+    t = ctx.t
     if offer.status in OPEN_TO_HOSTING:
         await offers.set_status(ctx.session, offer, ctx.user_id, Status.WITHDRAWN, ctx.now)
-    note = ctx.t._("#{offer} is marked as no longer available: it left the search.").format(offer=offer.id)
+        note = t._("#{offer} is marked as no longer available: it left the search.").format(offer=offer.id)
+    else:  # reserved or occupied meanwhile, or withdrawn already
+        note = t._("This is not possible while the offer is {status}.").format(
+            status=t._(STATUS_LABELS[Status(offer.status)])
+        )
     return await _again(ctx, note, without=offer.id)
