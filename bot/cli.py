@@ -80,7 +80,9 @@ def cmd_import_offers(args: argparse.Namespace) -> None:
     path = Path(args.file)
     if not path.is_file():
         raise ConfigError(f"{path} is not a file.")
-    result = asyncio.run(import_file(_database_url(args), path, departement, args.organisation))
+    result = asyncio.run(
+        import_file(_database_url(args), path, departement, args.organisation, complete=args.complete)
+    )
     if result.refusal is not None:
         raise ConfigError(describe_refusal(result.refusal))
     if result.outcome is None:
@@ -89,7 +91,9 @@ def cmd_import_offers(args: argparse.Namespace) -> None:
         )
     outcome = result.outcome
     print(
-        f"{outcome.imported} offers imported, {outcome.already_imported} already imported, {outcome.failed} failed."
+        f"{outcome.imported} offers imported, {outcome.updated} updated, {outcome.unchanged} unchanged (confirmed), "
+        f"{outcome.withdrawn} withdrawn, {outcome.already_imported} already imported by someone else, "
+        f"{outcome.failed} failed."
     )
     if result.report is not None:
         report = path.with_name(path.stem + "-errors.xlsx")
@@ -138,6 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
     offers.add_argument("file")
     offers.add_argument("--departement", required=True)
     offers.add_argument("--organisation", default="DDETS", help="who manages these offers (default DDETS)")
+    offers.add_argument(
+        "--complete",
+        action="store_true",
+        help="the file lists every offer of the organisation in the département: those it no longer lists are "
+        "marked as no longer available (without it, they are kept)",
+    )
     offers.add_argument("--database-url")
     offers.set_defaults(func=cmd_import_offers)
     return parser

@@ -28,6 +28,7 @@ from bot.chat.context import Action, Ctx
 from bot.chat.messages import Incoming, Reply
 from bot.domain import casework as casework_rules
 from bot.domain.access import CASEWORKER, COORDINATOR, AccessDenied
+from bot.features.alerts import keepers as keeper_round
 from bot.features.alerts import offer_end, stay_end
 from bot.features.casework import offers as casework
 from bot.features.casework import placements
@@ -38,6 +39,7 @@ from bot.features.hosting import offers as host
 from bot.features.search import command as search
 from bot.features.search import results as search_results
 from bot.features.start import general, language, seeking, start
+from bot.features.team import keepers
 from bot.features.team import members as team
 from bot.i18n import N_, Translator, translator
 from conversations import (
@@ -143,6 +145,7 @@ COMMANDS = (
     Command("reception", seeking.set_reception, PROFESSIONAL, COORDINATORS, N_("Where people looking for a place go in your département: /reception 44 address, phone, hours")),
     Command("digest", coordination.toggle_digest, PROFESSIONAL, COORDINATORS, N_("Weekly digest on Monday morning: /digest on or /digest off")),
     Command("import", importing.begin, PROFESSIONAL, COORDINATORS, N_("Import offers from a spreadsheet (.xlsx or .csv)")),
+    Command("keepers", keepers.keepers_command, PROFESSIONAL, COORDINATORS, N_("Who answers “still available?” for the offers organisations manage")),
 )
 
 MENU = (  # start.main_menu shows each user the buttons they may use
@@ -180,10 +183,15 @@ BUTTONS: tuple[Buttons[Any], ...] = (
     Buttons(callbacks.PlacementStep, placements.on_placement_button, PROFESSIONAL),
     Buttons(callbacks.PastPlacements, placements.on_past_button, PROFESSIONAL),
     Buttons(callbacks.PlacementAlert, stay_end.on_staff_button, PROFESSIONAL),
-    # Coordinators: members and invitations.
+    # Keepers of the offers organisations manage: their "still available?" round.
+    Buttons(callbacks.KeeperConfirm, keeper_round.on_confirm, PROFESSIONAL),
+    Buttons(callbacks.KeeperWithdraw, keeper_round.on_withdraw, PROFESSIONAL),
+    # Coordinators: members, invitations and keepers.
     Buttons(callbacks.MemberRevoke, team.on_revoke_button, PROFESSIONAL),
     Buttons(callbacks.MemberRevokeConfirmed, team.on_revoke_confirmed, PROFESSIONAL),
     Buttons(callbacks.InvitationCancel, team.on_uninvite_button, PROFESSIONAL),
+    Buttons(callbacks.KeeperPick, keepers.on_pick, PROFESSIONAL),
+    Buttons(callbacks.KeeperSet, keepers.on_set, PROFESSIONAL),
     # The questions of dialogues.
     Buttons(callbacks.DialogueAnswer, general.on_dialogue_button, ANSWERING),
 )

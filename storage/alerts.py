@@ -72,13 +72,14 @@ async def claim(session: AsyncSession, now: datetime, limit: int) -> list[Alert]
     return list(claimed)
 
 
-async def finish(session: AsyncSession, alert_id: int, status: str, now: datetime, *, late: bool = False,
-                 error: str | None = None) -> None:  # fmt: skip
-    await session.execute(
-        update(Alert)
-        .where(col(Alert.id) == alert_id)
-        .values(status=status, sent_at=now if status == SENT else None, late=late, last_error=error)
-    )
+async def finish(session: AsyncSession, alert_ids: Sequence[int], status: str, now: datetime, *,
+                 late: bool = False, error: str | None = None) -> None:  # fmt: skip
+    if alert_ids:
+        await session.execute(
+            update(Alert)
+            .where(col(Alert.id).in_(alert_ids))
+            .values(status=status, sent_at=now if status == SENT else None, late=late, last_error=error)
+        )
 
 
 async def retry_later(

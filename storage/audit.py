@@ -19,6 +19,7 @@ JOIN_FAILED = "join_failed"  # a wrong, used or expired invitation code
 REVOKED = "revoked"
 EXPORTED = "exported"
 IMPORTED = "imported"
+KEEPERS_CHANGED = "keepers_changed"
 
 
 async def record(

@@ -1,24 +1,32 @@
-"""Writing imported offers and their history events in bulk, and looking up known fingerprints.
+"""Writing imported offers and their history events in bulk, and reading the offers a file may designate.
 
 Offers and their "imported" events are written in bulk, never as ORM objects one by one: on SQLite a Core
 ``INSERT`` executemany per batch, on PostgreSQL (asyncpg) a ``COPY`` in the same transaction, elsewhere
-``INSERT … RETURNING``; 20 000 rows take a few seconds. Known fingerprints are looked up in chunks (``IN``
-lists of 500). Two imports racing on the same file: the unique index settles it and the loser raises
+``INSERT … RETURNING``; 20 000 rows take a few seconds. Updates and confirmations of offers imported before
+are executemany ``UPDATE``s. Known fingerprints are looked up in chunks (``IN`` lists of 500). Imports for one
+organisation run one at a time (:func:`one_import_at_a_time`: a lock on PostgreSQL; SQLite runs one write
+transaction at a time anyway), so that two of them never both create the offer with one id in the file. Two
+imports racing on the same rows for different organisations: the unique index settles it and the loser raises
 :class:`ConcurrentImportError` (roll back, import again: nothing is duplicated). Everything runs in the
 caller's session; the use case is ``bot.services.imports``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime
 from typing import Any, Final, TypeVar
 
-from sqlalchemy import JSON, Table
+from sqlalchemy import JSON, Table, bindparam, text, update
+from sqlalchemy import select as select_columns
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col, select
 
+from bot.domain.importing.sync import KnownOffer
+from bot.domain.offer_schema import COLUMNS
 from storage.models import Offer, OfferEvent
 
 KEY_CHUNK: Final = 500
@@ -31,14 +39,73 @@ def _chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
         yield items[start : start + size]
 
 
-async def existing_keys(session: AsyncSession, keys: Iterable[str]) -> set[str]:
-    """The fingerprints among ``keys`` that an offer already has (one query per KEY_CHUNK keys)."""
+_KNOWN = (Offer.id, Offer.managed_by, Offer.host_id, Offer.departement, Offer.status, Offer.source_id,
+          Offer.import_key, *(getattr(Offer, column) for column in COLUMNS))  # fmt: skip
+
+
+def _known(row: Sequence[Any]) -> KnownOffer:
+    offer_id, managed_by, host_id, departement, status, source_id, import_key = row[:7]
+    facts = dict(zip(COLUMNS, row[7:], strict=True))
+    return KnownOffer(offer_id, managed_by, host_id, departement, status, source_id, import_key, facts)
+
+
+async def offers_by_fingerprint(session: AsyncSession, keys: Iterable[str]) -> dict[str, KnownOffer]:
+    """The offers whose fingerprint is among ``keys``, whoever keeps them (one query per KEY_CHUNK keys)."""
     unique = list(dict.fromkeys(key for key in keys if key))
-    found: set[str] = set()
+    found: dict[str, KnownOffer] = {}
     for chunk in _chunks(unique, KEY_CHUNK):
-        rows = await session.scalars(select(Offer.import_key).where(col(Offer.import_key).in_(chunk)))
-        found.update(key for key in rows if key)
+        rows = await session.execute(select_columns(*_KNOWN).where(col(Offer.import_key).in_(chunk)))
+        found.update((offer.import_key, offer) for offer in map(_known, rows) if offer.import_key)
     return found
+
+
+async def offers_kept_by(
+    session: AsyncSession, organisation: str, departements: Collection[str]
+) -> list[KnownOffer]:
+    """The offers an organisation keeps in these départements (imported, no host), anonymised ones left out."""
+    query = select_columns(*_KNOWN).where(
+        col(Offer.managed_by) == organisation, col(Offer.host_id).is_(None),
+        col(Offer.departement).in_(sorted(departements)), col(Offer.anonymised_at).is_(None),
+    )  # fmt: skip
+    return [_known(row) for row in await session.execute(query.order_by(col(Offer.id)))]
+
+
+async def one_import_at_a_time(session: AsyncSession, organisation: str) -> None:
+    """Wait for any other import for this organisation to end (PostgreSQL: a lock held until the end of the
+    transaction; SQLite already runs one write transaction at a time)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(f"import:{organisation}".encode()).digest()
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:key)"), {"key": int.from_bytes(digest[:8], "big", signed=True)}
+    )
+
+
+async def update_offers(session: AsyncSession, changes: Sequence[dict[str, Any]]) -> None:
+    """Write new values into offers: each change has the offer's ``id`` and the same other columns."""
+    if not changes:
+        return
+    table = _table(Offer)
+    columns = [name for name in changes[0] if name != "id"]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("offer"))
+        .values({name: bindparam(f"new_{name}") for name in columns})
+    )
+    rows = [
+        {"offer": change["id"], **{f"new_{name}": change[name] for name in columns}} for change in changes
+    ]
+    for chunk in _chunks(rows, 1000):
+        await session.execute(statement, list(chunk), execution_options={"synchronize_session": False})
+
+
+async def confirm_offers(session: AsyncSession, offer_ids: Sequence[int], now: datetime) -> None:
+    """Confirmed as still available now (fresh again, back in the default search if they were stale)."""
+    for chunk in _chunks(offer_ids, KEY_CHUNK):
+        await session.execute(
+            update(Offer).where(col(Offer.id).in_(chunk)).values(last_confirmed_at=now, stale_since=None),
+            execution_options={"synchronize_session": False},
+        )
 
 
 def _table(model: type[SQLModel]) -> Table:

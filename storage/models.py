@@ -338,7 +338,7 @@ class Alert(SQLModel, table=True):
     """A message due to someone, recorded before it is sent: sent once (its key is unique), never lost.
 
     kind: placement_end (caseworker, coordinators), host_end (question to the host), offer_end (host),
-    freshness (host), digest (coordinator).
+    freshness (host), keeper_round (keepers of offers an organisation manages), digest (coordinator).
     """
 
     __tablename__ = "alerts"

@@ -8,9 +8,11 @@ import pytest
 
 from bot.domain.access import CASEWORKER, COORDINATOR, Action, Actor
 from bot.domain.casework import PlacementStatus
+from bot.domain.keepers import organisation_ref
 from bot.i18n import translator
 from storage import audit, households, invitations, placements
-from tests.casework_fixtures import accepted_user, grant, offer
+from storage.models import Offer
+from tests.casework_fixtures import accepted_user, grant, offer, offer_fields
 from tests.harness import BotUnderTest, texts
 
 FR = translator("fr")
@@ -34,6 +36,13 @@ TABLE = [
     ("button pl:arrive:{placement}", {CW44}),
     ("button pl:leave:{active}", {CW44}),
     ("button mem:uninvite:{invitation}", {COORD44}),
+    ("/keepers", {COORD44}),
+    ("button kp:pick:44:{organisation}", {COORD44}),
+    (
+        "button kr:gone:{managed}:ask",
+        {COORD44},
+    ),  # the managed offer's keeper (its importer), or a coordinator
+    ("button kr:ok:{managed}", {COORD44}),
     ("button pp:{offer}:{household}", {CW44}),  # creates a proposal: after the others
     ("button pl:cancel:{placement}", {CW44}),
     ("button mem:revoke:{cw85}", {COORD44}),  # last: changes the roles
@@ -50,6 +59,7 @@ def test_actor_rights_by_role_and_territory(action: Action) -> None:
             Action.SEE_OFFER: {CASEWORKER, COORDINATOR}, Action.SEE_PLACEMENTS: {CASEWORKER, COORDINATOR},
             Action.REVEAL_CONTACT: {CASEWORKER}, Action.QUALIFY: {CASEWORKER},
             Action.MANAGE_HOUSEHOLDS: {CASEWORKER}, Action.PLACE: {CASEWORKER},
+            Action.KEEP_OFFERS: {CASEWORKER, COORDINATOR}, Action.NAME_KEEPERS: {COORDINATOR},
         }[action]  # fmt: skip
         assert actor.may(action, "44") is allowed
         assert actor.may(action, "85") is False  # never outside the territory
@@ -81,7 +91,13 @@ async def test_every_command_and_button_by_role_and_territory(bot: BotUnderTest)
             planned_end=date(2027, 2, 1),
         )
         invitation = await invitations.create(session, CASEWORKER, "Org", ["44"], COORD44, bot.clock())
+        managed = Offer(**offer_fields("Nantes"), host_id=None, status="available", created_at=bot.clock(),
+                        updated_at=bot.clock(), last_confirmed_at=bot.clock(), managed_by="Org", imported_by=COORD44)  # fmt: skip
+        session.add(managed)
+        await session.flush()
     targets |= {
+        "managed": managed.id,
+        "organisation": organisation_ref("44", "Org"),
         "household": family.id,
         "placement": proposed.id,
         "active": active.id,

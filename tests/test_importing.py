@@ -31,7 +31,7 @@ from bot.domain.importing.problems import Problem, ProblemKind, RowResult, RowSt
 from bot.domain.importing.reading import ImportRefusal, RefusalReason, Table, is_formula_like, read_table
 from bot.domain.importing.report import describe_problem, error_report
 from bot.domain.importing.rows import preview, validate
-from bot.services.imports import ImportOutcome, import_file, import_offers, mark_already_imported
+from bot.services.imports import ImportOutcome, import_file, import_offers, plan_for
 from bot.services.reader import read_file
 from storage import imports
 from storage.db import Database
@@ -122,7 +122,10 @@ def row_with(**changes: str) -> list[str]:
         ("Durée minimum de séjour", "min_stay_days"), ("Meublé", "furnished"), ("Wifi", "internet"),
         ("Nom", Target.PRIVATE), ("Prénom", Target.PRIVATE), ("Adresse e-mail", Target.PRIVATE),
         ("Courriel", Target.PRIVATE), ("Nom de l'hébergeur", Target.PRIVATE), ("Horodateur", Target.IGNORE),
-        ("N°", Target.IGNORE), ("  COMMUNE  ", Target.COMMUNE), ("Ville ", Target.COMMUNE),
+        ("N°", Target.SOURCE_ID), ("ID", Target.SOURCE_ID), ("Numéro de dossier", Target.SOURCE_ID),
+        ("Réf. logement", Target.SOURCE_ID), ("Référence", Target.SOURCE_ID), ("Dossier", Target.SOURCE_ID),
+        ("N° de téléphone", "phone"), ("Numéro de ligne", Target.IGNORE), ("Statut", Target.IGNORE),
+        ("  COMMUNE  ", Target.COMMUNE), ("Ville ", Target.COMMUNE),
     ],
 )  # fmt: skip
 def test_common_french_headers_are_recognised(header: str, target: Target) -> None:
@@ -645,7 +648,7 @@ async def run_import(database: Database, data: bytes, filename: str, **kwargs: A
         )
 
 
-async def test_import_writes_managed_offers_with_events_and_reimport_adds_nothing(database_url: str) -> None:
+async def test_import_writes_managed_offers_with_events_and_reimport_only_confirms(database_url: str) -> None:
     database = Database(database_url)
     await database.upgrade()
     rows = [*GOOD_ROWS, row_with(Commune="Atlantide", Code_postal="")]
@@ -670,16 +673,21 @@ async def test_import_writes_managed_offers_with_events_and_reimport_adds_nothin
     order = [3, 0, 2, 1]
     columns = list(reversed(range(len(HEADERS))))
     shuffled = [[row[c] for c in columns] for row in ([rows[i] for i in order])]
-    again = await run_import(database, csv_bytes([[HEADERS[c] for c in columns], *shuffled]), "offres.csv")
-    assert (again.imported, again.already_imported, again.failed) == (0, 3, 1)
-    assert await offers_in(database) == (3, 3)
-    # Checked before importing, the preview says so too.
+    # Checked before importing, the preview says so.
     table = table_of(xlsx_bytes([HEADERS, *rows]), "offres.xlsx")
     async with database.transaction() as session:
-        marked = await mark_already_imported(
-            session, validate(table, propose_mapping(table.headers), "44", TODAY)
-        )
-    assert [r.status for r in marked] == [RowStatus.ALREADY_IMPORTED] * 3 + [RowStatus.FAILED]
+        plan = await plan_for(session, validate(table, propose_mapping(table.headers), "44", TODAY),
+                              organisation=ORGANISATION, departement="44", today=TODAY)  # fmt: skip
+    assert (len(plan.create), len(plan.unchanged), len(plan.update), len(plan.failed)) == (0, 3, 0, 1)
+    again = await run_import(database, csv_bytes([[HEADERS[c] for c in columns], *shuffled]), "offres.csv")
+    assert (again.imported, again.unchanged, again.updated, again.already_imported, again.failed) == (
+        0,
+        3,
+        0,
+        0,
+        1,
+    )
+    assert await offers_in(database) == (3, 6)  # each confirmed, nothing added
     await database.close()
 
 
@@ -715,12 +723,10 @@ async def test_an_import_racing_another_one_writes_nothing(
     await database.upgrade()
     await run_import(database, csv_bytes([HEADERS, GOOD_ROWS[0]]), "first.csv")
 
-    async def nothing_known(
-        session: Any, keys: Any
-    ) -> set[str]:  # as if the other import committed just after
-        return set()
+    async def nothing_known(session: Any, keys: Any) -> dict[str, Any]:
+        return {}  # as if another organisation's import committed the same rows just after
 
-    monkeypatch.setattr(imports, "existing_keys", nothing_known)
+    monkeypatch.setattr(imports, "offers_by_fingerprint", nothing_known)
     with pytest.raises(imports.ConcurrentImportError):
         await run_import(database, csv_bytes([HEADERS, *GOOD_ROWS]), "second.csv")
     assert await offers_in(database) == (1, 1)
@@ -754,7 +760,7 @@ async def test_command_line_import_of_a_file(database_url: str, tmp_path: Path) 
     [header, failed] = [[cell.value for cell in row] for row in report.iter_rows()]
     assert header[-1] == "Motif" and failed[0] == 5 and "Negative number" in failed[-1]
     again = await import_file(database_url, path, "44", ORGANISATION, now=NOW + timedelta(days=3))
-    assert again.outcome is not None and (again.outcome.imported, again.outcome.already_imported) == (0, 3)
+    assert again.outcome is not None and (again.outcome.imported, again.outcome.unchanged) == (0, 3)
     (tmp_path / "bad.csv").write_bytes(b"\x89PNG\r\n")
     refused = await import_file(database_url, tmp_path / "bad.csv", "44", ORGANISATION)
     assert refused.refusal is not None and refused.outcome is None

@@ -305,6 +305,33 @@ class PlacementAlert(ButtonData, prefix="al"):
     placement_id: RowId
 
 
+# Keepers of the offers organisations manage: the "still available?" round, and /keepers.
+
+
+class KeeperConfirm(ButtonData, prefix="kr:ok"):
+    offer_id: RowId | Literal["all"]  # "all": every offer listed on the message
+
+
+class KeeperWithdraw(ButtonData, prefix="kr:gone"):
+    offer_id: RowId
+    answer: Literal["ask", "yes", "no"]
+
+
+OrganisationRef = Annotated[str, Text(r"[0-9a-f]{12}")]  # bot.domain.keepers.organisation_ref
+
+
+class KeeperPick(ButtonData, prefix="kp:pick"):
+    departement: DepartementCode
+    organisation: OrganisationRef
+
+
+class KeeperSet(ButtonData, prefix="kp:set"):
+    action: Literal["name", "remove"]
+    departement: DepartementCode
+    organisation: OrganisationRef
+    user_id: UserId
+
+
 # Coordinators.
 
 

@@ -128,6 +128,8 @@ class Incoming:
     contact_is_own: bool = True
     photo_id: str | None = None
     document: Document | None = None
+    # With a pressed button: the data of every button of its message, when Telegram still gives the message.
+    beside: tuple[str, ...] = ()
 
     @property
     def is_button(self) -> bool:

@@ -24,6 +24,10 @@ class Action(StrEnum):
     STATISTICS = "statistics"
     EXPORT = "export"
     IMPORT = "import"
+    KEEP_OFFERS = (
+        "keep_offers"  # answer "still available?" for offers an organisation manages (if its keeper)
+    )
+    NAME_KEEPERS = "name_keepers"
 
 
 ALLOWED_ROLES: dict[Action, frozenset[str]] = {
@@ -40,6 +44,8 @@ ALLOWED_ROLES: dict[Action, frozenset[str]] = {
     Action.STATISTICS: frozenset({COORDINATOR}),
     Action.EXPORT: frozenset({COORDINATOR}),
     Action.IMPORT: frozenset({COORDINATOR}),
+    Action.KEEP_OFFERS: frozenset({CASEWORKER, COORDINATOR}),
+    Action.NAME_KEEPERS: frozenset({COORDINATOR}),
 }
 
 

@@ -37,8 +37,16 @@ def incoming_from(update: Update) -> Incoming | None:
     user = update.effective_user
     if user is None or user.is_bot:
         return None
-    if update.callback_query is not None:
-        return Incoming(user.id, user.language_code, callback=update.callback_query.data or "")
+    query = update.callback_query
+    if query is not None:
+        markup = query.message.reply_markup if isinstance(query.message, Message) else None
+        beside = tuple(
+            button.callback_data
+            for row in (markup.inline_keyboard if markup else ())
+            for button in row
+            if isinstance(button.callback_data, str)
+        )
+        return Incoming(user.id, user.language_code, callback=query.data or "", beside=beside)
     message = update.message
     if message is None or (update.effective_chat and update.effective_chat.type != "private"):
         return None

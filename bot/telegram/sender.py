@@ -32,7 +32,7 @@ from bot.telegram.gateway import send, set_menu
 from bot.telegram.rate import Limiter
 from storage import alerts, inbox, outbox
 from storage.db import Database
-from storage.models import OutboxMessage
+from storage.models import Alert, OutboxMessage
 
 log = logging.getLogger(__name__)
 Maker = Callable[[Database, dict[str, Any]], Awaitable[bytes]]  # makes a file announced with `Later`
@@ -209,7 +209,8 @@ class Sender:
                 await outbox.mark_undeliverable(session, message.id, now, outcome.error)
             if message.alert_id is not None and outcome.retry_at is None:
                 status = alerts.SENT if outcome.error is None else alerts.UNDELIVERABLE
-                await alerts.finish(session, message.alert_id, status, now, late=message.payload.get("late", False),
+                carried = [message.alert_id, *message.payload.get("more_alerts", ())]
+                await alerts.finish(session, carried, status, now, late=message.payload.get("late", False),
                                     error=outcome.error and outcome.error[:300])  # fmt: skip
         done = {
             o.message.update_id for o in outcomes if o.retry_at is None and o.message.update_id is not None
@@ -222,23 +223,33 @@ def _seconds(retry_after: Any) -> float:
 
 
 async def queue_alerts(database: Database, clock: Callable[[], datetime]) -> int:
-    """Put the alerts due now in the outbox, in their recipients' languages; how many. Not in quiet hours."""
+    """Put the alerts due now in the outbox, in their recipients' languages; how many. Not in quiet hours.
+
+    The alerts of one kind due to one recipient are rendered together (a kind may say them in one message); a
+    message carrying several alerts names the first as its `alert_id` and the others in its payload
+    (`more_alerts`), and all are marked sent (or undeliverable) with it."""
     queued = 0
     while not reminders.is_quiet(clock()):
         async with database.transaction() as session:
             now = clock()
             due = await alerts.claim(session, now, ALERT_BATCH)
+            together: dict[tuple[str, int | None], list[Alert]] = {}
             for alert in due:
-                assert alert.id is not None
-                reply = await render(session, alert, now)
-                if reply is None:  # what it announced no longer holds
-                    await alerts.finish(session, alert.id, alerts.OBSOLETE, now)
-                    continue
-                payload = {**payload_of(reply), "late": reminders.is_late(alert.due_at, now)}
-                await outbox.add(session, [{"chat_id": alert.recipient_id, "payload": payload, "alert_id": alert.id,
-                                            "attachment": None, "update_id": None}], now)  # fmt: skip
-                await alerts.finish(session, alert.id, alerts.QUEUED, now)
-                queued += 1
+                together.setdefault((alert.kind, alert.recipient_id), []).append(alert)
+            for (_kind, recipient), group in together.items():
+                carried: set[int | None] = set()
+                for reply, its_alerts in await render(session, group, now):
+                    ids = [alert.id for alert in its_alerts]
+                    late = any(reminders.is_late(alert.due_at, now) for alert in its_alerts)
+                    payload = {**payload_of(reply), "late": late, "more_alerts": ids[1:]}
+                    await outbox.add(session, [{"chat_id": recipient, "payload": payload, "alert_id": ids[0],
+                                                "attachment": None, "update_id": None}], now)  # fmt: skip
+                    carried.update(ids)
+                    queued += 1
+                await alerts.finish(session, [i for i in carried if i is not None], alerts.QUEUED, now)
+                # Carried by no message: what they announced no longer holds.
+                await alerts.finish(session, [a.id for a in group if a.id not in carried and a.id is not None],
+                                    alerts.OBSOLETE, now)  # fmt: skip
         if not due:
             break
     return queued

@@ -24,7 +24,8 @@ from bot.domain.importing.reading import CellValue, Table
 class Target(StrEnum):
     """What a column holds besides an offer fact: IGNORE (not imported), PRIVATE (personal data of the host —
     name, e-mail… — recognised so as to be left out on purpose), the parts of a commune, and FREE (a yes/no
-    "free of charge" column, read with the cost)."""
+    "free of charge" column, read with the cost), and SOURCE_ID (the row's own id in the organisation's file: a
+    re-import updates the offer with that id)."""
 
     IGNORE = "ignore"
     PRIVATE = "private"
@@ -33,6 +34,7 @@ class Target(StrEnum):
     INSEE = "insee"
     DEPARTEMENT = "departement"
     FREE = "free"
+    SOURCE_ID = "source_id"
 
 
 ColumnTarget = str
@@ -60,15 +62,20 @@ MULTI_TARGETS: Final = frozenset(
 _CANDIDATE_ORDER: Final = (
     schema.NOTES.name, Target.COMMUNE, Target.POSTAL_CODE, Target.INSEE,
     *(name for name in FACT_TARGETS if name != schema.NOTES.name), Target.FREE, Target.DEPARTEMENT, *TICKS,
-    Target.PRIVATE, Target.IGNORE,
+    Target.SOURCE_ID, Target.PRIVATE, Target.IGNORE,
 )  # fmt: skip
 
 # Rules of the importer's own targets, ranked among the facts' rules (offer_schema: `header_rank`).
 _OWN_RULES: Final = (
-    (  # form metadata: submission number, timestamp, status
-        r"^(id|n|no|num|numero|numero de (dossier|reponse|demande|ligne|formulaire)|identifiant|horodateur"
-        r"|horodatage|timestamp|date (de |d )?(soumission|creation|depot|saisie|reponse|modification|envoi)"
-        r"|submitted at|created at|submission date|statut|etat|source|reference|ref)$",
+    (  # the row's own id: "ID", "N°", "Numéro de dossier", "Réf. logement"…
+        r"^(id|n|no|nr|num|numero|identifiant|reference|ref|dossier)"
+        r"( (de |d |du )?(l )?(dossier|offre|logement|hebergement|place|fiche|annonce|demande|reponse|formulaire))?$",
+        9, Target.SOURCE_ID,
+    ),
+    (  # form metadata: line number, timestamp, status
+        r"^(numero de ligne|horodateur|horodatage|timestamp"
+        r"|date (de |d )?(soumission|creation|depot|saisie|reponse|modification|envoi)"
+        r"|submitted at|created at|submission date|statut|etat|source)$",
         10, Target.IGNORE,
     ),
     (r"\b(e ?mail|courriel|mail|adresse electronique)\b", 11, Target.PRIVATE),

@@ -83,13 +83,15 @@ class RowStatus(StrEnum):
 @dataclass(frozen=True)
 class RowResult:
     """One data row checked: ``fields`` (offer columns, as ``storage.offers.EDITABLE``) when it can be
-    imported, the problems found (warnings may come with fields), and its fingerprint."""
+    imported, the problems found (warnings may come with fields), its fingerprint, and its own id in the
+    organisation's file when the file has one (read even when the row fails: its offer is then kept)."""
 
     index: int
     line: int
     fields: dict[str, Any] | None
     problems: tuple[Problem, ...] = ()
     import_key: str | None = None
+    source_id: str | None = None
 
     @property
     def status(self) -> RowStatus:

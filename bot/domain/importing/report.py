@@ -53,6 +53,7 @@ _OWN_TARGET_NAMES: Final[dict[ColumnTarget, str]] = {
     Target.IGNORE: N_("Not imported"), Target.PRIVATE: N_("Host's personal data (not imported)"),
     Target.COMMUNE: N_("Commune"), Target.POSTAL_CODE: N_("Postal code"), Target.INSEE: N_("INSEE code"),
     Target.DEPARTEMENT: N_("Département"), Target.FREE: N_("Free (yes/no)"),
+    Target.SOURCE_ID: N_("The row's id in your file"),
 }  # fmt: skip
 _TICK_NAMES: Final = {
     option: label

@@ -51,6 +51,7 @@ from bot.geo.communes import Commune
 from bot.geo.resolve import commune_label, load_resolver
 
 KEY_VERSION: Final = "v1"
+MAX_SOURCE_ID: Final = 100  # offers.source_id
 _T = TypeVar("_T")
 
 # The facts read with rules of their own below; every other fact is read by its kind (_other_facts).
@@ -170,9 +171,10 @@ class _Validator:
                 cells[target] = (header, value)
         fields = self._fields(cells, lists, state)
         problems = tuple(state.problems)
+        source_id = _source_id(cells)
         if fields is None or any(p.is_error for p in problems):
-            return RowResult(index, line, None, problems)
-        return RowResult(index, line, fields, problems, import_key(fields, self._key_dates(cells)))
+            return RowResult(index, line, None, problems, source_id=source_id)
+        return RowResult(index, line, fields, problems, import_key(fields, self._key_dates(cells)), source_id)
 
     # ------------------------------------------------------------------ the offer's fields
 
@@ -565,6 +567,13 @@ class _Validator:
         return texts[0], texts[1]
 
 
+def _source_id(cells: dict[ColumnTarget, tuple[str, CellValue]]) -> str | None:
+    """The row's own id in the organisation's file, as written (spaces collapsed), if the file has one."""
+    if Target.SOURCE_ID not in cells:
+        return None
+    return display_text(cells[Target.SOURCE_ID][1], MAX_SOURCE_ID) or None
+
+
 def _key_text(value: Any) -> str:
     if value is None:
         return ""
@@ -630,27 +639,29 @@ def validate(
     into; communes elsewhere are COMMUNE_OUTSIDE_DEPARTEMENT (None: anywhere). ``today``: the day of
     the import in France (past start dates become today; past end dates mean the offer is over).
 
-    Two rows with the same fingerprint: the later ones are DUPLICATE_IN_FILE. ALREADY_IMPORTED is
-    added by the import (it needs the database). Raises ValueError if the mapping was made
-    for other headers or a département code is wrong; never on cell contents.
+    Two rows with the same fingerprint, or the same id in the file: the later ones are DUPLICATE_IN_FILE.
+    ALREADY_IMPORTED is added by the import (it needs the database). Raises ValueError if the mapping was
+    made for other headers or a département code is wrong; never on cell contents.
     """
     validator = _Validator(table, mapping, _scope_of(departement), today)
     with gc_paused():
         results = [validator.row(i) for i in range(len(table.rows))]
     first_line: dict[str, int] = {}
+    first_id: dict[str, int] = {}
     for i, result in enumerate(results):
         key = result.import_key
         if key is None or not result.ok:
             continue
-        if key in first_line:
+        first = first_line.get(key) or (first_id.get(result.source_id) if result.source_id else None)
+        if first is not None:
             results[i] = replace(
-                result.with_problem(
-                    Problem(ProblemKind.DUPLICATE_IN_FILE, details={"line": first_line[key]})
-                ),
+                result.with_problem(Problem(ProblemKind.DUPLICATE_IN_FILE, details={"line": first})),
                 fields=None,
             )
-        else:
-            first_line[key] = result.line
+            continue
+        first_line[key] = result.line
+        if result.source_id:
+            first_id[result.source_id] = result.line
     return results
 
 

@@ -39,17 +39,47 @@ class Sweep:
         return row.freshness_days if row else DEFAULT_FRESHNESS_DAYS
 
 
+Render = Callable[[AsyncSession, Alert, Translator, datetime], Awaitable[Reply | None]]
+# Several alerts of one kind due to one recipient, said together: each message with the alerts it carries
+# (an alert in none of them no longer holds, and is not sent).
+RenderTogether = Callable[
+    [AsyncSession, list[Alert], Translator, datetime], Awaitable[list[tuple[Reply, list[Alert]]]]
+]
+
+
+async def one_by_one(session: AsyncSession, alerts: list[Alert], t: Translator, now: datetime,
+                     render: Render) -> list[tuple[Reply, list[Alert]]]:  # fmt: skip
+    """Alerts said each in its own message."""
+    said = []
+    for alert in alerts:
+        reply = await render(session, alert, t, now)
+        if reply is not None:
+            said.append((reply, [alert]))
+    return said
+
+
 @dataclass(frozen=True)
 class AlertKind:
     """One kind of alert. `due` lists the alerts due by the sweep's moment (rows made with `row`); `render`
-    says it to its recipient (None: no longer true, not sent); `after_sweep` is what else the sweep does for
+    says it to its recipient (None: no longer true, not sent), or `render_together` says all those due to one
+    recipient at once (e.g. one message listing several offers); `after_sweep` is what else the sweep does for
     this kind (e.g. flag offers whose host never answered)."""
 
     name: str  # stored in alerts.kind
     label: str  # in exports and /alerts (English source, marked with N_)
     due: Callable[[AsyncSession, Sweep], Awaitable[list[dict[str, Any]]]]
-    render: Callable[[AsyncSession, Alert, Translator, datetime], Awaitable[Reply | None]]
+    render: Render | None = None
     after_sweep: Callable[[AsyncSession, Sweep], Awaitable[None]] | None = None
+    render_together: RenderTogether | None = None
+
+    async def say(
+        self, session: AsyncSession, alerts: list[Alert], t: Translator, now: datetime
+    ) -> list[tuple[Reply, list[Alert]]]:
+        """The messages for these alerts (all of this kind, to one recipient), each with the alerts it carries."""
+        if self.render_together is not None:
+            return await self.render_together(session, alerts, t, now)
+        assert self.render is not None, f"{self.name}: render or render_together"
+        return await one_by_one(session, alerts, t, now, self.render)
 
     def row(self, key: str, recipient: int, due: datetime, **refs: Any) -> dict[str, Any]:
         """An alert row; `key` is unique across kinds (start it with a prefix of the kind's own)."""

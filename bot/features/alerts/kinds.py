@@ -13,13 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat.messages import Reply
 from bot.domain.reminders import is_late, paris_day
-from bot.features.alerts import digest, freshness, offer_end, stay_end
+from bot.features.alerts import digest, freshness, keepers, offer_end, stay_end
 from bot.features.alerts.base import AlertKind, Sweep
 from bot.i18n import translator
 from storage import alerts, users
 from storage.models import Alert
 
-KINDS: tuple[AlertKind, ...] = (stay_end.STAFF, stay_end.HOST, offer_end.KIND, freshness.KIND, digest.KIND)
+KINDS: tuple[AlertKind, ...] = (
+    stay_end.STAFF, stay_end.HOST, offer_end.KIND, freshness.KIND, keepers.KIND, digest.KIND,
+)  # fmt: skip
 BY_NAME = {kind.name: kind for kind in KINDS}
 LABELS = {kind.name: kind.label for kind in KINDS}
 assert len(BY_NAME) == len(KINDS), "two kinds of alert with the same name"
@@ -36,13 +38,17 @@ async def sweep(session: AsyncSession, now: datetime) -> int:
     return created
 
 
-async def render(session: AsyncSession, alert: Alert, now: datetime) -> Reply | None:
-    """The message for this alert in the recipient's language; None if what it announced no longer holds."""
-    if alert.recipient_id is None:  # the recipient erased their data
-        return None
-    recipient = await users.find(session, alert.recipient_id)
+async def render(
+    session: AsyncSession, alerts: list[Alert], now: datetime
+) -> list[tuple[Reply, list[Alert]]]:
+    """The messages for these alerts (of one kind, to one recipient) in the recipient's language, each with the
+    alerts it carries; an alert carried by none no longer holds what it announced."""
+    if alerts[0].recipient_id is None:  # erased meanwhile
+        return []
+    recipient = await users.find(session, alerts[0].recipient_id)
     t = translator(recipient.language if recipient else None)
-    reply = await BY_NAME[alert.kind].render(session, alert, t, now)
-    if reply is not None and is_late(alert.due_at, now):
-        reply.text = t._("(Sent late: the bot was unavailable at the planned time.)") + "\n" + reply.text
-    return reply
+    said = await BY_NAME[alerts[0].kind].say(session, alerts, t, now)
+    for reply, carried in said:
+        if any(is_late(alert.due_at, now) for alert in carried):
+            reply.text = t._("(Sent late: the bot was unavailable at the planned time.)") + "\n" + reply.text
+    return said

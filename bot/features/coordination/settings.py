@@ -9,7 +9,7 @@ from bot.domain import reminders
 from bot.domain.access import Action, require
 from bot.domain.validation import normalise_departement, parse_count
 from bot.features.alerts import kinds as alert_kinds
-from storage import alerts
+from storage import alerts, keepers
 from storage import reminders as reminder_queries
 
 
@@ -18,8 +18,14 @@ async def alerts_overview(ctx: Ctx) -> list[Reply]:
     territory = ctx.actor.territory(Action.STATISTICS)
     t = ctx.t
     stale = await reminder_queries.stale_counts(ctx.session, territory)
-    lines = [t._("<b>Stale offers</b> (hosts did not re-confirm): {counts}").format(
-        counts=", ".join(f"{dep}: {stale.get(dep, 0)}" for dep in sorted(territory)))]  # fmt: skip
+    managed = await keepers.stale_managed_counts(ctx.session, territory)
+
+    def count(dep: str) -> str:
+        of_which = t._("{n} managed by organisations").format(n=managed[dep]) if managed.get(dep) else ""
+        return f"{dep}: {stale.get(dep, 0)}" + (f" ({of_which})" if of_which else "")
+
+    lines = [t._("<b>Stale offers</b> (nobody re-confirmed them: their host, or the keepers of offers "
+                 "organisations manage): {counts}").format(counts=", ".join(map(count, sorted(territory))))]  # fmt: skip
     failed = await alerts.undeliverable(ctx.session, territory)
     lines.append(
         t.n_("<b>{n} undeliverable alert</b>", "<b>{n} undeliverable alerts</b>", len(failed)).format(
