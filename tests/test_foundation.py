@@ -41,6 +41,7 @@ async def test_start_in_french_stores_nothing_before_acceptance(bot: BotUnderTes
     assert [label for label, _ in menu] == [
         FR._("I offer a place"),
         FR._("I work for an association or the prefecture"),
+        FR._("I am looking for a place to stay"),
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import random
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -177,3 +178,26 @@ async def test_a_misspelt_commune_with_its_postal_code_is_imported_and_one_witho
         ).active.iter_rows(min_row=2)
     ]
     assert FR._("(did you mean {communes}?)").format(communes="Clisson (44)") in reasons[0]
+
+
+@pytest.mark.parametrize("language", ["fr", "uk"])
+async def test_a_file_without_errors_announces_none_and_dates_read_as_the_language_writes_them(
+    bot: BotUnderTest, language: str
+) -> None:
+    t = translator(language)
+    await grant(bot, COORDINATOR, "coordinator", "44", language=language)
+    coordinator = bot.user(COORDINATOR, language)
+    await coordinator._after(bot.api.send_document(COORDINATOR, spreadsheet(rows=12, bad=0), "offres.xlsx"))
+    await coordinator.send("Croix-Rouge 44")
+    await coordinator.press(t._("Not imported"))
+    preview = texts(await coordinator.press(t._("Continue")))
+    done = await coordinator.press(t._("Import"))
+    said = preview + "\n" + texts(done)
+    assert t.n_("{n} offer imported.", "{n} offers imported.", 12).format(n=12) in said
+    errors = t.n_("{n} row with errors (reported to you in a spreadsheet)",
+                  "{n} rows with errors (reported to you in a spreadsheet)", 0).format(n=0)  # fmt: skip
+    attached = t.n_("{n} row not imported: see the attached spreadsheet.",
+                    "{n} rows not imported: see the attached spreadsheet.", 0).format(n=0)  # fmt: skip
+    assert errors not in said and attached not in said
+    assert not [message for message in done if message.get("document")]
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", said)  # no ISO dates
