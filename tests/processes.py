@@ -42,7 +42,7 @@ async def stop(process: asyncio.subprocess.Process, *, hard: bool = False) -> No
         await asyncio.wait_for(process.wait(), 20)
 
 
-async def wait_until(condition: Callable[[], Any], timeout: float = 15.0) -> Any:
+async def wait_until(condition: Callable[[], Any], timeout: float = 30.0) -> Any:
     """Poll until `condition()` is truthy (a separate process gives no other signal that it has answered)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
