@@ -161,9 +161,12 @@ class Preview(Step):
         organisation, departement = esc(answers[ORGANISATION]), answers[DEPARTEMENT]
         lines = [t._("Ready to import from {file} for {organisation} ({departement}):").format(
             file=esc(answers[FILENAME]), organisation=organisation, departement=departement)]  # fmt: skip
+        anything = any(counts.get(part) for part in PREVIEW_COUNTS)
         for part, (singular, plural) in PREVIEW_COUNTS.items():
             n = counts.get(part, 0)
-            if n or part == "create":
+            if n or (
+                part == "create" and not anything
+            ):  # "0 offers to import" only when nothing else is said
                 lines.append(t.n_(singular, plural, n).format(n=n))
                 lines += [f"  • {_sample(t, part, sample)}" for sample in samples.get(part) or []]
         absent, rows = counts.get("absent", 0), []
@@ -278,10 +281,8 @@ class ImportOffers(engine.Dialogue):
                            imported=outcome.imported, updated=outcome.updated, unchanged=outcome.unchanged,
                            withdrawn=outcome.withdrawn, failed=outcome.failed, departement=answers[DEPARTEMENT])  # fmt: skip
         t = ctx.t
-        done = [
-            t.n_("{n} offer imported.", "{n} offers imported.", outcome.imported).format(n=outcome.imported)
-        ]
-        for n, (singular, plural) in (
+        counts = (
+            (outcome.imported, Nn_("{n} offer imported.", "{n} offers imported.")),
             (outcome.updated, Nn_("{n} offer updated.", "{n} offers updated.")),
             (outcome.unchanged, Nn_("{n} offer unchanged, confirmed as still available.",
                                     "{n} offers unchanged, confirmed as still available.")),
@@ -291,9 +292,9 @@ class ImportOffers(engine.Dialogue):
                                            "{n} rows already imported by someone else, skipped.")),
             (outcome.failed, Nn_("{n} row not imported: see the attached spreadsheet.",
                                  "{n} rows not imported: see the attached spreadsheet.")),
-        ):  # fmt: skip
-            if n:
-                done.append(t.n_(singular, plural, n).format(n=n))
+        )  # fmt: skip
+        done = [t.n_(singular, plural, n).format(n=n) for n, (singular, plural) in counts if n]
+        done = done or [t.n_("{n} offer imported.", "{n} offers imported.", 0).format(n=0)]
         done.append(t._("You will be asked whether they are still available, or the keepers you name with "
                         "/keepers; send the updated file again at any time."))  # fmt: skip
         replies = [Reply("\n".join(done))]

@@ -91,7 +91,9 @@ async def test_import_with_good_and_bad_rows_then_reimport(bot: BotUnderTest) ->
     unchanged = FR.n_("{n} offer unchanged (confirmed as still available)",
                       "{n} offers unchanged (confirmed as still available)", 190).format(n=190)  # fmt: skip
     assert unchanged in preview
-    await coordinator.press(FR._("Import"))
+    assert FR.n_("{n} offer to import", "{n} offers to import", 0).format(n=0) not in preview
+    again = texts(await coordinator.press(FR._("Import")))
+    assert FR.n_("{n} offer imported.", "{n} offers imported.", 0).format(n=0) not in again
     assert await imported_offers(bot) == 190
 
     stats = texts(await coordinator.send("/stats"))
