@@ -210,14 +210,26 @@ class LanguageChoice(ButtonData, prefix="lang"):
 
 
 class Erase(ButtonData, prefix="erase"):
-    answer: Literal["ask", "yes", "no"]
+    answer: Literal[
+        "ask", "yes", "sure", "no"
+    ]  # sure: yes, after the warning about a household in their place
 
 
 # Hosts.
 
 OfferAction = Literal[
-    "confirm", "pause", "resume", "unavailable", "dates", "edit", "photos", "delete", "delete_yes", "keep"
-]
+    "confirm",
+    "pause",
+    "resume",
+    "unavailable",
+    "dates",
+    "edit",
+    "photos",
+    "delete",
+    "delete_yes",
+    "delete_sure",
+    "keep",
+]  # delete_sure: yes, after the warning about a household in the place
 
 
 class HostOffer(ButtonData, prefix="offer"):

@@ -31,6 +31,8 @@ async def _due(session: AsyncSession, sweep: Sweep) -> list[dict[str, Any]]:
 
 
 async def _render(session: AsyncSession, alert: Alert, t: Translator, now: datetime) -> Reply | None:
+    if alert.recipient_id is None:  # its coordinator erased their data
+        return None
     return Reply(await digest_text(session, t, alert.recipient_id, now))
 
 

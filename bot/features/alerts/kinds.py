@@ -38,7 +38,7 @@ async def sweep(session: AsyncSession, now: datetime) -> int:
 
 async def render(session: AsyncSession, alert: Alert, now: datetime) -> Reply | None:
     """The message for this alert in the recipient's language; None if what it announced no longer holds."""
-    recipient = await users.find(session, alert.recipient_id)
+    recipient = await users.find(session, alert.recipient_id) if alert.recipient_id is not None else None
     t = translator(recipient.language if recipient else None)
     reply = await BY_NAME[alert.kind].render(session, alert, t, now)
     if reply is not None and is_late(alert.due_at, now):
