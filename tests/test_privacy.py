@@ -4,6 +4,7 @@ the daily retention job."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -497,8 +498,22 @@ async def test_retention_anonymises_after_twelve_months_and_deletes_audit_entrie
         assert not list(await session.scalars(select(OfferEvent).where(col(OfferEvent.actor_id) == 1001)))
 
 
-def test_log_lines_name_nobody() -> None:
+def test_log_lines_name_nobody_and_tracebacks_quote_no_message() -> None:
     assert who(HOST) == who(HOST) != who(CASEWORKER) and str(HOST) not in who(HOST)
+    with debug_log() as log:
+        try:
+            try:
+                int(PHONE + " " + NAME)  # its message would quote both
+            except ValueError as error:
+                raise KeyError(ADDRESS) from error
+        except KeyError:
+            logging.getLogger("bot.telegram.pipeline").exception("the action of update %s failed", 12)
+    written = log.getvalue()
+    assert "the action of update 12 failed" in written and "int(PHONE" in written  # where it failed
+    assert written.index("builtins.ValueError") < written.index(
+        "builtins.KeyError (its message is not logged)"
+    )
+    assert [secret for secret in SECRETS if holds(written, secret)] == []
 
 
 async def test_logement_bot_run_verbose_prints_and_keeps_nothing_of_an_erased_host(
