@@ -21,7 +21,7 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 _WIPE = "wipe_after_commit"
 
 
-def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+def tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # The driver's own transaction handling (no BEGIN before a SELECT, savepoints that commit at once) is
     # switched off: SQLAlchemy emits BEGIN itself (_begin_immediately), so a transaction is a transaction.
     dbapi_connection.isolation_level = None
@@ -48,7 +48,7 @@ def make_engine(database_url: str) -> AsyncEngine:
         engine = create_async_engine(
             database_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, hide_parameters=True
         )
-        event.listen(engine.sync_engine, "connect", _tune_sqlite)
+        event.listen(engine.sync_engine, "connect", tune_sqlite)
         event.listen(engine.sync_engine, "begin", _begin_immediately)
         return engine
     return create_async_engine(database_url, pool_pre_ping=True, hide_parameters=True)
