@@ -210,26 +210,17 @@ class LanguageChoice(ButtonData, prefix="lang"):
 
 
 class Erase(ButtonData, prefix="erase"):
-    answer: Literal[
-        "ask", "yes", "sure", "no"
-    ]  # sure: yes, after the warning about a household in their place
+    # "sure": yes, after the warning about a household living in one of their places
+    answer: Literal["ask", "yes", "sure", "no"]
 
 
 # Hosts.
 
+# "delete_sure": yes, after the warning about a household living in the place
 OfferAction = Literal[
-    "confirm",
-    "pause",
-    "resume",
-    "unavailable",
-    "dates",
-    "edit",
-    "photos",
-    "delete",
-    "delete_yes",
-    "delete_sure",
+    "confirm", "pause", "resume", "unavailable", "dates", "edit", "photos", "delete", "delete_yes", "delete_sure",
     "keep",
-]  # delete_sure: yes, after the warning about a household in the place
+]  # fmt: skip
 
 
 class HostOffer(ButtonData, prefix="offer"):
