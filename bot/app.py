@@ -49,6 +49,7 @@ class Runtime:
         self.services = Services(
             database=database, dialogues=routes.dialogues(), clock=clock, limiter=Limiter(settings.send_per_second),
             flood=FloodRule(settings.flood_updates, timedelta(seconds=settings.flood_window_seconds)),
+            policy=settings.data_policy,
         )  # fmt: skip
         self.bot = self.application.bot
         self.sender = Sender(database, self.bot, clock, self.services.limiter, routes.MAKERS, routes.menu_of)
@@ -113,7 +114,7 @@ class Runtime:
 
     async def alerts_round(self) -> None:
         """Record what is due (if this process holds the sweeper lease), then queue what may be sent now."""
-        await sweep_once(self.database, self.clock)
+        await sweep_once(self.database, self.clock, policy=self.settings.data_policy)
         if await queue_alerts(self.database, self.clock):
             self.sender.wake.set()
 

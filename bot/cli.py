@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot import logs
 from bot.domain.validation import normalise_departement
 from bot.settings import (
     SANDBOX_DATABASE_URL,
@@ -155,12 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for chatty in ("httpx", "alembic", "aiohttp.access", "apscheduler"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)
+    logs.configure(verbose=args.verbose)  # never personal data, even with -v (see bot/logs.py)
     try:
         args.func(args)
     except ConfigError as error:

@@ -42,6 +42,7 @@ from bot.features.start import general, language, seeking, start
 from bot.features.team import keepers
 from bot.features.team import members as team
 from bot.i18n import N_, Translator, translator
+from bot.logs import who
 from conversations import (
     engine,
     host_offer,
@@ -331,7 +332,7 @@ def refusals_explained(action: Action) -> Action:
         except AccessDenied as denied:
             await audit.record(ctx.session, ctx.user_id, audit.REFUSED, str(denied.action), ctx.now,
                                departement=denied.departement, command=ctx.incoming.command or ctx.incoming.callback)  # fmt: skip
-            log.info("refused %s to %s", denied, ctx.user_id)
+            log.info("refused %s to %s", denied, who(ctx.user_id))
             return [Reply(ctx.t._("Sorry, this is reserved for caseworkers and coordinators of the territory "
                                   "concerned. Ask your coordinator if you need it."))]  # fmt: skip
         except casework_rules.NotFound:

@@ -16,6 +16,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from bot.domain.privacy import DEFAULT_ANONYMISE_AFTER_MONTHS, DEFAULT_AUDIT_KEPT_MONTHS, DataPolicy
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///logement.sqlite3"
 TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
 SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -96,6 +98,19 @@ class Settings(BaseSettings):
     )
     operator_name: str = Field(default="", validation_alias="OPERATOR_NAME")
     operator_contact: str = Field(default="", validation_alias="OPERATOR_CONTACT")
+    # Withdrawn offers and ended stays are anonymised after RETENTION_MONTHS; audit entries (who saw a contact,
+    # exported, was refused) are deleted after AUDIT_RETENTION_MONTHS. The privacy notice says both.
+    retention_months: int = Field(
+        default=DEFAULT_ANONYMISE_AFTER_MONTHS, validation_alias="RETENTION_MONTHS", ge=1, le=120
+    )
+    audit_retention_months: int = Field(
+        default=DEFAULT_AUDIT_KEPT_MONTHS, validation_alias="AUDIT_RETENTION_MONTHS", ge=1, le=120
+    )
+
+    @property
+    def data_policy(self) -> DataPolicy:
+        return DataPolicy(self.operator_name, self.operator_contact, self.retention_months,
+                          self.audit_retention_months)  # fmt: skip
 
     @classmethod
     def settings_customise_sources(
@@ -169,6 +184,8 @@ _PROBLEMS = {
     "FLOOD_UPDATES": "FLOOD_UPDATES must be a number of messages from 0 (no limit) to 10000 (got {value!r}).",
     "FLOOD_WINDOW_SECONDS": "FLOOD_WINDOW_SECONDS must be a number of seconds from 1 to 3600 (got {value!r}).",
     "SEND_PER_SECOND": "SEND_PER_SECOND must be a number of messages from 0 (no pacing) to 1000 (got {value!r}).",
+    "RETENTION_MONTHS": "RETENTION_MONTHS must be a number of months from 1 to 120 (got {value!r}).",
+    "AUDIT_RETENTION_MONTHS": "AUDIT_RETENTION_MONTHS must be a number of months from 1 to 120 (got {value!r}).",
 }
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import String, cast, delete, func, literal, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -126,6 +126,48 @@ async def take_lease(
         .values(holder=holder, expires_at=now + duration)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def due_once(session: AsyncSession, task: str, now: datetime, every: timedelta) -> bool:
+    """True at most once per `every` for `task`, whichever process asks (its next time is a row of `leases`)."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    created = await session.execute(
+        insert(Lease).values(name=task, holder=task, expires_at=now + every).on_conflict_do_nothing()
+    )
+    if created.rowcount:  # type: ignore[attr-defined]
+        return True
+    moved = await session.execute(
+        update(Lease)
+        .where(col(Lease.name) == task, col(Lease.expires_at) <= now)
+        .values(expires_at=now + every)
+    )
+    return bool(moved.rowcount)  # type: ignore[attr-defined]
+
+
+async def forget_recipient(session: AsyncSession, user_id: int) -> None:
+    """A person erased their data: what was still to be sent to them is not sent; what was sent (kept for the
+    record of alerts) no longer names them, not even in its key."""
+    await session.execute(
+        delete(Alert).where(
+            col(Alert.recipient_id) == user_id, col(Alert.status).in_((PENDING, SENDING, QUEUED))
+        )
+    )
+    await session.execute(
+        update(Alert)
+        .where(col(Alert.recipient_id) == user_id)
+        .values(recipient_id=None, key=literal("erased:") + cast(col(Alert.id), String))
+    )
+
+
+async def say_again(session: AsyncSession, alert_ids: Sequence[int]) -> None:
+    """Alerts whose message was withdrawn before it left are rendered again, as they now are, by the next round."""
+    if alert_ids:
+        await session.execute(
+            update(Alert)
+            .where(col(Alert.id).in_(alert_ids), col(Alert.status) == QUEUED)
+            .values(status=PENDING)
+        )
 
 
 async def milestones_by_departement(session: AsyncSession) -> dict[str, DepartementSettings]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -15,10 +16,12 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+log = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+_WIPE = "wipe_after_commit"
 
 
-def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+def tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # The driver's own transaction handling (no BEGIN before a SELECT, savepoints that commit at once) is
     # switched off: SQLAlchemy emits BEGIN itself (_begin_immediately), so a transaction is a transaction.
     dbapi_connection.isolation_level = None
@@ -27,6 +30,9 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # What is deleted or overwritten (an erased phone, a handled update) is overwritten with zeros in the file,
+    # instead of lingering in free space until reused (some builds do it by default: we do not rely on it).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -37,12 +43,33 @@ def _begin_immediately(connection: Connection) -> None:
 
 
 def make_engine(database_url: str) -> AsyncEngine:
+    # hide_parameters: an error's message (logged with its traceback) never carries the values of a statement.
     if database_url.startswith("sqlite"):
-        engine = create_async_engine(database_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-        event.listen(engine.sync_engine, "connect", _tune_sqlite)
+        engine = create_async_engine(
+            database_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, hide_parameters=True
+        )
+        event.listen(engine.sync_engine, "connect", tune_sqlite)
         event.listen(engine.sync_engine, "begin", _begin_immediately)
         return engine
-    return create_async_engine(database_url, pool_pre_ping=True)
+    return create_async_engine(database_url, pool_pre_ping=True, hide_parameters=True)
+
+
+def wipe_after_commit(session: AsyncSession) -> None:
+    """What this transaction deletes must leave the files at once (an erasure): on SQLite, the write-ahead log,
+    which still holds the old pages, is checkpointed into the database and emptied after the commit. PostgreSQL
+    keeps dead rows until they are vacuumed (docs/privacy.md)."""
+    session.info[_WIPE] = True
+
+
+def _checkpoint(connection: Connection) -> bool:
+    """Copy the write-ahead log into the database file and truncate it; False if a reader held it back."""
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy, _frames, _copied = cursor.fetchone() or (1, 0, 0)
+    finally:
+        cursor.close()
+    return not busy
 
 
 _IN_TRANSACTION: ContextVar[bool] = ContextVar("in_transaction", default=False)
@@ -56,6 +83,8 @@ class Database:
         # SQLite has one writer at a time, and a writer that finds the database locked sleeps in steps of
         # milliseconds before trying again: the transactions of this process queue here instead, in order.
         self._one_at_a_time = asyncio.Lock() if database_url.startswith("sqlite") else None
+        # The checkpoint after an erasure could not complete: it is tried again after the next commit.
+        self._wipe_owed = False
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -64,10 +93,25 @@ class Database:
             raise RuntimeError("a transaction inside a transaction: pass the session instead")
         token = _IN_TRANSACTION.set(True)
         try:
-            async with self._turn(), self._sessions() as session, session.begin():
-                yield session
+            async with self._turn():
+                async with self._sessions() as session, session.begin():
+                    yield session
+                if self._one_at_a_time is not None and (self._wipe_owed or session.info.get(_WIPE)):
+                    await self._wipe()
         finally:
             _IN_TRANSACTION.reset(token)
+
+    async def _wipe(self) -> None:
+        """Checkpoint SQLite's write-ahead log (no transaction of this process is open: it holds the turn)."""
+        try:  # the erasure is committed: a failure here must not make it look failed
+            async with self.engine.connect() as connection:
+                done = await connection.run_sync(_checkpoint)
+        except Exception as error:
+            log.warning("the write-ahead log could not be emptied after an erasure: %s", type(error).__name__)
+            done = False
+        self._wipe_owed = not done
+        if not done:
+            log.warning("the write-ahead log still holds erased data; emptied after the next transaction")
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, exists, func, select, update
@@ -15,13 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
+from bot.domain.privacy import ERASED, MESSAGES_KEPT
 from storage.models import InboxUpdate, OutboxMessage
 
 NEW = "new"
 DONE = "done"
 FAILED = "failed"  # the action raised: its changes were rolled back and the user was told
 DROPPED = "dropped"  # beyond the rate one person may send
-KEEP_FOR = timedelta(days=2)  # a redelivered update is recognised this long
+KEEP_FOR = MESSAGES_KEPT  # a redelivered update is recognised this long
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,9 @@ async def store(session: AsyncSession, arrivals: Sequence[Arrival], now: datetim
     """Insert the updates not stored before; returns the ids that are new (a redelivery adds nothing)."""
     if not arrivals:
         return set()
-    rows = [
-        {"update_id": a.update_id, "chat_id": a.chat_id, "payload": a.payload, "status": DROPPED if a.dropped else NEW,
+    rows = [  # a dropped update is never read: what it said is not kept
+        {"update_id": a.update_id, "chat_id": a.chat_id, "payload": {} if a.dropped else a.payload,
+         "status": DROPPED if a.dropped else NEW,
          "attempts": 0, "received_at": now, "handled_at": now if a.dropped else None}
         for a in arrivals
     ]  # fmt: skip
@@ -90,7 +92,18 @@ async def take_next(
     """
     statement = _take_next(session.get_bind().dialect.name)
     row = (await session.execute(statement, {"now": now, "skip": list(skip)})).first()
-    return None if row is None else (int(row[0]), dict(row[1]))
+    if row is None:
+        return None
+    # The update is in hand: the row forgets what it said (names, usernames, texts, phone numbers), and keeps
+    # only its id, to recognise a redelivery. A rollback brings the update back whole.
+    await _forget_payload(session, int(row[0]))
+    return int(row[0]), dict(row[1])
+
+
+async def _forget_payload(session: AsyncSession, update_id: int) -> None:
+    await session.execute(
+        update(InboxUpdate).where(col(InboxUpdate.update_id) == update_id).values(payload={})
+    )
 
 
 @functools.cache
@@ -130,7 +143,7 @@ async def mark_failed(session: AsyncSession, update_id: int, now: datetime) -> N
     await session.execute(
         update(InboxUpdate)
         .where(col(InboxUpdate.update_id) == update_id)
-        .values(status=FAILED, handled_at=now, attempts=InboxUpdate.attempts + 1)
+        .values(status=FAILED, handled_at=now, attempts=InboxUpdate.attempts + 1, payload={})
     )
 
 
@@ -142,6 +155,15 @@ async def waiting(session: AsyncSession) -> int:
 async def status_of(session: AsyncSession, update_id: int) -> str | None:
     return await session.scalar(
         select(col(InboxUpdate.status)).where(col(InboxUpdate.update_id) == update_id)
+    )
+
+
+async def forget_chat(session: AsyncSession, chat_id: int) -> None:
+    """A person erased their data: their handled updates keep no chat (what they said is already forgotten)."""
+    await session.execute(
+        update(InboxUpdate)
+        .where(col(InboxUpdate.chat_id) == chat_id, col(InboxUpdate.status) != NEW)
+        .values(chat_id=ERASED, payload={})
     )
 
 

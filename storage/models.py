@@ -59,7 +59,8 @@ class InboxUpdate(SQLModel, table=True):
 
     Workers handle each one once, in order per chat: `new` until handled (`done`), or `failed` (the action
     raised: its changes were rolled back and the user was told), or `dropped` (a flood: beyond the rate a person
-    may send). Rows are forgotten two days after, which is also how long a redelivered update is recognised.
+    may send). What it said (`payload`: names, usernames, texts) is forgotten once it is taken; rows are forgotten
+    two days after, which is also how long a redelivered update is recognised.
     """
 
     __tablename__ = "inbox"
@@ -81,8 +82,8 @@ class OutboxMessage(SQLModel, table=True):
     """A message the bot owes someone, written in the same transaction as the change it reports.
 
     Senders send each chat's messages in order (only the oldest pending one of a chat is sent), retry what
-    Telegram refused for a while, and mark what can never be delivered. `update_id` is the update it answers,
-    `alert_id` the alert it carries.
+    Telegram refused for a while, and mark what can never be delivered; then neither what it said nor its chat is
+    kept. `update_id` is the update it answers, `alert_id` the alert it carries.
     """
 
     __tablename__ = "outbox"
@@ -363,7 +364,8 @@ class Alert(SQLModel, table=True):
 
 
 class Lease(SQLModel, table=True):
-    """A named lock with an expiry, taken by one bot process at a time (the alert sweeper)."""
+    """A named lock with an expiry, taken by one bot process at a time (the alert sweeper), or when a daily
+    task is next due (the retention of personal data)."""
 
     __tablename__ = "leases"
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import json
+import re
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,12 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
+from bot.domain.privacy import ERASED, MESSAGES_KEPT
 from storage.models import OutboxMessage
 
 PENDING = "pending"
 SENT = "sent"
 UNDELIVERABLE = "undeliverable"  # the person blocked the bot, or Telegram refuses the message for good
-KEEP_FOR = timedelta(days=2)
+KEEP_FOR = MESSAGES_KEPT
 
 
 async def add(session: AsyncSession, messages: Sequence[dict[str, Any]], now: datetime) -> None:
@@ -97,18 +100,48 @@ async def release(session: AsyncSession, message_ids: Collection[int]) -> None:
 
 
 async def mark_sent(session: AsyncSession, message_ids: Collection[int], now: datetime) -> None:
-    """Sent: what they said is not kept (it may hold personal data: a contact, an address)."""
+    """Sent: what they said and to whom is not kept (it may hold personal data: a contact, an address)."""
     if message_ids:
         await session.execute(
             update(OutboxMessage)
             .where(col(OutboxMessage.id).in_(sorted(message_ids)))
-            .values(status=SENT, sent_at=now, claimed_until=None, payload={}, attachment=None)
+            .values(status=SENT, sent_at=now, claimed_until=None, payload={}, attachment=None, chat_id=ERASED)
         )
 
 
 async def mark_undeliverable(session: AsyncSession, message_id: int, now: datetime, error: str) -> None:
     await _finish(session, message_id, status=UNDELIVERABLE, sent_at=None, claimed_until=None, payload={},
-                  attachment=None, last_error=error[:300])  # fmt: skip
+                  attachment=None, chat_id=ERASED, last_error=error[:300])  # fmt: skip
+
+
+async def forget_chat(session: AsyncSession, chat_id: int) -> None:
+    """A person erased their data: what was still to be sent to them is not sent, and no row names them."""
+    await session.execute(
+        delete(OutboxMessage).where(
+            col(OutboxMessage.chat_id) == chat_id, col(OutboxMessage.status) == PENDING
+        )
+    )
+    await session.execute(
+        update(OutboxMessage).where(col(OutboxMessage.chat_id) == chat_id).values(chat_id=ERASED, payload={})
+    )
+
+
+async def withdraw_mentioning(session: AsyncSession, mention: re.Pattern[str]) -> list[int]:
+    """Messages to others not sent yet that mention someone who erased their data (their contact in a reply, a
+    link to them in an alert) are not sent; returns the alerts they carried, to be said again without it."""
+    rows = await session.execute(
+        select(col(OutboxMessage.id), col(OutboxMessage.payload), col(OutboxMessage.alert_id)).where(
+            col(OutboxMessage.status) == PENDING
+        )
+    )
+    withdrawn = {
+        message_id: alert_id
+        for message_id, payload, alert_id in rows
+        if mention.search(json.dumps(payload, ensure_ascii=False))
+    }
+    if withdrawn:
+        await session.execute(delete(OutboxMessage).where(col(OutboxMessage.id).in_(sorted(withdrawn))))
+    return sorted(alert_id for alert_id in withdrawn.values() if alert_id is not None)
 
 
 async def retry_later(

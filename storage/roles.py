@@ -65,6 +65,15 @@ async def grants_of(session: AsyncSession, user_id: int) -> dict[str, frozenset[
     return {role: frozenset(deps) for role, deps in grants.items()}
 
 
+async def organisation_in(session: AsyncSession, user_id: int, role: str, departement: str) -> str | None:
+    """The organisation `user_id` acts for as `role` in the département (None if nobody said)."""
+    return await session.scalar(
+        select(RoleGrant.organisation).where(
+            RoleGrant.user_id == user_id, RoleGrant.role == role, RoleGrant.departement == departement
+        )
+    )
+
+
 async def members(session: AsyncSession, departements: frozenset[str]) -> list[RoleGrant]:
     query = select(RoleGrant).where(col(RoleGrant.departement).in_(sorted(departements)))
     return list(await session.scalars(query.order_by(col(RoleGrant.user_id), col(RoleGrant.role))))

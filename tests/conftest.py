@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -47,24 +49,31 @@ def clock() -> Clock:
     return Clock(datetime(2026, 11, 22, 10, 0, tzinfo=UTC))
 
 
-@pytest.fixture
-async def bot(api: FakeBotApi, database_url: str, clock: Clock) -> AsyncIterator[BotUnderTest]:
-    settings = Settings(
+def settings_for(api: FakeBotApi, database_url: str, **more: Any) -> Settings:
+    """The settings of a bot under test, talking to the stand-in, with `more` settings."""
+    return Settings(
         token=TOKEN,
         database_url=database_url,
         api_base_url=api.bot_base_url,
         api_file_base_url=api.file_base_url,
         alert_interval_seconds=0,  # the tests run the alert rounds themselves, at the times they choose
         flood_updates=0,  # tests type faster than people; the flood test sets its own limit
+        **more,
     )
-    database = Database(database_url)
+
+
+@asynccontextmanager
+async def running(api: FakeBotApi, settings: Settings, clock: Clock) -> AsyncIterator[BotUnderTest]:
+    database = Database(settings.database_url)
     under_test = BotUnderTest(api, settings, database, clock)
     await under_test.start()
-    yield under_test
-    await under_test.stop()
-    async with database.transaction() as session:
-        languages = {user.id: user.language for user in await session.scalars(select(User))}
-    await database.close()
+    try:
+        yield under_test
+    finally:
+        await under_test.stop()
+        async with database.transaction() as session:
+            languages = {user.id: user.language for user in await session.scalars(select(User))}
+        await database.close()
     untranslated = [
         (user["id"], found)
         for user in api.users
@@ -73,3 +82,9 @@ async def bot(api: FakeBotApi, database_url: str, clock: Clock) -> AsyncIterator
         if (found := english_in(message.get("text") or message.get("caption") or ""))
     ]
     assert not untranslated, f"English source text shown to French or Ukrainian users: {untranslated[:5]}"
+
+
+@pytest.fixture
+async def bot(api: FakeBotApi, database_url: str, clock: Clock) -> AsyncIterator[BotUnderTest]:
+    async with running(api, settings_for(api, database_url), clock) as under_test:
+        yield under_test

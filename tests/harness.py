@@ -7,7 +7,7 @@ import time
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import Application
@@ -101,9 +101,19 @@ class BotUnderTest:
         return self._users[user_id]
 
 
+class Running(Protocol):
+    """What simulated users need of a running bot: the stand-in they talk through, its database, and when an
+    update of theirs is handled (BotUnderTest in this process, BotProcess in another)."""
+
+    api: FakeBotApi
+    database: Database
+
+    async def handled(self, update_id: int, timeout: float = 10.0) -> None: ...
+
+
 @dataclass
 class User:
-    bot: BotUnderTest
+    bot: Running
     user_id: int
     seen: int = field(default=0)
 
@@ -136,6 +146,7 @@ class User:
         The button comes on a message sent for the purpose; the bot's answer is returned: its new messages, and
         that message if the answer replaced it.
         """
+        assert isinstance(self.bot, BotUnderTest), "a message with any button is sent from this process"
         markup = InlineKeyboardMarkup([[InlineKeyboardButton("…", callback_data=data)]])
         sent = await self.bot.application.bot.send_message(self.user_id, "…", reply_markup=markup)
         self.seen = len(self.api.bot_messages(self.user_id))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from bot.i18n import Translator
 from conversations import host_offer
 from storage import dialogues
-from tests.harness import BotUnderTest, Message, User, texts
+from tests.harness import Message, Running, User, texts
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ SIMPLE: Answers = {
 STEPS = {step.name: step for step in host_offer.DIALOGUE.steps}
 
 
-async def step_of(bot: BotUnderTest, user_id: int) -> str | None:
+async def step_of(bot: Running, user_id: int) -> str | None:
     """The step of the host's dialogue that waits for an answer (None outside it)."""
     async with bot.database.transaction() as session:
         state = await dialogues.current(session, user_id)
@@ -98,7 +98,7 @@ async def answer(user: User, t: Translator, given: Answer) -> list[Message]:
 
 
 async def declare(
-    bot: BotUnderTest,
+    bot: Running,
     user: User,
     t: Translator,
     answers: Answers | None = None,

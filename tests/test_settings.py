@@ -11,7 +11,7 @@ from tests.test_cli import TOKEN, cli
 
 VARIABLES = ("TELEGRAM_BOT_TOKEN", "DATABASE_URL", "TELEGRAM_API_BASE_URL", "TELEGRAM_API_FILE_BASE_URL",
              "WEBHOOK_URL", "WEBHOOK_SECRET", "WEBHOOK_LISTEN", "WEBHOOK_PORT", "ALERT_INTERVAL_SECONDS",
-             "OPERATOR_NAME", "OPERATOR_CONTACT")  # fmt: skip
+             "OPERATOR_NAME", "OPERATOR_CONTACT", "RETENTION_MONTHS", "AUDIT_RETENTION_MONTHS")  # fmt: skip
 
 
 @pytest.fixture
@@ -44,6 +44,14 @@ def test_environment_wins_over_dot_env(workdir: Path, monkeypatch: pytest.Monkey
 def test_operator_is_optional_and_empty_variables_count_as_unset() -> None:
     settings = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "", "DATABASE_URL": " "})
     assert (settings.operator_name, settings.operator_contact) == ("", "")
+    assert (settings.retention_months, settings.audit_retention_months) == (12, 24)
+    policy = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "OPERATOR_NAME": "DDETS 44", "RETENTION_MONTHS": "6",
+                            "AUDIT_RETENTION_MONTHS": "36"}).data_policy  # fmt: skip
+    assert (policy.operator_name, policy.anonymise_after_months, policy.audit_kept_months) == (
+        "DDETS 44",
+        6,
+        36,
+    )
     assert settings.webhook_url is None and settings.database_url.startswith("sqlite+aiosqlite:///")
 
 
@@ -68,6 +76,8 @@ def test_keywords_alone_make_the_settings(workdir: Path, monkeypatch: pytest.Mon
         ({"ALERT_INTERVAL_SECONDS": "nan"}, "ALERT_INTERVAL_SECONDS must be a number of seconds from 0"),
         ({"TELEGRAM_API_FILE_BASE_URL": "files"}, "TELEGRAM_API_FILE_BASE_URL must be an http"),
         ({"WEBHOOK_URL": "hook", "WEBHOOK_SECRET": "a"}, "WEBHOOK_URL must be an http"),
+        ({"RETENTION_MONTHS": "0"}, "RETENTION_MONTHS must be a number of months from 1 to 120 (got '0')."),
+        ({"AUDIT_RETENTION_MONTHS": "two years"}, "AUDIT_RETENTION_MONTHS must be a number of months from 1"),
     ],
 )
 def test_more_bad_settings_are_refused_with_one_sentence(env: dict[str, str], complaint: str) -> None:

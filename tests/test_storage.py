@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime
+from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -10,7 +13,7 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401
-from storage.db import Database
+from storage.db import Database, tune_sqlite
 
 
 async def test_migrations_create_exactly_the_models(database_url: str) -> None:
@@ -25,14 +28,20 @@ async def test_migrations_create_exactly_the_models(database_url: str) -> None:
     assert differences == []
 
 
-async def test_sqlite_is_tuned_for_a_bot(tmp_path: object) -> None:
+async def test_sqlite_is_tuned_for_a_bot(tmp_path: Path) -> None:
     database = Database(f"sqlite+aiosqlite:///{tmp_path}/tuned.sqlite3")
     async with database.engine.connect() as connection:
         journal = (await connection.execute(text("PRAGMA journal_mode"))).scalar()
         foreign_keys = (await connection.execute(text("PRAGMA foreign_keys"))).scalar()
         busy = (await connection.execute(text("PRAGMA busy_timeout"))).scalar()
+        secure_delete = (await connection.execute(text("PRAGMA secure_delete"))).scalar()
     await database.close()
-    assert (journal, foreign_keys, busy) == ("wal", 1, 10000)
+    assert (journal, foreign_keys, busy, secure_delete) == ("wal", 1, 10000, 1)
+    # The bot asks for secure deletion itself: a build where it is off by default gets it too.
+    with closing(sqlite3.connect(tmp_path / "plain.sqlite3")) as plain:
+        plain.execute("PRAGMA secure_delete=OFF")
+        tune_sqlite(plain, None)
+        assert plain.execute("PRAGMA secure_delete").fetchone() == (1,)
 
 
 MIDNIGHT = datetime(2026, 1, 1, tzinfo=UTC)
@@ -113,4 +122,4 @@ async def test_a_failed_transaction_leaves_nothing_behind_not_even_the_claim(dat
         again = await inbox.take_next(session, MIDNIGHT)
         registered = await users.find(session, 5)
     await database.close()
-    assert again is not None and again[0] == 1 and registered is None
+    assert again == (1, {"update_id": 1}) and registered is None  # what it said, back with the rollback

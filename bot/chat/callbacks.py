@@ -216,11 +216,13 @@ class LanguageChoice(ButtonData, prefix="lang"):
 
 
 class Erase(ButtonData, prefix="erase"):
-    answer: Literal["ask", "yes", "no"]
+    # "sure": yes, after the warning about a household living in one of their places
+    answer: Literal["ask", "yes", "sure", "no"]
 
 
 # Hosts.
 
+# "delete_sure": yes, after the warning about a household living in the place
 OfferAction = Literal[
     "confirm",
     "pause",
@@ -232,6 +234,7 @@ OfferAction = Literal[
     "photos",
     "delete",
     "delete_yes",
+    "delete_sure",
     "keep",
     "revisit",
 ]

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat.messages import Incoming, Reply
 from bot.domain.access import Actor
+from bot.domain.privacy import DataPolicy
 from bot.i18n import Translator
 from storage.models import User
 
@@ -57,6 +58,8 @@ class Ctx:
     dialogues: Mapping[str, Dialogue] = field(default_factory=dict)
     # Results of slow work done out of the transaction, by key (see `outside`); kept by the pipeline.
     at_hand: Mapping[Hashable, Any] = field(default_factory=dict)
+    # Who runs the service and how long data is kept: what the privacy notice and /mydata say.
+    policy: DataPolicy = field(default_factory=DataPolicy)
 
     def outside(self, key: Hashable, work: Callable[[], Awaitable[Any]]) -> Any:
         """The result of slow `work` (same `key`, same result), done out of the update's transaction."""

@@ -125,6 +125,7 @@ class Contact:
     phone: str | None
     address: str | None
     managed_by: str | None
+    erased: bool = False  # the host erased their data (or deleted the offer): nobody to contact any more
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.access import COORDINATOR, AccessDenied, Action, Actor, require
+from bot.domain.access import CASEWORKER, COORDINATOR, AccessDenied, Action, Actor, require
 from bot.domain.casework import (
     OPEN_PLACEMENT,
     OUTCOMES,
@@ -47,9 +47,13 @@ async def offer_for(
 
 async def reveal_contact(session: AsyncSession, actor: Actor, offer_id: int, now: datetime) -> Contact:
     offer = await offer_for(session, actor, offer_id, Action.REVEAL_CONTACT)
+    # The host sees in /mydata when their contact was looked at, and by which organisation.
+    organisation = await roles.organisation_in(session, actor.user_id, CASEWORKER, offer.departement)
     await audit.record(session, actor.user_id, audit.CONTACT_REVEALED, f"offer:{offer_id}", now,
-                       departement=offer.departement)  # fmt: skip
-    return Contact(offer.host_id, offer.phone, offer.address, offer.managed_by)
+                       departement=offer.departement, organisation=organisation)  # fmt: skip
+    return Contact(
+        offer.host_id, offer.phone, offer.address, offer.managed_by, erased=offer.anonymised_at is not None
+    )
 
 
 async def qualify(
@@ -273,8 +277,9 @@ async def end_placement(
     change = PlacementChange.WITHDRAWN if was_proposal else PlacementChange.ENDED
     await placements.change(session, placement, actor.user_id, change, now, status=status, actual_end=actual_end,
                             outcome=outcome)  # fmt: skip
-    if offer.status in (Status.RESERVED, Status.OCCUPIED):
-        await offers.set_status(session, offer, actor.user_id, Status.AVAILABLE, now)
+    if offer.status in (Status.RESERVED, Status.OCCUPIED):  # free again; withdrawn if its host erased it
+        free = Status.AVAILABLE if offer.anonymised_at is None else Status.WITHDRAWN
+        await offers.set_status(session, offer, actor.user_id, free, now)
     return placement, _notice(
         offer, household, HostNews.RELEASED if was_proposal else HostNews.ENDED, placement
     )

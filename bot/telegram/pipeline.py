@@ -32,7 +32,9 @@ from telegram.error import TelegramError
 from bot import routes
 from bot.chat.context import Ctx, Failed, NotAtHand
 from bot.chat.messages import Reply, payload_of
+from bot.domain.privacy import DataPolicy
 from bot.i18n import language_from_telegram, translator
+from bot.logs import who
 from bot.telegram.gateway import incoming_from, pressed_message_id
 from bot.telegram.rate import Limiter
 from conversations.engine import Dialogue
@@ -69,6 +71,7 @@ class Services:
     clock: Clock = system_clock
     limiter: Limiter = field(default_factory=Limiter)
     flood: FloodRule = field(default_factory=FloodRule)
+    policy: DataPolicy = field(default_factory=DataPolicy)
 
 
 class Pipeline:
@@ -231,8 +234,12 @@ class Pipeline:
             fetch_name=self._name,
             dialogues=self.services.dialogues,
             at_hand=self.at_hand,
+            policy=self.services.policy,
         )
-        replies = await routes.action_for(incoming)(ctx)
+        action = routes.action_for(incoming)
+        replies = await action(ctx)
+        log.debug("update %s of %s: %s.%s, %d replies", update.update_id, who(incoming.user_id), action.__module__,
+                  action.__qualname__, len(replies))  # fmt: skip
         return owed(replies, incoming.user_id, update.update_id, pressed_message_id(update))
 
     async def _give_up(self, update_id: int, payload: dict[str, Any]) -> list[dict[str, Any]]:

@@ -27,7 +27,10 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.chat.messages import payload_of
 from bot.domain import reminders
+from bot.domain.privacy import RETENTION_EVERY, DataPolicy
 from bot.features.alerts.kinds import render, sweep
+from bot.logs import who
+from bot.services import privacy
 from bot.telegram.gateway import send, set_menu
 from bot.telegram.rate import Limiter
 from storage import alerts, inbox, outbox
@@ -46,6 +49,7 @@ IDLE_POLL_SECONDS = 0.5
 SWEEP_LEASE = timedelta(seconds=90)
 INSTANCE = f"bot-{uuid.uuid4().hex[:12]}"
 ALERT_BATCH = 200
+DEFAULT_POLICY = DataPolicy()
 
 
 @dataclass(frozen=True)
@@ -181,7 +185,7 @@ class Sender:
             self.limiter.hold(message.chat_id, seconds)
             return _Outcome(message, self.clock() + timedelta(seconds=seconds), str(error))
         except (Forbidden, BadRequest) as error:  # blocked the bot, no such chat, refused content: for good
-            log.warning("message %s to chat %s undeliverable: %s", message.id, message.chat_id, error)
+            log.warning("message %s to %s undeliverable: %s", message.id, who(message.chat_id), error)
             return _Outcome(message, error=str(error))
         except (NetworkError, TelegramError) as error:  # 5xx, timeouts, connection problems: try again later
             return self._failed(message, str(error))
@@ -255,13 +259,22 @@ async def queue_alerts(database: Database, clock: Callable[[], datetime]) -> int
     return queued
 
 
-async def sweep_once(database: Database, clock: Callable[[], datetime], holder: str = INSTANCE) -> int | None:
+async def sweep_once(
+    database: Database,
+    clock: Callable[[], datetime],
+    holder: str = INSTANCE,
+    policy: DataPolicy = DEFAULT_POLICY,
+) -> int | None:
     """Record the alerts due now, if this process holds the sweeper lease; None if another one does.
-    The same periodic round forgets the updates and messages handled more than two days ago."""
+    The same periodic round forgets the updates and messages handled more than two days ago, and once a day
+    applies the retention periods of `policy` (docs/privacy.md)."""
     async with database.transaction() as session:
         now = clock()
         if not await alerts.take_lease(session, "alert-sweeper", holder, now, SWEEP_LEASE):
             return None
         await inbox.forget_old(session, now)
         await outbox.forget_old(session, now)
+        if await alerts.due_once(session, "retention", now, RETENTION_EVERY):
+            done = await privacy.apply_retention(session, now, policy)
+            log.info("retention: %s", done)
         return await sweep(session, now)

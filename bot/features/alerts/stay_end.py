@@ -98,11 +98,12 @@ def placement_alert(t: Translator, stay: Placement, household: Household, offer:
     """To the caseworker and coordinators: the stay ends in n days; rehousing found, extend, or open it."""
     assert stay.planned_end is not None and stay.id is not None
     left = (stay.planned_end - today).days
-    host = (
-        t._('host: <a href="tg://user?id={id}">on Telegram</a>').format(id=offer.host_id)
-        if offer.host_id
-        else t._("managed by: {organisation}").format(organisation=esc(offer.managed_by or "—"))
-    )
+    if offer.host_id:
+        host = t._('host: <a href="tg://user?id={id}">on Telegram</a>').format(id=offer.host_id)
+    elif offer.anonymised_at is not None and not offer.managed_by:
+        host = t._("the host removed their data from the bot")
+    else:
+        host = t._("managed by: {organisation}").format(organisation=esc(offer.managed_by or "—"))
     text = "\n".join(
         [
             "⏰ " + (t.n_("A placement ends in {n} day", "A placement ends in {n} days", left).format(n=left)

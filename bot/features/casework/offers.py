@@ -70,6 +70,9 @@ async def contact(ctx: Ctx, pressed: OfferContact) -> list[Reply]:
     found = await casework.reveal_contact(ctx.session, ctx.actor, offer_id, ctx.now)
     t = ctx.t
     lines = [t._("Contact for offer #{id} (this consultation is recorded):").format(id=offer_id)]
+    if found.erased:
+        lines.append(t._("The host removed their data from the bot: there is no contact any more."))
+        return [Reply("\n".join(lines))]
     if found.host_id is not None:
         lines.append(
             t._('Telegram: <a href="tg://user?id={id}">write to the host</a>').format(id=found.host_id)

@@ -7,8 +7,10 @@ from bot.chat.context import Ctx
 from bot.chat.messages import Button, Reply
 from bot.domain.offers import OPEN_TO_HOSTING, STATUS_LABELS, Qualification, Status
 from bot.features.hosting.cards import freshness, offer_card
+from bot.features.hosting.mydata import stays_told, stays_warning
 from bot.features.hosting.turned_down import reason_for_host, turned_down_buttons, turned_down_notice
 from bot.i18n import Translator
+from bot.services.privacy import delete_offer
 from conversations import host_offer
 from storage import offers, privacy
 from storage.models import Offer
@@ -112,15 +114,28 @@ async def act_on_offer(ctx: Ctx, offer_id: int, action: OfferAction) -> list[Rep
             for i, file_id in enumerate(await offers.photos(ctx.session, offer.id))
         ]
         return [*shown, *await host_offer.change(ctx, offer, host_offer.PHOTOS)]
+    if action in ("delete", "delete_yes", "delete_sure"):
+        return await _delete(ctx, offer, action)
+    return [Reply(t._("The offer is kept."), edit=True)]  # "keep"
+
+
+async def _delete(ctx: Ctx, offer: Offer, action: OfferAction) -> list[Reply]:
+    """Delete an offer: asked (with a warning if a household lives there), then done; those following the
+    household's stay are told."""
+    t, offer_id = ctx.t, offer.id or 0
+    stays = [stay for stay in await privacy.open_stays(ctx.session, ctx.user_id) if stay[2].id == offer_id]
+    if stays and action != "delete_sure":  # asked, or confirmed before a household came: warned first
+        return [Reply(t._("Delete this offer for good?") + "\n\n" + stays_warning(t, stays), [[
+            Button(t._("Delete anyway"), HostOffer(offer_id, "delete_sure")),
+            Button(t._("No, keep it"), HostOffer(offer_id, "keep")),
+        ]], edit=action != "delete")]  # fmt: skip
     if action == "delete":
         return [Reply(t._("Delete this offer for good?"), [[
             Button(t._("Yes, delete it"), HostOffer(offer_id, "delete_yes")),
             Button(t._("No, keep it"), HostOffer(offer_id, "keep")),
         ]])]  # fmt: skip
-    if action == "delete_yes":
-        await privacy.delete_offer(ctx.session, offer, ctx.user_id, ctx.now)
-        return [Reply(t._("The offer is deleted."), edit=True)]
-    return [Reply(t._("The offer is kept."), edit=True)]  # "keep"
+    told = await delete_offer(ctx.session, offer, ctx.user_id, ctx.now)
+    return [Reply(t._("The offer is deleted."), edit=True), *await stays_told(ctx.session, told)]
 
 
 async def _confirm(ctx: Ctx, offer: Offer) -> list[Reply]:

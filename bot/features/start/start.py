@@ -6,9 +6,10 @@ import re
 
 from bot.chat.callbacks import Menu, PrivacyAccept, PrivacyDecline, PrivacyLanguage
 from bot.chat.context import Ctx
-from bot.chat.messages import Button, Reply
+from bot.chat.messages import Button, Reply, esc
 from bot.domain.access import Action
-from bot.i18n import LANGUAGE_NAMES, LANGUAGES, language_from_telegram, supported, translator
+from bot.domain.privacy import MESSAGES_KEPT, DataPolicy
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator, language_from_telegram, supported, translator
 from conversations import engine, join
 from storage import roles, users
 
@@ -21,8 +22,20 @@ def _payload(ctx: Ctx) -> str:
     return args[0] if args and PAYLOAD.match(args[0]) else ""
 
 
-def privacy_notice(language: str, payload: str, *, guessed: bool) -> Reply:
+def operator_lines(t: Translator, policy: DataPolicy) -> list[str]:
+    """Who runs the service and how to reach them about one's data (settings OPERATOR_NAME, OPERATOR_CONTACT)."""
+    return [
+        t._("Run by: {operator}").format(operator=esc(policy.operator_name) or t._("not stated")),
+        t._("Contact about your data: {contact}").format(
+            contact=esc(policy.operator_contact) or t._("not stated")
+        ),
+    ]
+
+
+def privacy_notice(language: str, payload: str, policy: DataPolicy, *, guessed: bool) -> Reply:
     t = translator(language)
+    months = policy.anonymise_after_months
+    audit_months = policy.audit_kept_months
     text = "\n\n".join(
         [
             t._(
@@ -38,6 +51,19 @@ def privacy_notice(language: str, payload: str, *, guessed: bool) -> Reply:
                 "Your phone number and address are shown only to authorised social workers of the same "
                 "département, and each time this is recorded. You can see and erase everything with /mydata."
             ),
+            t._(
+                "What you tell me is kept until you erase it. Withdrawn offers and ended stays are made anonymous "
+                "{offers}; the record of who saw your contact details is deleted {audit}; your messages to the bot "
+                "are forgotten {messages}."
+            ).format(
+                messages=t.n_("after {n} day", "after {n} days", MESSAGES_KEPT.days).format(
+                    n=MESSAGES_KEPT.days
+                ),
+                offers=t.n_("after {n} month", "after {n} months", months).format(n=months),
+                audit=t.n_("after {n} month", "after {n} months", audit_months).format(n=audit_months),
+            ),
+            "\n".join(operator_lines(t, policy)),
+            t._("You may complain to the CNIL, the French data protection authority: https://www.cnil.fr"),
             t._("Do you accept? Nothing is stored until you do."),
         ]
     )
@@ -78,7 +104,7 @@ def main_menu(ctx: Ctx) -> Reply:
 async def start(ctx: Ctx) -> list[Reply]:
     if ctx.user is None:
         language, guessed = language_from_telegram(ctx.incoming.language_code)
-        return [privacy_notice(language, _payload(ctx), guessed=guessed)]
+        return [privacy_notice(language, _payload(ctx), ctx.policy, guessed=guessed)]
     if _payload(ctx):
         return await _join_with(ctx, _payload(ctx))
     resumed = await engine.current_prompt(ctx)
@@ -89,7 +115,7 @@ async def start(ctx: Ctx) -> list[Reply]:
 
 async def on_privacy_language(ctx: Ctx, pressed: PrivacyLanguage) -> list[Reply]:
     """The privacy notice again, in the language chosen."""
-    notice = privacy_notice(supported(pressed.language), pressed.payload, guessed=False)
+    notice = privacy_notice(supported(pressed.language), pressed.payload, ctx.policy, guessed=False)
     notice.edit = True
     return [notice]
 
@@ -124,4 +150,4 @@ async def _join_with(ctx: Ctx, code: str) -> list[Reply]:
 async def not_registered(ctx: Ctx) -> list[Reply]:
     """Anyone who has not accepted the privacy notice is shown it again; nothing they send is stored."""
     language, guessed = language_from_telegram(ctx.incoming.language_code)
-    return [privacy_notice(language, "", guessed=guessed)]
+    return [privacy_notice(language, "", ctx.policy, guessed=guessed)]
