@@ -37,7 +37,9 @@ async def test_kill_9_in_the_middle_of_a_declaration_loses_nothing(
         await send_and_wait(
             api, 1001, "/start", FR._("How many beds?")
         )  # the question comes after the greeting
-        assert FR._("Welcome back! Let's continue where you left off.") in bot_texts(api, 1001)[before]
+        # The last question may come again first: the killed bot may have sent it without recording so.
+        again = [text for text in bot_texts(api, 1001)[before:] if text != FR._("How many beds?")]
+        assert again[0] == FR._("Welcome back! Let's continue where you left off.")
         await send_and_wait(api, 1001, "3", FR._("How many bedrooms?"))  # a bed each: nothing to confirm
     finally:
         await stop(second)
