@@ -170,9 +170,9 @@ async def _searched_for(ctx: Ctx, search_id: int) -> Household | None:
 
 
 EXCLUDED_BY_NEED = {
-    "step_free": N_("No place with step-free access in {departement}."),
-    "pets": N_("No place accepts pets in {departement}."),
-    "children": N_("No place welcomes children in {departement}."),
+    "step_free": N_("No place with step-free access in {departement}"),
+    "pets": N_("No place accepts pets in {departement}"),
+    "children": N_("No place welcomes children in {departement}"),
 }
 
 
@@ -193,20 +193,20 @@ def exclusion_text(t: Translator, criteria: Criteria, exclusion: Exclusion) -> s
 
 def _excluding(t: Translator, criteria: Criteria, constraint: str, departement: str) -> str:
     if constraint == "people":
-        return t.n_("No place has room for {n} person in {departement}.",
-                    "No place has room for {n} people in {departement}.", criteria.people).format(
+        return t.n_("No place has room for {n} person in {departement}",
+                    "No place has room for {n} people in {departement}", criteria.people).format(
             n=criteria.people, departement=departement)  # fmt: skip
     if constraint == "distance":
-        return t._("No place within {km} km of {commune}.").format(
+        return t._("No place within {km} km of {commune}").format(
             km=t.number(criteria.radius_km or 0), commune=esc(criteria.near_label or "")
         )
     if constraint == "start" and criteria.start is not None:
-        return t._("No place is available from {date} in {departement}.").format(
+        return t._("No place is available from {date} in {departement}").format(
             date=t.date(criteria.start), departement=departement
         )
     if constraint == "days" and criteria.days is not None:
-        return t.n_("No place is available for {n} day in {departement}.",
-                    "No place is available for {n} days in {departement}.", criteria.days).format(
+        return t.n_("No place is available for {n} day in {departement}",
+                    "No place is available for {n} days in {departement}", criteria.days).format(
             n=criteria.days, departement=departement)  # fmt: skip
     return t._(EXCLUDED_BY_NEED[constraint]).format(departement=departement)
 
