@@ -46,9 +46,8 @@ RADIUS = "radius"
 WANTED_FROM = "wanted_from"
 STAY_DAYS = "stay_days"
 SITUATIONS = "situations"
-SITUATIONS_IN_USE = (
-    "_situations"  # by département of the territory: those its coordinators did not switch off
-)
+# By département of the territory, the situations its coordinators did not switch off (read at the start).
+SITUATIONS_IN_USE = "_situations"
 WHOLE_DEPARTEMENT = "all"
 
 NEED_LABELS = {"step_free": N_("Step-free access"), "pets": N_("A pet")}

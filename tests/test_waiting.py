@@ -240,6 +240,7 @@ async def test_a_caseworker_sees_and_searches_only_their_territory(bot: BotUnder
     await accepted_user(bot, HOST)
     await offer(bot, HOST, "Nantes")
     found = await coordinator.press(FR._("Find places"))
+    assert "DOS-44" in found[0]["text"]  # searched for that household
     labels = [label for label, _ in coordinator.buttons(cards(found)[0])]
     assert FR._("Propose") in labels and not any("DOS-44" in label for label in labels)
 

@@ -30,6 +30,7 @@ def _composition(t: Translator, household: Household) -> str:
 
 
 def _needs(t: Translator, household: Household) -> str:
+    # The needs a household ticks are its columns of the same name (children: their number, shown apart).
     needs = [t._(need.short) for need in schema.NEEDS if getattr(household, need.name, False) is True]
     languages = [search_results.language_name(t, code) for code in household.languages]
     return " · ".join(needs + languages)

@@ -16,7 +16,7 @@ from bot.domain.search.ranking import Caveat, Match, Reason, Why
 from bot.features.casework.offers import offer_buttons
 from bot.features.hosting.cards import freshness, people, period
 from bot.i18n import N_, Translator
-from bot.services.waiting import Exclusion, excluded_by
+from bot.services.waiting import SEE_WAITING, Exclusion, excluded_by
 from storage import households, search
 from storage.models import Household, Offer
 
@@ -70,7 +70,9 @@ def describe(t: Translator, why: Why) -> str:
     return texts[why.code]()
 
 
-def result_card(ctx: Ctx, rank: int, match: Match, offer: Offer, household: Household | None = None) -> Reply:
+def result_card(
+    ctx: Ctx, rank: int, match: Match, offer: Offer, propose_to: Household | None = None
+) -> Reply:
     t = ctx.t
     place = f"{esc(offer.commune_name)} ({offer.departement})"
     if match.distance_km is not None:
@@ -88,7 +90,7 @@ def result_card(ctx: Ctx, rank: int, match: Match, offer: Offer, household: Hous
     caveats = [describe(t, why) for why in match.caveats if why.code is not Caveat.NOT_QUALIFIED]
     if caveats:
         lines.append("⚠️ " + ", ".join(caveats))
-    return Reply("\n".join(lines), offer_buttons(ctx, offer.id or 0, propose_to=household))
+    return Reply("\n".join(lines), offer_buttons(ctx, offer.id or 0, propose_to))
 
 
 def summary(t: Translator, criteria: Criteria) -> str:
@@ -138,12 +140,14 @@ async def page(ctx: Ctx, search_id: int, number: int) -> list[Reply]:
     t = ctx.t
     head = t.n_("{n} place found", "{n} places found", ranking.total).format(n=ranking.total)
     household = await _searched_for(ctx, search_id)
+    # Its results propose to it at once, for those who may place it (coordinators choose as from /search).
+    propose_to = household if household and ctx.actor.may(Action.PLACE, household.departement) else None
     for_whom = f"<b>{esc(household.reference)}</b> · " if household else ""
     replies = [Reply(f"🔎 {for_whom}{summary(t, criteria)}\n<b>{head}</b>")]
     for rank, match in enumerate(shown, start=(number - 1) * PAGE_SIZE + 1):
         offer = await ctx.session.get(Offer, match.offer_id)
         if offer is not None:
-            replies.append(result_card(ctx, rank, match, offer, household))
+            replies.append(result_card(ctx, rank, match, offer, propose_to))
     nav = []
     if number > 1:
         nav.append(Button("◀ " + t._("Previous"), SearchPage(search_id, number - 1)))
@@ -163,10 +167,10 @@ async def page(ctx: Ctx, search_id: int, number: int) -> list[Reply]:
 
 
 async def _searched_for(ctx: Ctx, search_id: int) -> Household | None:
-    """The household a search was made for, while the user may still propose places to it."""
+    """The household a search was made for ("Find places"), while the user may still see it."""
     household_id = await search.household_of(ctx.session, search_id)
     household = await households.get(ctx.session, household_id) if household_id else None
-    return household if household and ctx.actor.may(Action.PLACE, household.departement) else None
+    return household if household and ctx.actor.may(SEE_WAITING, household.departement) else None
 
 
 EXCLUDED_BY_NEED = {
