@@ -13,13 +13,13 @@ from sqlmodel import select
 from bot.domain.offer_schema import NEED_BY_NAME
 from bot.features.search.results import EXCLUDED_BY_NEED
 from bot.geo.resolve import commune_label, load_resolver
-from bot.i18n import Translator, translator
+from bot.i18n import translator
 from storage import households, placements
 from storage.db import Database, alembic_config
 from storage.models import Household, Placement
-from tests.casework_fixtures import accepted_user, grant, offer
+from tests.casework_fixtures import accepted_user, grant, household_up_to_where, offer
 from tests.conftest import running, settings_for
-from tests.harness import BotUnderTest, Clock, Message, User, texts
+from tests.harness import BotUnderTest, Clock, Message, texts
 
 FR, UK = translator("fr"), translator("uk")
 COORDINATOR, CASEWORKER, CASEWORKER_85, HOST = 500, 600, 610, 1001
@@ -47,25 +47,13 @@ def references(messages: list[Message]) -> list[str]:
     return [m["text"].split(" ", 2)[1] for m in cards(messages)]
 
 
-async def answer_up_to_where(user: User, t: Translator, reference: str) -> None:
-    await user.send("/household")
-    await user.send(reference)
-    await user.send("2")
-    await user.send("1")
-    await user.send("1")
-    await user.press(t._("A pet"))
-    await user.press(t._("Done"))
-    await user.press(t._("Ukrainian"))
-    await user.press(t._("Done"))
-
-
 async def test_household_says_where_when_and_its_situation_bad_answers_asked_again(bot: BotUnderTest) -> None:
     cases = ((CASEWORKER, FR, "44", "La Roche-sur-Yon", "Nantes", "loin", "31/02", "beaucoup", "3 mois"),
              (CASEWORKER_85, UK, "85", "Nantes", "La Roche-sur-Yon", "далеко", "31.02", "багато", "3 місяці"))  # fmt: skip
     for user_id, t, departement, elsewhere, commune, far, no_day, vague, months in cases:
         await grant(bot, user_id, "caseworker", departement, language=t.language)
         caseworker = bot.user(user_id, t.language)
-        await answer_up_to_where(caseworker, t, f"DOS-{departement}")
+        await household_up_to_where(caseworker, t, f"DOS-{departement}")
         where = t._("Where should the household live? Type a commune to look around it, or choose the whole "
                     "département.")  # fmt: skip
         assert where in texts([caseworker.last()])
@@ -154,7 +142,7 @@ async def test_find_places_ranks_for_exactly_this_household_and_proposes(bot: Bo
     await offer(bot, HOST, "La Roche-sur-Yon", people=5, pets=True)  # another département
     await grant(bot, CASEWORKER, "caseworker", "44")
     caseworker = bot.user(CASEWORKER, "fr")
-    await answer_up_to_where(caseworker, FR, "DOS-1")  # 2 adults, a child of 1, a pet, Ukrainian
+    await household_up_to_where(caseworker, FR, "DOS-1")
     await caseworker.send("Nantes")
     await caseworker.press("20 km")
     await caseworker.press(FR._("From now"))
@@ -262,7 +250,7 @@ async def test_situations_switched_off_in_a_departement(bot: BotUnderTest) -> No
     caseworker = bot.user(CASEWORKER, "fr")
     # Not counted any more: the hotel comes first; and not asked when recording a household.
     assert references(await caseworker.send("/waiting")) == ["HOTEL", "STREET"]
-    await answer_up_to_where(caseworker, FR, "DOS-NEW")
+    await household_up_to_where(caseworker, FR, "DOS-NEW")
     await caseworker.press(FR._("Anywhere in {departement}").format(departement="44"))
     await caseworker.press(FR._("From now"))
     asked = await caseworker.press(FR._("Skip"))
