@@ -50,7 +50,7 @@ def priority(situations: Iterable[str] | None, switched_off: Iterable[str] | Non
 
 
 def waiting_order(
-    priority_: int | None, recorded_at: datetime, household_id: int
+    household_priority: int | None, recorded_at: datetime, household_id: int
 ) -> tuple[bool, int, datetime, int]:
     """Sort key of the waiting list: stated priorities first, highest first, then the longest waiting."""
-    return (priority_ is None, -(priority_ or 0), recorded_at, household_id)
+    return (household_priority is None, -(household_priority or 0), recorded_at, household_id)
