@@ -40,11 +40,12 @@ Mask = npt.NDArray[np.bool_]
 
 SHORTLIST: Final = 24
 """Pairs per household in the first round (best fits); more are added only when they could matter."""
+ENTERING: Final = 8
+"""Pairs added per household and round when the proof needs more."""
 MAX_STAGE_WEIGHT: Final = 10**7
 """Largest total weight of a stage that solves several priority levels at once."""
 _EPSILON: Final = 1e-6
-DISP = False
-PRESOLVE = True
+METHOD = "highs-ipm"
 
 
 class SolverError(RuntimeError):
@@ -80,17 +81,24 @@ def solve(problem: Problem, *, shortlist: int = SHORTLIST) -> Ints:
     """The place of each household in an optimal assignment (see the module docstring), -1 for none."""
     household = problem.household
     active = _best_per_household(problem, shortlist)
-    chosen = np.zeros(len(problem.place), dtype=bool)
-    kept: list[tuple[int, int]] = []  # (level, households housed): fixed by an earlier stage
-    for chunk, weights in _level_stages(problem.levels):
-        level_weight = np.zeros(int(problem.levels.max(initial=0)) + 1, dtype=np.int64)
-        level_weight[list(chunk)] = weights
-        in_stage = problem.levels[household] <= max(chunk)
-        chosen = _solve_stage(problem, level_weight[problem.levels[household]], in_stage, active, kept)
-        housed = np.bincount(problem.levels[household[chosen]], minlength=len(level_weight))
-        kept.extend((level, int(housed[level])) for level in chunk)
-    if kept:
-        chosen = _solve_stage(problem, problem.weight, np.ones(len(chosen), bool), active, kept)
+    everyone = np.ones(len(problem.place), dtype=bool)
+    top = int(problem.levels.max(initial=-1)) + 1
+    # At most the households having a candidate can be housed, at each level.
+    reachable = np.bincount(problem.levels[np.diff(problem.indptr) > 0], minlength=top)
+    chosen = _solve_stage(problem, np.ones(len(problem.place), np.int64), everyone, active, [])
+    if (np.bincount(problem.levels[household[chosen]], minlength=top) == reachable).all():
+        kept = [(level, int(reachable[level])) for level in range(top)]  # every level at its maximum
+    else:
+        kept = []  # (level, households housed), fixed by an earlier stage
+        for chunk, weights in _level_stages(problem.levels):
+            level_weight = np.zeros(top, dtype=np.int64)
+            level_weight[list(chunk)] = weights
+            in_stage = problem.levels[household] <= max(chunk)
+            chosen = _solve_stage(problem, level_weight[problem.levels[household]], in_stage, active, kept)
+            housed = np.bincount(problem.levels[household[chosen]], minlength=top)
+            kept.extend((level, int(housed[level])) for level in chunk)
+    if top:
+        chosen = _solve_stage(problem, problem.weight, everyone, active, kept)
     assignment = np.full(len(problem.levels), -1, dtype=np.int64)
     assignment[household[chosen]] = problem.place[chosen]
     return assignment
@@ -150,6 +158,9 @@ class _Rows:
 
 
 def _rows(problem: Problem, columns: Ints, kept: list[tuple[int, int]]) -> _Rows:
+    """The rows of these pairs: one per household; one per place whose pairs exceed its capacity in
+    households, and one per shared place whose pairs exceed its people (the others cannot bind:
+    leaving them out keeps the relaxation small, and their duals are zero); one per level kept."""
     household = problem.household[columns]
     place = problem.place[columns]
     n_households, n_places = len(problem.levels), len(problem.capacity)
@@ -157,27 +168,26 @@ def _rows(problem: Problem, columns: Ints, kept: list[tuple[int, int]]) -> _Rows
     used_households = np.unique(household)
     household_row[used_households] = np.arange(len(used_households))
     place_row = np.full(n_places, -1, dtype=np.int64)
-    used_places = np.unique(place)
-    place_row[used_places] = len(used_households) + np.arange(len(used_places))
+    crowded = np.flatnonzero(np.bincount(place, minlength=n_places) > problem.capacity)
+    place_row[crowded] = len(used_households) + np.arange(len(crowded))
     people_row = np.full(n_places, -1, dtype=np.int64)
-    shared = used_places[problem.capacity[used_places] > 1]
-    people_row[shared] = len(used_households) + len(used_places) + np.arange(len(shared))
-    first_level = len(used_households) + len(used_places) + len(shared)
+    people = np.bincount(place, weights=problem.sizes[household], minlength=n_places)
+    full = np.flatnonzero((problem.capacity > 1) & (people > problem.room))
+    people_row[full] = len(used_households) + len(crowded) + np.arange(len(full))
     level_row = np.full(int(problem.levels.max(initial=0)) + 1, -1, dtype=np.int64)
     for offset, (level, _) in enumerate(kept):
-        level_row[level] = first_level + offset
+        level_row[level] = len(used_households) + len(crowded) + len(full) + offset
     pair = np.arange(len(columns))
-    in_shared = people_row[place] >= 0
     levels = problem.levels[household]
-    in_kept = level_row[levels] >= 0
-    rows = np.concatenate([household_row[household], place_row[place], people_row[place[in_shared]],
+    in_place, in_people, in_kept = place_row[place] >= 0, people_row[place] >= 0, level_row[levels] >= 0
+    rows = np.concatenate([household_row[household], place_row[place[in_place]], people_row[place[in_people]],
                            level_row[levels[in_kept]]])  # fmt: skip
-    cols = np.concatenate([pair, pair, pair[in_shared], pair[in_kept]])
-    values = np.concatenate(
-        [np.ones(2 * len(pair)), problem.sizes[household[in_shared]], -np.ones(int(in_kept.sum()))]
-    )
+    cols = np.concatenate([pair, pair[in_place], pair[in_people], pair[in_kept]])
+    values = np.concatenate([
+        np.ones(len(pair) + int(in_place.sum())), problem.sizes[household[in_people]], -np.ones(int(in_kept.sum())),
+    ])  # fmt: skip
     bound = np.concatenate([
-        np.ones(len(used_households)), problem.capacity[used_places], problem.room[shared],
+        np.ones(len(used_households)), problem.capacity[crowded], problem.room[full],
         -np.array([housed for _, housed in kept], dtype=np.float64),
     ]).astype(np.float64)  # fmt: skip
     matrix = coo_matrix((values, (rows, cols)), shape=(len(bound), len(columns)))
@@ -192,38 +202,54 @@ def _solve_stage(
     while True:
         columns = np.flatnonzero(in_stage & active)
         rows = _rows(problem, columns, kept)
-        relaxed_value, duals = _relaxation(weight[columns], rows)
+        relaxed_value, duals, relaxed = _relaxation(weight[columns], rows)
         others = np.flatnonzero(in_stage & ~active)
         reduced = _reduced_costs(problem, weight, others, rows, duals)
-        entering = others[reduced < -_EPSILON]
+        entering = _cheapest(problem, others, reduced, reduced < -_EPSILON)
         if entering.size:  # the relaxation is not optimal over all pairs yet
             active[entering] = True
             continue
         chosen = np.zeros(len(problem.place), dtype=bool)
-        if columns.size:
+        if np.all(np.abs(relaxed - np.rint(relaxed)) < _EPSILON):  # an integer vertex: optimal as it is
+            chosen[columns[relaxed > 0.5]] = True
+        else:
             integer = milp(
                 -weight[columns], integrality=np.ones(len(columns)), bounds=Bounds(0, 1),
                 constraints=LinearConstraint(rows.matrix.tocsr(), -np.inf, rows.bound),
-                options={"mip_rel_gap": 0.0, "presolve": PRESOLVE, "disp": DISP},
+                options={"mip_rel_gap": 0.0, "presolve": True},
             )  # fmt: skip
             if integer.status != 0 or integer.x is None:
                 raise SolverError(integer.message)
             chosen[columns[np.asarray(integer.x) > 0.5]] = True
         gap = relaxed_value - float(weight[chosen].sum())
-        entering = others[reduced <= gap - 1 + _EPSILON]
+        entering = others[reduced <= gap - 1 + _EPSILON]  # all: the gap is what it is
         if not entering.size:
             return chosen
         active[entering] = True
 
 
-def _relaxation(weight: Ints, rows: _Rows) -> tuple[float, Floats]:
-    """The optimum of the linear relaxation (maximising ``weight``) and its duals, one per row."""
+def _cheapest(problem: Problem, pairs: Ints, reduced: Floats, wanted: Mask) -> Ints:
+    """The pairs ``wanted``, at most :data:`ENTERING` per household, smallest reduced cost first:
+    adding every candidate column at once would make each round as large as the whole problem."""
+    pairs, reduced = pairs[wanted], reduced[wanted]
+    household = problem.household[pairs]
+    order = np.lexsort((reduced, household))
+    household = household[order]
+    first = np.searchsorted(household, household, side="left")
+    entering: Ints = pairs[order][np.arange(len(order)) - first < ENTERING]
+    return entering
+
+
+def _relaxation(weight: Ints, rows: _Rows) -> tuple[float, Floats, Floats]:
+    """The optimum of the linear relaxation (maximising ``weight``), its duals (one per row) and
+    its solution (a vertex)."""
     if not weight.size:
-        return 0.0, np.zeros(len(rows.bound))
-    relaxed = linprog(-weight, A_ub=rows.matrix.tocsr(), b_ub=rows.bound, bounds=(0, None), method="highs")
+        return 0.0, np.zeros(len(rows.bound)), np.zeros(0)
+    relaxed = linprog(-weight, A_ub=rows.matrix.tocsr(), b_ub=rows.bound, bounds=(0, None), method=METHOD)
     if relaxed.status != 0:
         raise SolverError(relaxed.message)
-    return -float(relaxed.fun), np.asarray(relaxed.ineqlin.marginals, dtype=np.float64)
+    duals = np.asarray(relaxed.ineqlin.marginals, dtype=np.float64)
+    return -float(relaxed.fun), duals, np.asarray(relaxed.x, dtype=np.float64)
 
 
 def _reduced_costs(problem: Problem, weight: Ints, pairs: Ints, rows: _Rows, duals: Floats) -> Floats:
@@ -232,10 +258,10 @@ def _reduced_costs(problem: Problem, weight: Ints, pairs: Ints, rows: _Rows, dua
     place = problem.place[pairs]
     level = problem.levels[household]
 
+    padded = np.append(duals, 0.0)  # row -1 (none): a zero dual
+
     def dual(row: Ints) -> Floats:
-        values: Floats = (
-            np.where(row >= 0, duals[np.maximum(row, 0)], 0.0) if duals.size else np.zeros(len(row))
-        )
+        values: Floats = padded[row]
         return values
 
     priced = dual(rows.household_row[household]) + dual(rows.place_row[place])
