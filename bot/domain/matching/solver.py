@@ -42,6 +42,7 @@ SHORTLIST: Final = 24
 """Pairs per household in the first round (best fits); more are added only when they could matter."""
 ENTERING: Final = 8
 """Pairs added per household and round when the proof needs more."""
+PRICED_AT_ONCE: Final = 1 << 18
 MAX_STAGE_WEIGHT: Final = 10**7
 """Largest total weight of a stage that solves several priority levels at once."""
 _EPSILON: Final = 1e-6
@@ -253,18 +254,20 @@ def _relaxation(weight: Ints, rows: _Rows) -> tuple[float, Floats, Floats]:
 
 
 def _reduced_costs(problem: Problem, weight: Ints, pairs: Ints, rows: _Rows, duals: Floats) -> Floats:
-    """Reduced costs (minimisation form) of pairs not in the relaxation, under its duals."""
+    """Reduced costs (minimisation form) of pairs not in the relaxation, under its duals (by slices
+    of :data:`PRICED_AT_ONCE` pairs: millions of pairs at once would need several copies of them)."""
+    reduced = np.empty(len(pairs), dtype=np.float64)
+    for first in range(0, len(pairs), PRICED_AT_ONCE):
+        part = slice(first, first + PRICED_AT_ONCE)
+        reduced[part] = _priced(problem, weight, pairs[part], rows, duals)
+    return reduced
+
+
+def _priced(problem: Problem, weight: Ints, pairs: Ints, rows: _Rows, duals: Floats) -> Floats:
+    padded = np.append(duals, 0.0)  # row -1 (none): a zero dual
     household = problem.household[pairs]
     place = problem.place[pairs]
-    level = problem.levels[household]
-
-    padded = np.append(duals, 0.0)  # row -1 (none): a zero dual
-
-    def dual(row: Ints) -> Floats:
-        values: Floats = padded[row]
-        return values
-
-    priced = dual(rows.household_row[household]) + dual(rows.place_row[place])
-    priced += problem.sizes[household] * dual(rows.people_row[place]) - dual(rows.level_row[level])
-    reduced: Floats = -weight[pairs] - priced
+    reduced: Floats = -weight[pairs] - padded[rows.household_row[household]] - padded[rows.place_row[place]]
+    reduced -= problem.sizes[household] * padded[rows.people_row[place]]
+    reduced += padded[rows.level_row[problem.levels[household]]]
     return reduced
