@@ -10,23 +10,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bot.domain.matching.candidates import (
-    NOT_QUALIFIED_PENALTY,
-    NOT_STATED_PENALTY,
-    STALE_PENALTY,
-    Blocker,
-    Constraint,
-    fits,
-    place_arrays,
-)
-from bot.domain.matching.needs import (
-    DEFAULT_PRIORITIES,
-    HouseholdNeeds,
-    Place,
-    check_priorities,
-    household_capacity,
-    priority_level,
-)
+from bot.domain.matching import candidates as fitting
+from bot.domain.matching import needs as rules
+from bot.domain.matching import solver
+from bot.domain.matching.candidates import Blocker, Constraint, fits, place_arrays
+from bot.domain.matching.needs import DEFAULT_PRIORITIES, HouseholdNeeds, Place
 from bot.domain.matching.plan import Left, Plan, candidates, make_plan
 from bot.domain.matching.solver import Problem, solve
 from bot.domain.search.ranking import Caveat, OfferFacts, Reason, Why, rank, score
@@ -130,8 +118,8 @@ def test_candidates_are_the_search_results_and_the_fit_is_its_score(seed: int) -
             wanted = score(
                 needs.criteria(), facts, start, NOW, match.distance_km and _raw_distance(needs, facts)
             )
-            wanted -= NOT_STATED_PENALTY * unknown + STALE_PENALTY * match.stale
-            wanted -= NOT_QUALIFIED_PENALTY * (facts.qualification != "qualified")
+            wanted -= fitting.NOT_STATED_PENALTY * unknown + fitting.STALE_PENALTY * match.stale
+            wanted -= fitting.NOT_QUALIFIED_PENALTY * (facts.qualification != "qualified")
             assert by_id[facts.id] == pytest.approx(wanted, abs=1e-9)
         # The search's order is the order of the fits (ties aside).
         order = [match.offer_id for match in expected]
@@ -250,6 +238,14 @@ def test_the_solver_finds_the_brute_force_optimum(shortlist: int) -> None:
         assert value(problem, assignment) == brute_force(problem)
 
 
+def test_levels_solved_one_stage_each_give_the_same_optimum(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(solver, "MAX_STAGE_WEIGHT", 1)  # every priority level in a stage of its own
+    rng = random.Random(99)
+    for _ in range(100):
+        problem = small_problem(rng)
+        assert value(problem, solve(problem, shortlist=1)) == brute_force(problem)
+
+
 def assert_feasible(problem: Problem, assignment: np.ndarray) -> None:
     taken = np.zeros(len(problem.capacity), np.int64)
     people = np.zeros(len(problem.capacity), np.int64)
@@ -302,7 +298,7 @@ def test_large_plans_honour_every_hard_constraint_and_every_priority() -> None:
             if not rank(mine.criteria(), [by_id[offer_id].facts], TODAY, NOW).matches:
                 continue
             for guest in guests:
-                if priority_level(guest, DEFAULT_PRIORITIES) > left.level:
+                if rules.priority_level(guest, DEFAULT_PRIORITIES) > left.level:
                     room = by_id[offer_id].facts.people - sum(g.people for g in guests) + guest.people
                     assert room < mine.people, (left, offer_id)
 
@@ -313,9 +309,9 @@ def test_a_collective_place_takes_several_households_within_its_people() -> None
     plan = make_plan(households, [centre], DEFAULT_PRIORITIES, TODAY, NOW)
     assert sum(1 for _ in plan.pairs) == 3  # 3 households: 3 + 2 + 2 = 7, or 3 + 2 + 1: never four
     assert sum(h.people for h in households if h.id in {p.household_id for p in plan.pairs}) <= 7
-    assert household_capacity("holiday_centre", 10, 40) == 10
-    assert household_capacity("holiday_centre", None, 40) == 40
-    assert household_capacity("room", 3, 4) == 1
+    assert rules.household_capacity("holiday_centre", 10, 40) == 10
+    assert rules.household_capacity("holiday_centre", None, 40) == 40
+    assert rules.household_capacity("room", 3, 4) == 1
 
 
 # --------------------------------------------------------------------------- priorities and explanations
@@ -331,10 +327,10 @@ def test_the_most_urgent_household_gets_the_contested_place() -> None:
     assert (left.household_id, left.why, left.places) == (2, Left.TAKEN_BY_PRIORITY, 1)
     assert plan.housed_by_level[0] == 1
     baby = household(3, children_ages=(1,))
-    assert priority_level(baby, DEFAULT_PRIORITIES) == DEFAULT_PRIORITIES.index("very_young_children")
-    assert priority_level(household(4), ("hotel",)) == 1
+    assert rules.priority_level(baby, DEFAULT_PRIORITIES) == DEFAULT_PRIORITIES.index("very_young_children")
+    assert rules.priority_level(household(4), ("hotel",)) == 1
     with pytest.raises(ValueError):
-        check_priorities(["street", "nationality"])
+        rules.check_priorities(["street", "nationality"])
 
 
 def test_housing_one_more_household_outweighs_better_fits() -> None:
