@@ -14,7 +14,8 @@ Two measures, on data generated in one département (Loire-Atlantique) from a se
    household takes the best free place it fits, an arriving place goes to the household waiting
    longest that it fits, priority ignored), *daily batch* (ours: each evening, the exact plan for
    everyone waiting and every free place), and the *hindsight optimum* (every arrival known in
-   advance: one plan over all pairs that are ever present together). Offers in the simulation are
+   advance: one plan over all pairs that are ever present together); for comparison, the same
+batch once a week. Offers in the simulation are
    qualified, confirmed and state every fact, so that a pair's fit does not change with the day;
    collective places keep the room left by those placed. Reported: households housed (and the
    most urgent), mean fit, mean wait (days from arrival to the match), and the total fit as a
@@ -169,7 +170,10 @@ def simulate(args: argparse.Namespace, communes: Communes) -> dict[str, dict[str
     places = [make_place(rng, 200_000 + o, communes, simulated=True) for o in range(len(arrivals_o))]
     found = candidates(households, places, DEFAULT_PRIORITIES, TODAY, NOW)  # fits do not depend on the day
     data = Arrivals(found.problem, np.array(arrivals_h), np.array(arrivals_o), args.patience, args.expiry)
-    outcomes = {"greedy": greedy(data, found.fits), "daily batch": batch(data), "hindsight": hindsight(data)}
+    outcomes = {
+        "greedy": greedy(data, found.fits), "daily batch": batch(data), "weekly batch": batch(data, every=7),
+        "hindsight": hindsight(data),
+    }  # fmt: skip
     return {name: data.report(outcome, found.fits) for name, outcome in outcomes.items()}
 
 
@@ -276,15 +280,15 @@ def greedy(data: Arrivals, fits: np.ndarray) -> Outcome:
     return outcome
 
 
-def batch(data: Arrivals) -> Outcome:
-    """Ours: each evening, the exact plan for everyone waiting and every place free."""
+def batch(data: Arrivals, every: int = 1) -> Outcome:
+    """Ours: each evening (or every ``every`` days), the exact plan for everyone waiting and every place free."""
     problem = data.problem
     n = len(problem.levels)
     outcome = Outcome(np.full(n, -1), np.full(n, -1))
     capacity, room = problem.capacity.copy(), problem.room.copy()
     household, place = problem.household, problem.place
     days = int(max(data.household_day.max(initial=0), data.place_day.max(initial=0))) + 1
-    for day in range(days):
+    for day in range(every - 1, days + every - 1, every):
         waiting = (
             (outcome.place < 0) & (data.household_day <= day) & (day <= data.household_day + data.patience)
         )
