@@ -18,7 +18,7 @@ Two measures, on data generated in one département (Loire-Atlantique) from a se
 batch once a week. Offers in the simulation are
    qualified, confirmed and state every fact, so that a pair's fit does not change with the day;
    collective places keep the room left by those placed. Reported: households housed (and the
-   most urgent), mean fit, mean wait (days from arrival to the match), and the total fit as a
+   most urgent: sleeping rough), mean fit, mean wait (days from arrival to the match), and the total fit as a
    percentage of the hindsight optimum.
 
 Prints a table, then one JSON line:
@@ -54,6 +54,7 @@ from bot.domain.search.ranking import OfferFacts
 from bot.geo.communes import Commune, load_communes
 
 TODAY = date(2026, 11, 22)
+STREET = "street"  # the most urgent situation of bot/domain/situations.py
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 DEPARTEMENT = "44"
 
@@ -169,7 +170,10 @@ def simulate(args: argparse.Namespace, communes: Communes) -> dict[str, dict[str
     households = [make_household(rng, h, communes, simulated=True) for h in range(len(arrivals_h))]
     places = [make_place(rng, 200_000 + o, communes, simulated=True) for o in range(len(arrivals_o))]
     found = candidates(households, places, (), TODAY, NOW)  # fits do not depend on the day
-    data = Arrivals(found.problem, np.array(arrivals_h), np.array(arrivals_o), args.patience, args.expiry)
+    urgent = np.array([STREET in household.all_situations() for household in households], dtype=bool)
+    data = Arrivals(
+        found.problem, np.array(arrivals_h), np.array(arrivals_o), args.patience, args.expiry, urgent
+    )
     outcomes = {
         "greedy": greedy(data, found.fits), "daily batch": batch(data), "weekly batch": batch(data, every=7),
         "hindsight": hindsight(data),
@@ -194,6 +198,7 @@ class Arrivals:
     place_day: np.ndarray
     patience: int
     expiry: int
+    urgent: np.ndarray  # households sleeping rough, the most urgent situation
 
     def present(self, pairs: np.ndarray) -> np.ndarray:
         """Pairs whose household and place are ever present on the same day."""
@@ -214,7 +219,7 @@ class Arrivals:
     def report(self, outcome: Outcome, fits: np.ndarray) -> dict[str, float]:
         housed = np.flatnonzero(outcome.place >= 0)
         fit = [_pair_fit(self.problem, fits, int(h), int(outcome.place[h])) for h in housed]
-        urgent = self.problem.levels == 0
+        urgent = self.urgent
         wait = outcome.day[housed] - self.household_day[housed]
         return {
             "households": len(self.problem.levels),
