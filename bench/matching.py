@@ -55,6 +55,7 @@ from bot.geo.communes import Commune, load_communes
 
 TODAY = date(2026, 11, 22)
 STREET = "street"  # the most urgent situation of bot/domain/situations.py
+HOLD_DAYS = 14  # how long the "hold" variant of the daily batch lets a household wait for a better plan
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 DEPARTEMENT = "44"
 
@@ -176,6 +177,7 @@ def simulate(args: argparse.Namespace, communes: Communes) -> dict[str, dict[str
     )
     outcomes = {
         "greedy": greedy(data, found.fits), "daily batch": batch(data), "weekly batch": batch(data, every=7),
+        f"daily, hold {HOLD_DAYS} d": batch(data, hold=HOLD_DAYS),
         "hindsight": hindsight(data),
     }  # fmt: skip
     return {name: data.report(outcome, found.fits) for name, outcome in outcomes.items()}
@@ -285,15 +287,18 @@ def greedy(data: Arrivals, fits: np.ndarray) -> Outcome:
     return outcome
 
 
-def batch(data: Arrivals, every: int = 1) -> Outcome:
-    """Ours: each evening (or every ``every`` days), the exact plan for everyone waiting and every place free."""
+def batch(data: Arrivals, every: int = 1, hold: int = 0) -> Outcome:
+    """Ours: each evening (or every ``every`` days), the exact plan for everyone waiting and every place free.
+
+    With ``hold``, a household that is not sleeping rough keeps waiting for a better plan during its first
+    ``hold`` days, unless it or its place is about to leave: a better total fit, paid in waiting time."""
     problem = data.problem
     n = len(problem.levels)
     outcome = Outcome(np.full(n, -1), np.full(n, -1))
     capacity, room = problem.capacity.copy(), problem.room.copy()
     household, place = problem.household, problem.place
     days = int(max(data.household_day.max(initial=0), data.place_day.max(initial=0))) + 1
-    for day in range(every - 1, days + every - 1, every):
+    for day in range(every - 1, days + data.patience + every - 1, every):
         waiting = (
             (outcome.place < 0) & (data.household_day <= day) & (day <= data.household_day + data.patience)
         )
@@ -304,6 +309,11 @@ def batch(data: Arrivals, every: int = 1) -> Outcome:
         assignment = solve(data.sub_problem(pairs, capacity.copy(), room.copy()))
         for h in np.flatnonzero(assignment >= 0):
             p = int(assignment[h])
+            leaving = day + every > min(
+                data.household_day[h] + data.patience, data.place_day[p] + data.expiry
+            )
+            if day - data.household_day[h] < hold and not (leaving or data.urgent[h]):
+                continue
             outcome.place[h], outcome.day[h] = p, day
             capacity[p] -= 1
             room[p] -= problem.sizes[h]
@@ -352,15 +362,16 @@ def main() -> int:
         f"\n{args.days} days: {policies['hindsight']['households']} households, {args.offers_per_day}/day offers"
     )
     print(
-        f"{'policy':<12} {'housed':>7} {'urgent':>9} {'mean fit':>9} {'mean wait':>10} {'% of hindsight':>15}"
+        f"{'policy':<16} {'housed':>7} {'urgent':>9} {'mean fit':>9} {'mean wait':>10} {'% of hindsight':>15}"
     )
     for name, result in policies.items():
-        print(f"{name:<12} {result['housed']:>7} {result['urgent_housed']:>4}/{result['urgent']:<4} "
+        print(f"{name:<16} {result['housed']:>7} {result['urgent_housed']:>4}/{result['urgent']:<4} "
               f"{result['mean_fit']:>9} {result['mean_wait_days']:>10} {100 * result['total_fit'] / best:>14.1f}%")  # fmt: skip
     print(json.dumps({
         **plan,
         "percent_of_hindsight": round(100 * policies["daily batch"]["total_fit"] / best, 1),
         "greedy_percent_of_hindsight": round(100 * policies["greedy"]["total_fit"] / best, 1),
+        "hold_percent_of_hindsight": round(100 * policies[f"daily, hold {HOLD_DAYS} d"]["total_fit"] / best, 1),
         "housed_percent_of_hindsight": round(100 * policies["daily batch"]["housed"] / max(1, policies["hindsight"]["housed"]), 1),
         "greedy_housed_percent_of_hindsight": round(100 * policies["greedy"]["housed"] / max(1, policies["hindsight"]["housed"]), 1),
         "policies": policies,
