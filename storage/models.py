@@ -264,6 +264,13 @@ class Placement(SQLModel, table=True):
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
     anonymised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A proposal to a host on Telegram waits for their consent until `consent_due_at` (None: an offer managed by
+    # an organisation, agreed with it directly); then `host_answer` (bot.domain.consent.HostConsent), when, and
+    # why a host declined (a DeclineReason). Kept after the proposal ends: /stats reads them.
+    consent_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    host_answer: str | None = Field(default=None, max_length=12)
+    host_answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decline_reason: str | None = Field(default=None, max_length=20)
 
 
 class PlacementEvent(SQLModel, table=True):
@@ -331,6 +338,8 @@ class DepartementSettings(SQLModel, table=True):
     # Where people looking for a place go in this département (reception desk, phone, hours): shown to anyone
     # who asks the bot, set by its coordinators with /reception.
     reception: str | None = Field(default=None, max_length=500)
+    # How long a host has to accept or decline a proposal (/consent), with a reminder at half time.
+    consent_hours: int = 48
     updated_by: int | None = Field(default=None, sa_type=BigInteger)
     updated_at: datetime = _utc()
 
