@@ -348,7 +348,8 @@ class Alert(SQLModel, table=True):
     """A message due to someone, recorded before it is sent: sent once (its key is unique), never lost.
 
     kind: placement_end (caseworker, coordinators), host_end (question to the host), offer_end (host),
-    freshness (host), keeper_round (keepers of offers an organisation manages), digest (coordinator).
+    freshness (host), keeper_round (keepers of offers an organisation manages), digest (coordinator),
+    consent_reminder (host, half way to a proposal's deadline), consent_lapsed (caseworker, the deadline passed).
     """
 
     __tablename__ = "alerts"

@@ -374,3 +374,33 @@ async def test_the_deadline_is_set_per_departement_and_stats_show_the_outcomes(b
     assert (
         UK._("Declines by reason: {reasons}").format(reasons=UK._("The dates do not suit") + " (1)") in stats
     )
+
+
+async def test_an_arrival_recorded_before_the_host_answered_or_a_withdrawal_ends_the_question(
+    bot: BotUnderTest,
+) -> None:
+    caseworker, host, place, _ = await proposed(bot)
+    question = host.last()
+    await caseworker.press(FR._("Record the arrival"))  # agreed with the host by phone
+    await caseworker.press(FR._("Today"))
+    await caseworker.send("22/05/2027")
+    await caseworker.send("/placements")
+    await caseworker.press(FR._("Undo the arrival"))
+    await caseworker.press(FR._("Yes, undo the arrival"))  # a proposal again, no longer waiting for the host
+    bot.clock.advance(hours=49)
+    await bot.run_alerts()
+    placement = await placement_of(bot, place)
+    assert (placement.status, placement.host_answer, placement.consent_due_at) == ("proposed", None, None)
+    assert (await stored_offer(bot, place)).status == "reserved"
+    late = await host.press(FR._("Accept"), question)
+    assert FR._("This proposal no longer waits for an answer: it was withdrawn, or the household has "
+                "arrived.") in texts(late)  # fmt: skip
+
+    await caseworker.send("/placements")
+    await caseworker.press(FR._("Withdraw the proposal"))
+    assert (await stored_offer(bot, place)).status == "available"
+    assert FR._("The proposal for your place #{offer} was withdrawn. The place is available again.").format(
+        offer=place) in host.last()["text"]  # fmt: skip
+    again = await host.press(FR._("Decline"), question)
+    assert FR._("This proposal no longer waits for an answer: it was withdrawn, or the household has "
+                "arrived.") in texts(again)  # fmt: skip

@@ -222,8 +222,12 @@ async def start_placement(
         raise Conflict("end before start")
     found, moved = await _fit(session, actor.user_id, offer, confirmed, now, start=start, end=planned_end,
                               people=people)  # fmt: skip
+    # Moving in before the host answered (agreed by phone): the question to the host no longer waits, even if
+    # the arrival is undone later.
+    waiting = {"consent_due_at": None} if placement.host_answer is None and placement.consent_due_at else {}
     await placements.change(session, placement, actor.user_id, PlacementChange.ARRIVED, now, confirmed=found,
-                            status=PlacementStatus.ACTIVE, start_date=start, planned_end=planned_end, people=people)  # fmt: skip
+                            status=PlacementStatus.ACTIVE, start_date=start, planned_end=planned_end, people=people,
+                            **waiting)  # fmt: skip
     await offers.set_status(session, offer, actor.user_id, Status.OCCUPIED, now)
     return placement, _notice(offer, household, HostNews.OCCUPIED, placement, moved)
 

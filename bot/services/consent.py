@@ -63,6 +63,17 @@ async def hosted_proposal(session: AsyncSession, host_id: int, placement_id: int
     return proposal
 
 
+async def proposal_of(session: AsyncSession, placement_id: int) -> Proposal | None:
+    """A proposal as it is now, to say it (the alerts); nothing locked, nothing changed."""
+    placement = await session.get(Placement, placement_id)
+    if placement is None:
+        return None
+    household = await households.get(session, placement.household_id)
+    offer = await session.get(Offer, placement.offer_id)
+    assert household is not None and offer is not None
+    return Proposal(placement, household, offer, _state(placement))
+
+
 def _state(placement: Placement) -> State:
     if placement.host_answer == HostConsent.TIMED_OUT:
         return State.LAPSED

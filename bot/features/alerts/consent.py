@@ -10,16 +10,15 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat.messages import Reply
-from bot.domain.casework import PlacementStatus
-from bot.domain.consent import HostConsent, reminder_at
+from bot.domain.consent import reminder_at
 from bot.domain.reminders import paris_day
 from bot.features.alerts.base import AlertKind, Sweep
 from bot.features.casework.consent import host_question, released_notice
 from bot.i18n import N_, Translator
 from bot.services import consent
-from bot.services.consent import Proposal, State
+from bot.services.consent import State
 from storage import reminders
-from storage.models import Alert, Household, Offer, Placement
+from storage.models import Alert
 
 
 async def _reminders_due(session: AsyncSession, sweep: Sweep) -> list[dict[str, Any]]:
@@ -46,30 +45,19 @@ async def _release(session: AsyncSession, sweep: Sweep) -> None:
     await consent.release_lapsed(session, sweep.now)
 
 
-async def _proposal(session: AsyncSession, alert: Alert) -> Proposal | None:
-    placement = await session.get(Placement, alert.placement_id)
-    if placement is None:
-        return None
-    household = await session.get(Household, placement.household_id)
-    offer = await session.get(Offer, placement.offer_id)
-    assert household is not None and offer is not None
-    return Proposal(placement, household, offer, State.WAITING)
-
-
 async def _render_reminder(session: AsyncSession, alert: Alert, t: Translator, now: datetime) -> Reply | None:
-    proposal = await _proposal(session, alert)
-    if proposal is None:
-        return None
+    proposal = await consent.proposal_of(session, alert.placement_id or 0)
+    if proposal is None or proposal.state is not State.WAITING:
+        return None  # answered, withdrawn or arrived meanwhile
     placement = proposal.placement
-    if (placement.status != PlacementStatus.PROPOSED or placement.host_answer is not None
-            or placement.consent_due_at is None or placement.consent_due_at <= now):  # fmt: skip
-        return None  # answered, withdrawn or lapsed meanwhile
+    if placement.consent_due_at is None or placement.consent_due_at <= now:
+        return None  # lapsed: the caseworker is told
     return host_question(t, placement, proposal.household, proposal.offer, reminder=True)
 
 
 async def _render_lapsed(session: AsyncSession, alert: Alert, t: Translator, now: datetime) -> Reply | None:
-    proposal = await _proposal(session, alert)
-    if proposal is None or proposal.placement.host_answer != HostConsent.TIMED_OUT:
+    proposal = await consent.proposal_of(session, alert.placement_id or 0)
+    if proposal is None or proposal.state is not State.LAPSED:
         return None
     notice = await released_notice(session, proposal, t, paris_day(now), now)
     notice.to_user = None  # an alert goes to its recipient

@@ -50,7 +50,9 @@ def placement_card(ctx: Ctx, placed: Placement, family: Household, offer: Offer)
         lines.append(t._("Proposed, arrival not recorded yet"))
         if placed.host_answer == HostConsent.ACCEPTED:
             lines.append("✅ " + t._("Accepted by the host"))
-        elif placed.consent_due_at is not None:
+        elif (
+            placed.consent_due_at is not None and offer.host_id is not None
+        ):  # not if the host erased their data
             lines.append("⏳ " + t._("Waiting for the host's answer until {deadline}").format(
                 deadline=moment(t, placed.consent_due_at)))  # fmt: skip
         buttons = [[Button(t._("Record the arrival"), PlacementStep("arrive", placed.id)),
