@@ -30,9 +30,9 @@ from bot.domain import casework as casework_rules
 from bot.domain.access import CASEWORKER, COORDINATOR, AccessDenied
 from bot.features.alerts import keepers as keeper_round
 from bot.features.alerts import offer_end, stay_end
-from bot.features.casework import consent, placements
+from bot.features.casework import consent, placements, waiting
 from bot.features.casework import offers as casework
-from bot.features.coordination import reports
+from bot.features.coordination import reports, situations
 from bot.features.coordination import settings as coordination
 from bot.features.hosting import mydata
 from bot.features.hosting import offers as host
@@ -136,6 +136,7 @@ COMMANDS = (
     Command("search", search.search_command, PROFESSIONAL, CASEWORKERS, N_("Search available places (/help search for the one-line form)")),
     Command("household", placements.new_household, PROFESSIONAL, CASEWORKERS, N_("Record a household")),
     Command("placements", placements.my_placements, PROFESSIONAL, CASEWORKERS, N_("Households, placements and their end dates")),
+    Command("waiting", waiting.waiting_command, PROFESSIONAL, CASEWORKERS, N_("Households waiting for a place, the most urgent first, with “Find places”")),
     Command("invite", team.invite, PROFESSIONAL, COORDINATORS, N_("Invite a caseworker or a coordinator")),
     Command("members", team.members, PROFESSIONAL, COORDINATORS, N_("Members of my territory")),
     Command("stats", reports.statistics, PROFESSIONAL, COORDINATORS, N_("Statistics and chart of my territory")),
@@ -145,6 +146,7 @@ COMMANDS = (
     Command("consent", coordination.set_consent, PROFESSIONAL, COORDINATORS, N_("Hours a host has to answer a proposal, e.g. /consent 44 48")),
     Command("freshness", coordination.set_freshness, PROFESSIONAL, COORDINATORS, N_("Days before asking hosts “still available?”, e.g. /freshness 44 14")),
     Command("reception", seeking.set_reception, PROFESSIONAL, COORDINATORS, N_("Where people looking for a place go in your département: /reception 44 address, phone, hours")),
+    Command("situations", situations.situations_command, PROFESSIONAL, COORDINATORS, N_("Situations that order the waiting list, e.g. /situations 44")),
     Command("digest", coordination.toggle_digest, PROFESSIONAL, COORDINATORS, N_("Weekly digest on Monday morning: /digest on or /digest off")),
     Command("import", importing.begin, PROFESSIONAL, COORDINATORS, N_("Import offers from a spreadsheet (.xlsx or .csv)")),
     Command("keepers", keepers.keepers_command, PROFESSIONAL, COORDINATORS, N_("Who answers “still available?” for the offers organisations manage")),
@@ -187,6 +189,8 @@ BUTTONS: tuple[Buttons[Any], ...] = (
     Buttons(callbacks.PlacementStep, placements.on_placement_button, PROFESSIONAL),
     Buttons(callbacks.PastPlacements, placements.on_past_button, PROFESSIONAL),
     Buttons(callbacks.PlacementAlert, stay_end.on_staff_button, PROFESSIONAL),
+    Buttons(callbacks.WaitingPage, waiting.on_page_button, PROFESSIONAL),
+    Buttons(callbacks.FindPlaces, waiting.on_find_places, PROFESSIONAL),
     # Keepers of the offers organisations manage: their "still available?" round.
     Buttons(callbacks.KeeperConfirm, keeper_round.on_confirm, PROFESSIONAL),
     Buttons(callbacks.KeeperWithdraw, keeper_round.on_withdraw, PROFESSIONAL),
@@ -196,6 +200,7 @@ BUTTONS: tuple[Buttons[Any], ...] = (
     Buttons(callbacks.InvitationCancel, team.on_uninvite_button, PROFESSIONAL),
     Buttons(callbacks.KeeperPick, keepers.on_pick, PROFESSIONAL),
     Buttons(callbacks.KeeperSet, keepers.on_set, PROFESSIONAL),
+    Buttons(callbacks.SituationSwitch, situations.on_switch, PROFESSIONAL),
     # The questions of dialogues.
     Buttons(callbacks.DialogueAnswer, general.on_dialogue_button, ANSWERING),
 )

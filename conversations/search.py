@@ -7,9 +7,8 @@ from typing import Any
 
 from bot.chat.callbacks import AreaDepartement, DialogueAnswer
 from bot.chat.context import Ctx
-from bot.chat.messages import Button, Incoming, Reply, esc
+from bot.chat.messages import Button, Reply, esc
 from bot.domain import offer_schema as schema
-from bot.domain import validation
 from bot.domain.access import Action, require
 from bot.domain.search.criteria import Criteria
 from bot.features.search import results as search_results
@@ -17,8 +16,8 @@ from bot.geo.communes import Commune, load_communes
 from bot.geo.resolve import commune_label
 from bot.i18n import N_
 from conversations import engine
-from conversations.engine import Accepted, Invalid, Outcome, Step
-from conversations.steps import TERRITORY, CommuneAnswer, Count, DateAnswer, Duration, Ticks
+from conversations.engine import Accepted, Outcome
+from conversations.steps import TERRITORY, CommuneAnswer, Count, DateAnswer, Duration, Radius, Ticks
 
 NAME = "search"
 AREA = "area"
@@ -31,7 +30,6 @@ LANGUAGES = "languages"
 
 ALL = "all"
 NEED_LABELS = {need.name: need.label for need in schema.NEEDS}
-RADII = (10, 20, 50, 100)
 
 
 class Area(CommuneAnswer):
@@ -70,32 +68,11 @@ class Area(CommuneAnswer):
         return Accepted({AREA: [], "near": near}, acknowledgement=f"📍 {esc(commune_label(commune))}")
 
 
-class Radius(Step):
-    name = RADIUS
-
-    def applies(self, answers: dict[str, Any]) -> bool:
-        return bool(answers.get("near"))
-
-    def prompt(self, ctx: Ctx, answers: dict[str, Any]) -> Reply:
-        buttons = [Button(f"{km} km", DialogueAnswer(RADIUS, str(km))) for km in RADII]
-        return Reply(ctx.t._("Within how many kilometres?"),
-                     [buttons, [Button(ctx.t._("No limit (nearest first)"), DialogueAnswer(RADIUS, "0"))]])  # fmt: skip
-
-    async def accept(
-        self, ctx: Ctx, answers: dict[str, Any], incoming: Incoming, choice: str | None
-    ) -> Outcome:
-        text = choice if choice is not None else (incoming.text or "").lower().replace("km", "")
-        km = validation.parse_count(text, 0, 300)
-        if isinstance(km, validation.NumberError):
-            return Invalid(ctx.t._("Please give a distance from 1 to 300 km, for example 20."))
-        return Accepted({RADIUS: km or None})
-
-
 class GuidedSearch(engine.Dialogue):
     name = NAME
     steps = (
         Area(),
-        Radius(),
+        Radius(RADIUS, around="near"),
         Count(
             PEOPLE,
             N_("How many people (adults and children)?"),

@@ -229,6 +229,33 @@ class Count(Step):
         return Accepted({self.name: value})
 
 
+class Radius(Step):
+    """A distance in km around the commune answered at `around` (asked only when there is one); "No limit"
+    keeps every distance, nearest first."""
+
+    CHOICES = (10, 20, 50, 100)
+
+    def __init__(self, name: str, *, around: str) -> None:
+        self.name, self.around = name, around
+
+    def applies(self, answers: dict[str, Any]) -> bool:
+        return bool(answers.get(self.around))
+
+    def prompt(self, ctx: Ctx, answers: dict[str, Any]) -> Reply:
+        buttons = [Button(f"{km} km", DialogueAnswer(self.name, str(km))) for km in self.CHOICES]
+        return Reply(ctx.t._("Within how many kilometres?"),
+                     [buttons, [Button(ctx.t._("No limit (nearest first)"), DialogueAnswer(self.name, "0"))]])  # fmt: skip
+
+    async def accept(
+        self, ctx: Ctx, answers: dict[str, Any], incoming: Incoming, choice: str | None
+    ) -> Outcome:
+        text = choice if choice is not None else (_typed_text(incoming) or "").lower().replace("km", "")
+        km = validation.parse_count(text, 0, 300)
+        if isinstance(km, validation.NumberError):
+            return Invalid(ctx.t._("Please give a distance from 1 to 300 km, for example 20."))
+        return Accepted({self.name: km or None})
+
+
 def day_month(t: Translator, day: date) -> str:
     """A day as an example to type, the way this language writes it: 15/03 in French, 15.03 in Ukrainian."""
     return t._("{day}/{month}").format(day=f"{day.day:02d}", month=f"{day.month:02d}")

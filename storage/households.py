@@ -8,7 +8,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.models import Household
+from bot.domain.casework import PlacementStatus
+from storage.models import Household, Placement
+
+# A household with a placement in one of these is not waiting.
+PLACED = (PlacementStatus.PROPOSED, PlacementStatus.ACTIVE, PlacementStatus.ENDED)
 
 
 async def create(
@@ -34,3 +38,20 @@ async def reference_taken(session: AsyncSession, departement: str, reference: st
 async def in_territory(session: AsyncSession, departements: frozenset[str]) -> list[Household]:
     query = select(Household).where(col(Household.departement).in_(sorted(departements)))
     return list(await session.scalars(query.order_by(col(Household.reference))))
+
+
+async def waiting(session: AsyncSession, departements: frozenset[str]) -> list[Household]:
+    """The households of these départements waiting for a place: never proposed, housed or housed before
+    through the bot, or only proposals withdrawn (a household with an open proposal is in /placements)."""
+    placed = select(Placement.household_id).where(col(Placement.status).in_(PLACED))
+    query = select(Household).where(
+        col(Household.departement).in_(sorted(departements)), col(Household.id).not_in(placed)
+    )
+    return list(await session.scalars(query.order_by(col(Household.created_at), col(Household.id))))
+
+
+async def is_waiting(session: AsyncSession, household_id: int) -> bool:
+    placed = select(Placement.id).where(
+        Placement.household_id == household_id, col(Placement.status).in_(PLACED)
+    )
+    return await session.scalar(placed.limit(1)) is None

@@ -243,6 +243,16 @@ class Household(SQLModel, table=True):
     languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     caseworker_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
     created_at: datetime = _utc()
+    # What matching needs beyond composition (migration 0010): None means not stated (households recorded
+    # before were never asked). `area`: an INSEE code (around that commune, within `radius_km`, no limit when
+    # None), or "all" (anywhere in the département); `situations`: names of bot.domain.situations, [] for none.
+    area: str | None = Field(default=None, max_length=5)
+    radius_km: int | None = None
+    wanted_from: date | None = None
+    stay_days: int | None = None
+    situations: list[str] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
 
 
 class Placement(SQLModel, table=True):
@@ -312,6 +322,8 @@ class SavedSearch(SQLModel, table=True):
     user_id: int = Field(sa_type=BigInteger, index=True)
     criteria: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = _utc()
+    # The household it searches for ("Find places" from /waiting): its results propose to that household.
+    household_id: int | None = None
 
 
 class AuditEvent(SQLModel, table=True):
@@ -338,6 +350,10 @@ class DepartementSettings(SQLModel, table=True):
     # Where people looking for a place go in this département (reception desk, phone, hours): shown to anyone
     # who asks the bot, set by its coordinators with /reception.
     reception: str | None = Field(default=None, max_length=500)
+    # Situations of bot.domain.situations its coordinators switched off (/situations): not asked, not counted.
+    situations_off: list[str] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
     # How long a host has to accept or decline a proposal (/consent), with a reminder at half time.
     consent_hours: int = 48
     updated_by: int | None = Field(default=None, sa_type=BigInteger)

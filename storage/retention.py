@@ -3,7 +3,8 @@
 - Offers withdrawn before the cut-off are anonymised (`privacy.anonymise_offers`): the statistics keep them.
 - Placements that ended (or proposals withdrawn) before the cut-off lose who followed them and who changed
   them; their household, once none of its stays is open or recent, loses its reference (replaced by
-  `ANONYMOUS_REFERENCE`), the children's ages and languages. Sizes and dates stay for the statistics.
+  `ANONYMOUS_REFERENCE`), the children's ages, languages, situation and wished-for commune. Sizes and dates
+  stay for the statistics.
 - Audit entries, and alerts already sent, older than the audit period are deleted; saved searches after
   `SEARCHES_KEPT`. (Handled updates and sent messages are forgotten after two days by the sweep itself.)
 """
@@ -103,6 +104,8 @@ async def _anonymise_households(session: AsyncSession) -> int:
     for household in candidates:
         household.reference = ANONYMOUS_REFERENCE.format(id=household.id)
         household.children_ages, household.languages, household.caseworker_id = [], [], None
+        # Their situation (medical needs among them) and the commune they wished for go too.
+        household.situations, household.area, household.radius_km = None, None, None
         session.add(household)
     await session.flush()
     return len(candidates)

@@ -33,7 +33,14 @@ from bot.domain.search.ranking import START_TOLERANCE_DAYS, OfferFacts, Ranking,
 from bot.geo.communes import EARTH_RADIUS_KM
 from storage.models import Offer, SavedSearch
 
-__all__ = ["candidates_query", "find", "load_criteria", "purge_saved_searches", "save_criteria"]
+__all__ = [
+    "candidates_query",
+    "find",
+    "household_of",
+    "load_criteria",
+    "purge_saved_searches",
+    "save_criteria",
+]
 
 _KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180.0
 _IDS_PER_QUERY = 500
@@ -212,9 +219,14 @@ async def find(
     return Ranking(total, rank(criteria, chosen, today, now, limit=limit).matches)
 
 
-async def save_criteria(session: AsyncSession, user_id: int, criteria: Criteria, now: datetime) -> int:
-    """Store the criteria for ``user_id``; returns the id that buttons and pages refer to."""
-    saved = SavedSearch(user_id=user_id, criteria=criteria.to_json(), created_at=now)
+async def save_criteria(
+    session: AsyncSession, user_id: int, criteria: Criteria, now: datetime, household_id: int | None = None
+) -> int:
+    """Store the criteria for ``user_id`` (searching for ``household_id``, if given); returns the id that
+    buttons and pages refer to."""
+    saved = SavedSearch(
+        user_id=user_id, criteria=criteria.to_json(), created_at=now, household_id=household_id
+    )
     session.add(saved)
     await session.flush()
     assert saved.id is not None
@@ -230,6 +242,12 @@ async def load_criteria(session: AsyncSession, search_id: int, user_id: int) -> 
         return Criteria.from_json(saved.criteria)
     except ValueError:
         return None
+
+
+async def household_of(session: AsyncSession, search_id: int) -> int | None:
+    """The household a saved search was made for ("Find places"), if any."""
+    saved = await session.get(SavedSearch, search_id)
+    return saved.household_id if saved is not None else None
 
 
 async def purge_saved_searches(session: AsyncSession, before: datetime) -> int:

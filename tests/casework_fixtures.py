@@ -6,9 +6,10 @@ from datetime import date
 from typing import Any
 
 from bot.geo.communes import load_communes
+from bot.i18n import Translator
 from storage import offers, roles, users
 from storage.models import Offer
-from tests.harness import BotUnderTest
+from tests.harness import BotUnderTest, Message, User
 
 
 async def accepted_user(bot: BotUnderTest, user_id: int, language: str = "fr") -> None:
@@ -53,3 +54,25 @@ async def stored_offer(bot: BotUnderTest, offer_id: int) -> Offer:
         found = await session.get(Offer, offer_id)
     assert found is not None
     return found
+
+
+async def household_up_to_where(user: User, t: Translator, reference: str, ages: str = "1") -> None:
+    """/household for two adults, children of these ages, a pet, speaking Ukrainian: up to "where?"."""
+    await user.send("/household")
+    await user.send(reference)
+    await user.send("2")
+    await user.send(str(len(ages.split(","))))
+    await user.send(ages)
+    await user.press(t._("A pet"))
+    await user.press(t._("Done"))
+    await user.press(t._("Ukrainian"))
+    await user.press(t._("Done"))
+
+
+async def anywhere_from_now(user: User, t: Translator, departement: str = "44") -> list[Message]:
+    """The last /household questions, answered the simplest way: anywhere in the département, from now, for a
+    time not known, no urgent situation. Returns what recording the household said."""
+    await user.press(t._("Anywhere in {departement}").format(departement=departement))
+    await user.press(t._("From now"))
+    await user.press(t._("Skip"))
+    return await user.press(t._("Done"))

@@ -10,7 +10,7 @@ from sqlmodel import select
 from bot.i18n import translator
 from storage import audit, roles
 from storage.models import Offer, Placement
-from tests.casework_fixtures import accepted_user, grant, offer
+from tests.casework_fixtures import accepted_user, anywhere_from_now, grant, household_up_to_where, offer
 from tests.harness import BotUnderTest, texts
 
 FR, UK = translator("fr"), translator("uk")
@@ -101,15 +101,8 @@ async def test_family_of_four_with_a_dog_from_search_to_placement(bot: BotUnderT
     await grant(bot, CASEWORKER, "caseworker", "44")
     caseworker = bot.user(CASEWORKER, "fr")
 
-    await caseworker.send("/household")
-    await caseworker.send("DOS-2027-014")
-    await caseworker.send("2")
-    await caseworker.send("2")
-    await caseworker.send("4, 9")
-    await caseworker.press(FR._("A pet"))
-    await caseworker.press(FR._("Done"))
-    await caseworker.press(FR._("Ukrainian"))
-    recorded = texts(await caseworker.press(FR._("Done")))
+    await household_up_to_where(caseworker, FR, "DOS-2027-014", ages="4, 9")
+    recorded = texts(await anywhere_from_now(caseworker, FR))
     assert "DOS-2027-014" in recorded
 
     results = await caseworker.send("/search 44 4p pets children near:Nantes 30km")

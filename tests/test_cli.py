@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.i18n import translator
 from bot.settings import ConfigError, load_settings
 from storage import roles
 from storage.db import Database
@@ -130,3 +131,27 @@ def test_the_sandbox_s_help_lists_its_own_commands(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     # Once in the greeting, once more for :help.
     assert result.stdout.count(":clock +30d") == 2 and result.stdout.count(":grant ROLE DEP") == 2
+
+
+def test_in_the_sandbox_a_coordinator_reimports_a_corrected_file_and_sees_the_preview(tmp_path: Path) -> None:
+    header = "Id;Commune;Code postal;Nombre de places;Disponible à partir du\n"
+    (tmp_path / "v1.csv").write_text(header + "A1;Nantes;44000;3;01/12/2026\nA2;Rezé;44400;2;01/12/2026\n"
+                                     "A3;Clisson;44190;4;05/12/2026\n", encoding="utf-8")  # fmt: skip
+    (tmp_path / "v2.csv").write_text(header + "A1;Nantes;44000;5;01/12/2026\nA2;Rezé;44400;2;01/12/2026\n",
+                                     encoding="utf-8")  # fmt: skip
+    script = "\n".join(["/start", "#1", ":grant coordinator 44", f":file {tmp_path / 'v1.csv'}", "Croix-Rouge 44",
+                        "#1", "#1", f":file {tmp_path / 'v2.csv'}", "#1", "#1", "#1", ":quit", ""])  # fmt: skip
+    result = cli("sandbox", "--port", "0", cwd=tmp_path, stdin=script)
+    assert result.returncode == 0, result.stderr
+    again = result.stdout.split("v2.csv", 1)[1]
+    fr = translator("fr")
+    for said in (
+        fr.n_("{n} offer imported before, to update", "{n} offers imported before, to update", 1).format(n=1),
+        fr.n_("{n} offer unchanged (confirmed as still available)",
+              "{n} offers unchanged (confirmed as still available)", 1).format(n=1),
+        fr.n_("{n} offer of this organisation absent from the file",
+              "{n} offers of this organisation absent from the file", 1).format(n=1),
+        fr.n_("{n} offer absent from the file, marked as no longer available.",
+              "{n} offers absent from the file, marked as no longer available.", 1).format(n=1),
+    ):  # fmt: skip
+        assert said in again

@@ -5,7 +5,7 @@ half way); the caseworker is told, with the next best places when the proposal i
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlmodel import select
@@ -42,25 +42,27 @@ async def placement_of(bot: BotUnderTest, offer_id: int) -> Placement:
 
 
 async def proposed(bot: BotUnderTest, host_language: str = "fr", caseworker_language: str = "fr",
-                   **offer_fields: Any) -> tuple[User, User, int, int]:  # fmt: skip
+                   household: dict[str, Any] | None = None, **offer_fields: Any) -> tuple[User, User, int, int]:  # fmt: skip
     """A caseworker of 44 proposed HOST's place to a family of 2 adults and 2 children with a pet, by the search
     and "Propose": (caseworker, host, offer id, household id)."""
     await accepted_user(bot, HOST, host_language)
     place = await offer(bot, HOST, "Nantes", pets=True, **offer_fields)
     await grant(bot, CASEWORKER, "caseworker", "44", language=caseworker_language)
-    household = await family(bot)
+    household_id = await family(bot, **(household or {}))
     caseworker, t = bot.user(CASEWORKER, caseworker_language), translator(caseworker_language)
     results = await caseworker.send("/search 44 4p pets children")
     card = next(m for m in results if f"#{place}" in m["text"] and m["text"].startswith("1."))
     await caseworker.press(t._("Propose"), card)
     await caseworker.press("DOS-1")
-    return caseworker, bot.user(HOST, host_language), place, household
+    return caseworker, bot.user(HOST, host_language), place, household_id
 
 
 async def test_the_host_is_asked_in_their_language_accepts_and_the_caseworker_records_the_arrival(
     bot: BotUnderTest,
 ) -> None:
-    caseworker, host, place, _ = await proposed(bot, host_language="uk")
+    caseworker, host, place, _ = await proposed(
+        bot, host_language="uk", household={"wanted_from": date(2026, 12, 1), "stay_days": 90}
+    )
     placement = await placement_of(bot, place)
     assert placement.consent_due_at == placement.created_at + timedelta(hours=48)  # the default deadline
     assert (await stored_offer(bot, place)).status == "reserved"  # held meanwhile
@@ -77,10 +79,9 @@ async def test_the_host_is_asked_in_their_language_accepts_and_the_caseworker_re
         UK.n_("{n} child, aged {ages}", "{n} children, aged {ages}", 2).format(n=2, ages="4, 9")
         in question["text"]
     )
-    assert (
-        UK._("a pet") in question["text"]
-        and UK._("dates: to be agreed with the social worker") in question["text"]
-    )
+    assert UK._("a pet") in question["text"]
+    assert UK._("from {date}").format(date=UK.date(date(2026, 12, 1))) + ", " + UK.n_(
+        "for {n} day", "for {n} days", 90).format(n=90) in question["text"]  # fmt: skip
     assert moment(UK, placement.consent_due_at) in question["text"]
     assert "DOS-1" not in texts(bot.api.bot_messages(HOST))  # never the household's reference
     assert [label for label, _ in host.buttons(question)] == [
@@ -119,6 +120,8 @@ async def test_a_declined_proposal_frees_the_place_tells_the_reason_and_shows_th
     other = await offer(bot, OTHER_HOST, "Rezé", pets=True)
     unsuitable = await offer(bot, OTHER_HOST, "Rezé", pets=False)  # refuses pets: never a next best
 
+    stated = FR._("arrival date to be agreed") + ", " + FR._("length of stay to be agreed")
+    assert stated in host.last()["text"]  # nobody said when: never invented
     asked = await host.press(FR._("Decline"))
     assert FR._(
         "Why do you decline? The social worker will read it, and it helps to propose better."

@@ -447,7 +447,8 @@ async def test_retention_anonymises_after_twelve_months_and_deletes_audit_entrie
     async with bot.database.transaction() as session:
         family = await households.create(session, CASEWORKER, {"reference": "DOS-3", "departement": "44",
                                                                "adults": 2, "children": 2, "children_ages": [4, 9],
-                                                               "languages": ["uk"]}, bot.clock())  # fmt: skip
+                                                               "languages": ["uk"], "area": "44109", "radius_km": 10,
+                                                               "situations": ["medical"]}, bot.clock())  # fmt: skip
         stay = await placements.create(session, family.id or 0, lived_in, CASEWORKER, bot.clock())
         await placements.update(session, stay, bot.clock(), status="ended", start_date=date(2026, 10, 1),
                                 planned_end=date(2026, 11, 22), actual_end=date(2026, 11, 22), outcome="rehoused")  # fmt: skip
@@ -483,6 +484,7 @@ async def test_retention_anonymises_after_twelve_months_and_deletes_audit_entrie
     assert (household.reference, household.children_ages, household.languages, household.caseworker_id) == (
         f"∅{family.id}", [], [], None)  # fmt: skip
     assert (household.adults, household.children) == (2, 2)
+    assert (household.situations, household.area, household.radius_km) == (None, None, None)
     assert await statistics(bot, today) == figures
     assert entries == 1 and searches == 0  # audit entries stay 24 months; saved searches 30 days
 

@@ -23,7 +23,7 @@ from bot.telegram.pipeline import FloodRule
 from storage import invitations
 from storage.db import Database
 from storage.models import Offer, Placement, RoleGrant, User
-from tests.casework_fixtures import accepted_user, grant, offer
+from tests.casework_fixtures import accepted_user, anywhere_from_now, grant, offer
 from tests.harness import BotUnderTest, texts
 from tests.processes import start_bot, stop, wait_until
 from tests.test_dialogues_restart import process_logs
@@ -101,6 +101,7 @@ async def test_a_notice_to_a_host_survives_a_502_and_the_caseworker_is_told_it_i
     await caseworker.send("0")
     await caseworker.press(FR._("Done"))
     await caseworker.press(FR._("Done"))
+    await anywhere_from_now(caseworker, FR)
     await caseworker.press_data(f"op:{place}")
     bot.api.fail_next("sendMessage", 502, count=3)  # the host's notice among them
     bot.api.fail_next("editMessageText", 502)

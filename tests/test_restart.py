@@ -8,7 +8,7 @@ from bot.i18n import translator
 from bot.sandbox.botapi import FakeBotApi
 from storage import dialogues
 from storage.db import Database
-from tests.processes import bot_texts, press_and_wait, send_and_wait, start_bot, stop
+from tests.processes import bot_texts, press_and_wait, send_and_wait, start_bot, stop, wait_until
 
 FR = translator("fr")
 
@@ -37,7 +37,11 @@ async def test_kill_9_in_the_middle_of_a_declaration_loses_nothing(
         await send_and_wait(
             api, 1001, "/start", FR._("How many beds?")
         )  # the question comes after the greeting
-        assert FR._("Welcome back! Let's continue where you left off.") in bot_texts(api, 1001)[before]
+        # The last question may come again first: the killed bot may have sent it without recording so.
+        welcome = FR._("Welcome back! Let's continue where you left off.")
+        await wait_until(lambda: welcome in bot_texts(api, 1001)[before:])
+        again = [text for text in bot_texts(api, 1001)[before:] if text != FR._("How many beds?")]
+        assert again[0] == FR._("Welcome back! Let's continue where you left off.")
         await send_and_wait(api, 1001, "3", FR._("How many bedrooms?"))  # a bed each: nothing to confirm
     finally:
         await stop(second)

@@ -10,7 +10,7 @@ from sqlmodel import select
 from bot.i18n import Translator, translator
 from storage import dialogues, users
 from storage.models import Placement
-from tests.casework_fixtures import accepted_user, grant, offer
+from tests.casework_fixtures import accepted_user, anywhere_from_now, grant, offer
 from tests.harness import BotUnderTest, User, texts
 from tests.hosting import Tap, declare
 from tests.test_host import registered
@@ -117,6 +117,7 @@ async def test_arrival_and_departure_offer_today_and_the_planned_end_counts_from
         await caseworker.send(answer)
     await caseworker.press(UK._("Done"))
     await caseworker.press(UK._("Done"))
+    await anywhere_from_now(caseworker, UK)
     first = next(m for m in await caseworker.send("/search 44 2p") if m["text"].startswith("1."))
     await caseworker.press(UK._("Propose"), first)
     await caseworker.press("DOS-1")
@@ -233,6 +234,7 @@ async def test_a_reference_typed_with_spaces_is_one_word(bot: BotUnderTest) -> N
             await caseworker.send(answer)
         await caseworker.press(t._("Done"))
         await caseworker.press(t._("Done"))
+        await anywhere_from_now(caseworker, t, departement)
         await caseworker.send("/household")
         refused = texts(await caseworker.send("DOS-2027-014"))
         assert t._("This reference is already used in this département.") in refused

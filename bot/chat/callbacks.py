@@ -325,6 +325,17 @@ class PlacementAlert(ButtonData, prefix="al"):
     placement_id: RowId
 
 
+# The waiting list (/waiting) and the search for exactly one household's needs.
+
+
+class WaitingPage(ButtonData, prefix="wl"):
+    page: Page
+
+
+class FindPlaces(ButtonData, prefix="fp"):
+    household_id: RowId
+
+
 # Keepers of the offers organisations manage: the "still available?" round, and /keepers.
 
 
@@ -353,6 +364,14 @@ class KeeperSet(ButtonData, prefix="kp:set"):
 
 
 # Coordinators.
+
+
+class SituationSwitch(ButtonData, prefix="sit"):
+    """A coordinator switches one situation of the waiting list on or off for a département."""
+
+    departement: DepartementCode
+    situation: Annotated[str, Text(r"[a-z_]{1,20}")]  # a name of bot.domain.situations
+    state: Literal["on", "off"]
 
 
 class MemberRevoke(ButtonData, prefix="mem:revoke"):

@@ -13,8 +13,8 @@ from bot.domain.access import CASEWORKER, Action, Actor
 from bot.domain.casework import Contact, NotFound, PlacementChange, PlacementStatus
 from bot.domain.consent import DeclineReason, HostConsent
 from bot.domain.offers import Status
-from bot.domain.search.criteria import for_household
 from bot.domain.search.ranking import Match
+from bot.services.waiting import criteria_for
 from storage import audit, households, offers, placements, reminders, roles, search
 from storage.models import Household, Offer, Placement
 
@@ -140,11 +140,10 @@ async def release_lapsed(session: AsyncSession, now: datetime) -> list[int]:
 async def next_best(
     session: AsyncSession, household: Household, today: date, now: datetime
 ) -> list[tuple[Match, Offer]]:
-    """The best available places for the household now, without those whose host declined it or let its
-    proposal lapse."""
+    """The best available places for the household now (the search for exactly its needs, as "Find places"),
+    without those whose host declined it or let its proposal lapse."""
     assert household.id is not None
-    criteria = for_household(household.departement, household.adults, household.children,
-                             step_free=household.step_free, pets=household.pets, languages=household.languages)  # fmt: skip
+    criteria = criteria_for(household, today)
     refused = await placements.offers_declined_for(session, household.id)
     ranking = await search.find(session, criteria, today, now, limit=NEXT_BEST + len(refused))
     found: list[tuple[Match, Offer]] = []

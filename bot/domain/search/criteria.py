@@ -163,15 +163,3 @@ def within_territory(criteria: Criteria, granted: Iterable[str]) -> tuple[Criter
 def with_near(criteria: Criteria, commune: Commune) -> Criteria:
     """The criteria centred on this commune (for example one a user picked among homonyms)."""
     return replace(criteria, near=(commune.lat, commune.lon), near_label=commune_label(commune))
-
-
-def for_household(
-    departement: str, adults: int, children: int, *, step_free: bool, pets: bool, languages: Iterable[str]
-) -> Criteria:
-    """What a recorded household needs, in its département, from today: the search for exactly it."""
-    needs = {"step_free"} if step_free else set()
-    needs |= {"pets"} if pets else set()
-    needs |= {"children"} if children else set()
-    spoken = tuple(code for code in languages if code in KNOWN_LANGUAGES)
-    return Criteria(departements=(departement,), people=min(MAX_PEOPLE, adults + children),
-                    needs=frozenset(needs), languages=spoken)  # fmt: skip

@@ -52,7 +52,7 @@ async def _render_reminder(session: AsyncSession, alert: Alert, t: Translator, n
     placement = proposal.placement
     if placement.consent_due_at is None or placement.consent_due_at <= now:
         return None  # lapsed: the caseworker is told
-    return host_question(t, placement, proposal.household, proposal.offer, reminder=True)
+    return host_question(t, placement, proposal.household, proposal.offer, paris_day(now), reminder=True)
 
 
 async def _render_lapsed(session: AsyncSession, alert: Alert, t: Translator, now: datetime) -> Reply | None:

@@ -41,7 +41,21 @@ def moment(t: Translator, at: datetime) -> str:
     return t._("{date} at {time}").format(date=t.date(local.date()), time=f"{local:%H:%M}")
 
 
-def host_question(t: Translator, placement: Placement, household: Household, offer: Offer, *,
+def dates(t: Translator, household: Household, today: date) -> str:
+    """When the household would come and for how long, as its caseworker stated it (else to be agreed)."""
+    wanted = household.wanted_from
+    start = (t._("from {date}").format(date=t.date(wanted)) if wanted and wanted > today
+             else t._("as soon as possible") if wanted else t._("arrival date to be agreed"))  # fmt: skip
+    days = household.stay_days
+    length = (
+        t.n_("for {n} day", "for {n} days", days).format(n=days)
+        if days
+        else t._("length of stay to be agreed")
+    )
+    return f"{start}, {length}"
+
+
+def host_question(t: Translator, placement: Placement, household: Household, offer: Offer, today: date, *,
                   reminder: bool = False) -> Reply:  # fmt: skip
     """To the host: who would come (how many, children's ages, a pet), when, and until when to answer."""
     assert placement.id is not None and placement.consent_due_at is not None
@@ -54,7 +68,7 @@ def host_question(t: Translator, placement: Placement, household: Household, off
             n=household.children, ages=", ".join(str(age) for age in household.children_ages) or "—")
             if household.children else t._("no children")),
         "🐾 " + (t._("a pet") if household.pets else t._("no pets")),
-        "📅 " + t._("dates: to be agreed with the social worker"),
+        "📅 " + dates(t, household, today),
         "",
         t._("Do you accept? Your place is held for them until {deadline}; without an answer by then it is "
             "available again.").format(deadline=moment(t, placement.consent_due_at)),
@@ -89,7 +103,7 @@ async def propose(ctx: Ctx, pressed: ProposeTo) -> list[Reply]:
                "accept: you will be told of their answer.").format(
         offer=offer.id, reference=esc(household.reference), deadline=moment(t, placement.consent_due_at))  # fmt: skip
     host_t = await language_of(ctx.session, offer.host_id)
-    question = host_question(host_t, placement, household, offer)
+    question = host_question(host_t, placement, household, offer, ctx.today)
     question.to_user = offer.host_id
     buttons = [[Button(t._("Record the arrival"), PlacementStep("arrive", placement.id)),
                 Button(t._("Withdraw the proposal"), PlacementStep("cancel", placement.id))]]  # fmt: skip

@@ -18,7 +18,7 @@ from bot.features.hosting.cards import freshness, offer_card, people
 from bot.services import casework
 from conversations import qualification
 from storage import offers, placements
-from storage.models import Offer
+from storage.models import Household, Offer
 
 
 def qualification_line(ctx: Ctx, offer: Offer) -> str:
@@ -38,11 +38,17 @@ def qualification_line(ctx: Ctx, offer: Offer) -> str:
     return line
 
 
-def offer_buttons(ctx: Ctx, offer_id: int) -> list[list[Button]]:
+def offer_buttons(ctx: Ctx, offer_id: int, propose_to: Household | None = None) -> list[list[Button]]:
+    """An offer's buttons; "Propose" asks for which household, or proposes it to `propose_to` at once."""
     t = ctx.t
+    if propose_to is not None and propose_to.id is not None:
+        label = t._("Propose for {reference}").format(reference=propose_to.reference)
+        propose = Button(label, ProposeTo(offer_id, propose_to.id))
+    else:
+        propose = Button(t._("Propose"), OfferPropose(offer_id))
     return [
         [Button(t._("Details"), OfferDetails(offer_id)), Button(t._("Contact host"), OfferContact(offer_id))],
-        [Button(t._("Qualify"), OfferQualify(offer_id)), Button(t._("Propose"), OfferPropose(offer_id))],
+        [Button(t._("Qualify"), OfferQualify(offer_id)), propose],
     ]
 
 

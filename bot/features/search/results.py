@@ -15,9 +15,10 @@ from bot.domain.search.criteria import Criteria, within_territory
 from bot.domain.search.ranking import Caveat, Match, Reason, Why
 from bot.features.casework.offers import offer_buttons
 from bot.features.hosting.cards import freshness, people, period
-from bot.i18n import Translator
-from storage import search
-from storage.models import Offer
+from bot.i18n import N_, Translator
+from bot.services.waiting import SEE_WAITING, Exclusion, excluded_by
+from storage import households, search
+from storage.models import Household, Offer
 
 PAGE_SIZE = 5
 
@@ -69,7 +70,9 @@ def describe(t: Translator, why: Why) -> str:
     return texts[why.code]()
 
 
-def result_card(ctx: Ctx, rank: int, match: Match, offer: Offer) -> Reply:
+def result_card(
+    ctx: Ctx, rank: int, match: Match, offer: Offer, propose_to: Household | None = None
+) -> Reply:
     t = ctx.t
     place = f"{esc(offer.commune_name)} ({offer.departement})"
     if match.distance_km is not None:
@@ -87,7 +90,7 @@ def result_card(ctx: Ctx, rank: int, match: Match, offer: Offer) -> Reply:
     caveats = [describe(t, why) for why in match.caveats if why.code is not Caveat.NOT_QUALIFIED]
     if caveats:
         lines.append("⚠️ " + ", ".join(caveats))
-    return Reply("\n".join(lines), offer_buttons(ctx, offer.id or 0))
+    return Reply("\n".join(lines), offer_buttons(ctx, offer.id or 0, propose_to))
 
 
 def summary(t: Translator, criteria: Criteria) -> str:
@@ -106,13 +109,14 @@ def summary(t: Translator, criteria: Criteria) -> str:
     return " · ".join(parts + needs)
 
 
-async def run(ctx: Ctx, criteria: Criteria) -> list[Reply]:
-    """Restrict the criteria to the caseworker's territory, save them, and show the first page."""
+async def run(ctx: Ctx, criteria: Criteria, household_id: int | None = None) -> list[Reply]:
+    """Restrict the criteria to the caseworker's territory, save them (for `household_id`: "Find places"),
+    and show the first page."""
     require(ctx.actor, Action.SEARCH)
     restricted, refused = within_territory(criteria, ctx.actor.territory(Action.SEARCH))
     if refused and not restricted.departements:
         require(ctx.actor, Action.SEARCH, refused[0])  # asked only for départements not granted: refused
-    search_id = await search.save_criteria(ctx.session, ctx.user_id, restricted, ctx.now)
+    search_id = await search.save_criteria(ctx.session, ctx.user_id, restricted, ctx.now, household_id)
     replies = await page(ctx, search_id, 1)
     if refused:
         note = ctx.t._("Not searched (not in your territory): {departements}.").format(
@@ -135,11 +139,15 @@ async def page(ctx: Ctx, search_id: int, number: int) -> list[Reply]:
     shown = ranking.matches[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
     t = ctx.t
     head = t.n_("{n} place found", "{n} places found", ranking.total).format(n=ranking.total)
-    replies = [Reply(f"🔎 {summary(t, criteria)}\n<b>{head}</b>")]
+    household = await _searched_for(ctx, search_id)
+    # Its results propose to it at once, for those who may place it (coordinators choose as from /search).
+    propose_to = household if household and ctx.actor.may(Action.PLACE, household.departement) else None
+    for_whom = f"<b>{esc(household.reference)}</b> · " if household else ""
+    replies = [Reply(f"🔎 {for_whom}{summary(t, criteria)}\n<b>{head}</b>")]
     for rank, match in enumerate(shown, start=(number - 1) * PAGE_SIZE + 1):
         offer = await ctx.session.get(Offer, match.offer_id)
         if offer is not None:
-            replies.append(result_card(ctx, rank, match, offer))
+            replies.append(result_card(ctx, rank, match, offer, propose_to))
     nav = []
     if number > 1:
         nav.append(Button("◀ " + t._("Previous"), SearchPage(search_id, number - 1)))
@@ -149,9 +157,62 @@ async def page(ctx: Ctx, search_id: int, number: int) -> list[Reply]:
     if not criteria.include_stale:
         rows.append([Button(t._("Also show paused and unconfirmed offers"), SearchPage(search_id, "stale"))])
     replies.append(Reply(t._("Page {page} of {pages}").format(page=number, pages=pages), rows))
-    if ranking.total == 0:
+    if ranking.total == 0 and household is not None:
+        replies[-1].text = exclusion_text(
+            t, criteria, await excluded_by(ctx.session, criteria, ctx.today, ctx.now)
+        )
+    elif ranking.total == 0:
         replies[-1].text = t._("No place matches. Try a larger radius, fewer needs, or later dates.")
     return replies
+
+
+async def _searched_for(ctx: Ctx, search_id: int) -> Household | None:
+    """The household a search was made for ("Find places"), while the user may still see it."""
+    household_id = await search.household_of(ctx.session, search_id)
+    household = await households.get(ctx.session, household_id) if household_id else None
+    return household if household and ctx.actor.may(SEE_WAITING, household.departement) else None
+
+
+EXCLUDED_BY_NEED = {
+    "step_free": N_("No place with step-free access in {departement}"),
+    "pets": N_("No place accepts pets in {departement}"),
+    "children": N_("No place welcomes children in {departement}"),
+}
+
+
+def exclusion_text(t: Translator, criteria: Criteria, exclusion: Exclusion) -> str:
+    """Why no place meets a household's needs: the constraints that alone exclude every place."""
+    departement = ", ".join(criteria.departements)
+    if exclusion.nothing_available:
+        return t._("No place is available in {departement} at the moment.").format(departement=departement)
+    if not exclusion.constraints:
+        return t._("No place in {departement} meets all these needs at once, though none of them alone "
+                   "excludes every place.").format(departement=departement)  # fmt: skip
+    lines = [t._("No place meets all these needs. What excludes every place:")]
+    for constraint, total in exclusion.constraints:
+        without = t.n_("without it: {n} place", "without it: {n} places", total).format(n=total)
+        lines.append(f"• {_excluding(t, criteria, constraint, departement)} ({without})")
+    return "\n".join(lines)
+
+
+def _excluding(t: Translator, criteria: Criteria, constraint: str, departement: str) -> str:
+    if constraint == "people":
+        return t.n_("No place has room for {n} person in {departement}",
+                    "No place has room for {n} people in {departement}", criteria.people).format(
+            n=criteria.people, departement=departement)  # fmt: skip
+    if constraint == "distance":
+        return t._("No place within {km} km of {commune}").format(
+            km=t.number(criteria.radius_km or 0), commune=esc(criteria.near_label or "")
+        )
+    if constraint == "start" and criteria.start is not None:
+        return t._("No place is available from {date} in {departement}").format(
+            date=t.date(criteria.start), departement=departement
+        )
+    if constraint == "days" and criteria.days is not None:
+        return t.n_("No place is available for {n} day in {departement}",
+                    "No place is available for {n} days in {departement}", criteria.days).format(
+            n=criteria.days, departement=departement)  # fmt: skip
+    return t._(EXCLUDED_BY_NEED[constraint]).format(departement=departement)
 
 
 async def on_page_button(ctx: Ctx, pressed: SearchPage) -> list[Reply]:
@@ -161,4 +222,5 @@ async def on_page_button(ctx: Ctx, pressed: SearchPage) -> list[Reply]:
     criteria = await search.load_criteria(ctx.session, pressed.search_id, ctx.user_id)
     if criteria is None:
         return [Reply(ctx.t._("This search is no longer available. Search again with /search."))]
-    return await run(ctx, replace(criteria, include_stale=True))
+    household_id = await search.household_of(ctx.session, pressed.search_id)
+    return await run(ctx, replace(criteria, include_stale=True), household_id)

@@ -1,7 +1,7 @@
 """the host consents: a deadline per département, the host's answer kept on the placement
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-30 20:15:00
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 import storage.types
 
 
-revision: str = '0010'
-down_revision: str | None = '0009'
+revision: str = '0011'
+down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
