@@ -32,6 +32,8 @@ SITUATIONS: Final = (
     Situation("young_children", N_("Very young children (under 3)"), 30),
     Situation("medical", N_("Medical needs"), 30),
 )
+VERY_YOUNG_AGE: Final = 3
+"""A child younger than this makes the household count as "very young children" in matching."""
 SITUATION_BY_NAME: Final = {situation.name: situation for situation in SITUATIONS}
 
 
