@@ -30,8 +30,8 @@ from bot.domain import casework as casework_rules
 from bot.domain.access import CASEWORKER, COORDINATOR, AccessDenied
 from bot.features.alerts import keepers as keeper_round
 from bot.features.alerts import offer_end, stay_end
+from bot.features.casework import consent, placements, waiting
 from bot.features.casework import offers as casework
-from bot.features.casework import placements, waiting
 from bot.features.coordination import reports, situations
 from bot.features.coordination import settings as coordination
 from bot.features.hosting import mydata
@@ -143,6 +143,7 @@ COMMANDS = (
     Command("export", reports.export, PROFESSIONAL, COORDINATORS, N_("Excel export (/export csv for CSV files)")),
     Command("alerts", coordination.alerts_overview, PROFESSIONAL, COORDINATORS, N_("Stale offers, undeliverable alerts, alert settings")),
     Command("milestones", coordination.set_milestones, PROFESSIONAL, COORDINATORS, N_("Days before a placement ends to alert, e.g. /milestones 44 60 30 14 7 1")),
+    Command("consent", coordination.set_consent, PROFESSIONAL, COORDINATORS, N_("Hours a host has to answer a proposal, e.g. /consent 44 48")),
     Command("freshness", coordination.set_freshness, PROFESSIONAL, COORDINATORS, N_("Days before asking hosts “still available?”, e.g. /freshness 44 14")),
     Command("reception", seeking.set_reception, PROFESSIONAL, COORDINATORS, N_("Where people looking for a place go in your département: /reception 44 address, phone, hours")),
     Command("situations", situations.situations_command, PROFESSIONAL, COORDINATORS, N_("Situations that order the waiting list, e.g. /situations 44")),
@@ -175,6 +176,8 @@ BUTTONS: tuple[Buttons[Any], ...] = (
     Buttons(callbacks.StillAvailable, host.on_still_available_answer, EXCLUSIVE),
     Buttons(callbacks.OfferEnd, offer_end.on_button, EXCLUSIVE),
     Buttons(callbacks.StayEnd, stay_end.on_host_button, EXCLUSIVE),
+    Buttons(callbacks.ConsentAnswer, consent.on_answer, EXCLUSIVE),
+    Buttons(callbacks.ConsentDecline, consent.on_decline, EXCLUSIVE),
     # Caseworkers: search results, offers, placements and their alerts.
     Buttons(callbacks.SearchPage, search_results.on_page_button, PROFESSIONAL),
     Buttons(callbacks.SearchCommune, search.on_commune_button, PROFESSIONAL),
@@ -182,7 +185,7 @@ BUTTONS: tuple[Buttons[Any], ...] = (
     Buttons(callbacks.OfferContact, casework.contact, PROFESSIONAL),
     Buttons(callbacks.OfferQualify, casework.qualify, PROFESSIONAL),
     Buttons(callbacks.OfferPropose, casework.choose_household, PROFESSIONAL),
-    Buttons(callbacks.ProposeTo, casework.propose, PROFESSIONAL),
+    Buttons(callbacks.ProposeTo, consent.propose, PROFESSIONAL),
     Buttons(callbacks.PlacementStep, placements.on_placement_button, PROFESSIONAL),
     Buttons(callbacks.PastPlacements, placements.on_past_button, PROFESSIONAL),
     Buttons(callbacks.PlacementAlert, stay_end.on_staff_button, PROFESSIONAL),

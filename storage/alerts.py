@@ -176,7 +176,7 @@ async def milestones_by_departement(session: AsyncSession) -> dict[str, Departem
 
 async def save_settings(
     session: AsyncSession, departement: str, now: datetime, actor_id: int, *, milestones: list[int] | None = None,
-    freshness_days: int | None = None,
+    freshness_days: int | None = None, consent_hours: int | None = None,
 ) -> DepartementSettings:  # fmt: skip
     row = await session.get(DepartementSettings, departement)
     if row is None:
@@ -185,6 +185,8 @@ async def save_settings(
         row.milestones = sorted(set(milestones), reverse=True)
     if freshness_days is not None:
         row.freshness_days = freshness_days
+    if consent_hours is not None:
+        row.consent_hours = consent_hours
     row.updated_by, row.updated_at = actor_id, now
     session.add(row)
     await session.flush()

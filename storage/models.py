@@ -274,6 +274,13 @@ class Placement(SQLModel, table=True):
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
     anonymised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A proposal to a host on Telegram waits for their consent until `consent_due_at` (None: an offer managed by
+    # an organisation, agreed with it directly); then `host_answer` (bot.domain.consent.HostConsent), when, and
+    # why a host declined (a DeclineReason). Kept after the proposal ends: /stats reads them.
+    consent_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    host_answer: str | None = Field(default=None, max_length=12)
+    host_answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decline_reason: str | None = Field(default=None, max_length=20)
 
 
 class PlacementEvent(SQLModel, table=True):
@@ -347,6 +354,8 @@ class DepartementSettings(SQLModel, table=True):
     situations_off: list[str] | None = Field(
         default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
     )
+    # How long a host has to accept or decline a proposal (/consent), with a reminder at half time.
+    consent_hours: int = 48
     updated_by: int | None = Field(default=None, sa_type=BigInteger)
     updated_at: datetime = _utc()
 
@@ -355,7 +364,8 @@ class Alert(SQLModel, table=True):
     """A message due to someone, recorded before it is sent: sent once (its key is unique), never lost.
 
     kind: placement_end (caseworker, coordinators), host_end (question to the host), offer_end (host),
-    freshness (host), keeper_round (keepers of offers an organisation manages), digest (coordinator).
+    freshness (host), keeper_round (keepers of offers an organisation manages), digest (coordinator),
+    consent_reminder (host, half way to a proposal's deadline), consent_lapsed (caseworker, the deadline passed).
     """
 
     __tablename__ = "alerts"

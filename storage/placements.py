@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.domain.casework import CLOSED_PLACEMENT, OPEN_PLACEMENT, PlacementChange, PlacementStatus
+from bot.domain.consent import HostConsent
 from storage.models import Household, Offer, Placement, PlacementEvent
 
 
@@ -117,3 +118,12 @@ async def history(session: AsyncSession, placement_id: int) -> list[PlacementEve
         .order_by(col(PlacementEvent.at), col(PlacementEvent.id))
     )
     return list(rows)
+
+
+async def offers_declined_for(session: AsyncSession, household_id: int) -> set[int]:
+    """The offers whose host declined the household, or let its proposal lapse: not proposed again to it."""
+    query = select(Placement.offer_id).where(
+        Placement.household_id == household_id,
+        col(Placement.host_answer).in_((HostConsent.DECLINED, HostConsent.TIMED_OUT)),
+    )
+    return set(await session.scalars(query))

@@ -1,4 +1,5 @@
-"""What the alert sweep needs to read: placements ending, offers ending or unconfirmed, coordinators."""
+"""What the alert sweep needs to read: placements ending, offers ending or unconfirmed, coordinators, proposals
+waiting for their host's answer."""
 
 from __future__ import annotations
 
@@ -100,3 +101,24 @@ async def stale_counts(session: AsyncSession, departements: frozenset[str]) -> d
         .group_by(Offer.departement)
     )  # fmt: skip
     return {departement: int(count) for departement, count in rows}
+
+
+class WaitingProposal(NamedTuple):
+    placement_id: int
+    host_id: int
+    caseworker_id: int | None
+    departement: str
+    proposed_at: datetime
+    due_at: datetime
+
+
+async def proposals_waiting(session: AsyncSession) -> list[WaitingProposal]:
+    """Proposals to hosts on Telegram still waiting for their answer (the host may have asked for a call)."""
+    query = (
+        select_columns(col(Placement.id), col(Offer.host_id), col(Placement.caseworker_id), col(Household.departement), col(Placement.created_at), col(Placement.consent_due_at))
+        .join(Household, col(Household.id) == Placement.household_id)
+        .join(Offer, col(Offer.id) == Placement.offer_id)
+        .where(col(Placement.status) == PlacementStatus.PROPOSED, col(Placement.consent_due_at).is_not(None),
+               col(Placement.host_answer).is_(None), col(Offer.host_id).is_not(None))
+    )  # fmt: skip
+    return [WaitingProposal._make(row) for row in await session.execute(query)]

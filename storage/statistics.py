@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from bot.domain.casework import PlacementStatus
+from bot.domain.consent import HostConsent, Outcome
 from bot.domain.offers import Qualification, Status
 from bot.domain.statistics import WEEKS, Tally, TerritoryStatistics
 from storage.models import Household, Offer, Placement
@@ -178,3 +179,17 @@ async def territory_statistics(
     for departement, days, count in rows:
         tally.add_days_to_first_placement(departement, int(days), count)
     return tally.result()
+
+
+async def consent_outcomes(session: AsyncSession, departements: frozenset[str]) -> list[Outcome]:
+    """Every proposal to a host in ``departements`` that ended: accepted, declined (and why) or lapsed."""
+    rows: Any = await session.execute(
+        select(col(Placement.host_answer), col(Placement.created_at), col(Placement.host_answered_at),
+               col(Placement.decline_reason))
+        .join(Household, col(Household.id) == Placement.household_id)
+        .where(col(Household.departement).in_(sorted(departements)), col(Placement.host_answer).is_not(None))
+    )  # fmt: skip
+    return [
+        Outcome(HostConsent(answer), proposed, answered, reason)
+        for answer, proposed, answered, reason in rows
+    ]

@@ -151,7 +151,8 @@ async def test_a_confirmed_arrival_extends_the_hosts_availability_with_who_and_w
     assert (arrived.action, arrived.actor_id) == ("arrived", CASEWORKER) and bot.clock.just_now(arrived.at)
     assert arrived.detail["confirmed"] == [Mismatch.EARLY_START, Mismatch.LATE_END]
     assert arrived.detail["after"] == {"status": "active", "start_date": TODAY.isoformat(),
-                                       "planned_end": end.isoformat()}  # fmt: skip
+                                       "planned_end": end.isoformat(),
+                                       "consent_due_at": None}  # moved in before the host answered  # fmt: skip
 
     told = texts(bot.api.bot_messages(HOST))  # the host reads it in Ukrainian
     assert UK._("As agreed with the social worker, your offer is now available {period}. If that is not right, "

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import routes
+from bot.features.casework.consent import moment
 from bot.i18n import translator
 from bot.sandbox.botapi import FakeBotApi
 from bot.telegram.pipeline import FloodRule
@@ -105,10 +106,13 @@ async def test_a_notice_to_a_host_survives_a_502_and_the_caseworker_is_told_it_i
     bot.api.fail_next("sendMessage", 502, count=3)  # the host's notice among them
     bot.api.fail_next("editMessageText", 502)
     await caseworker.press("DOS-1")
-    done = FR._("Offer #{offer} is reserved for this household. Record the arrival in /placements.")
-    assert (
-        texts(bot.api.bot_messages(CASEWORKER)).count(done.format(offer=place)) == 1
-    )  # the pressed one, edited
+    async with bot.database.transaction() as session:
+        [proposal] = list(await session.scalars(select(Placement)))
+    assert proposal.consent_due_at is not None
+    done = FR._("Offer #{offer} is held for household {reference} until {deadline}. Its host is asked whether they "
+                "accept: you will be told of their answer.").format(
+        offer=place, reference="DOS-1", deadline=moment(FR, proposal.consent_due_at))  # fmt: skip
+    assert texts(bot.api.bot_messages(CASEWORKER)).count(done) == 1  # the pressed one, edited
     notices = [m for m in bot.api.bot_messages(HOST) if f"#{place}" in (m.get("text") or "")]
     assert len(notices) == 1  # told once, after the 502s
 
@@ -312,9 +316,11 @@ async def test_two_processes_proposing_the_same_offer_at_once_reserve_it_once(
     await database.close()
     assert placed == reserved == len(places)  # each place reserved once, for one of the two households
     assert members == 1  # one invitation, one new member; the other was told it is used
-    refused = FR._("This is not possible in the current state. Open it again to see where it is.")
+    refused = FR._(
+        "Offer #{offer} was proposed to another household a moment ago, or is no longer available."
+    )
     told = texts(api.bot_messages(CASEWORKER)) + texts(api.bot_messages(OTHER_CASEWORKER))
-    assert told.count(refused) == len(places)  # the second of each pair, politely
+    assert all(told.count(refused.format(offer=place)) == 1 for place in places)  # the second of each pair
 
 
 # --------------------------------------------------------------------------- hostile requests

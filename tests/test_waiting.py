@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from bot.domain.offer_schema import NEED_BY_NAME
+from bot.features.casework.consent import moment
 from bot.features.search.results import EXCLUDED_BY_NEED
 from bot.geo.resolve import commune_label, load_resolver
 from bot.i18n import translator
@@ -164,12 +165,17 @@ async def test_find_places_ranks_for_exactly_this_household_and_proposes(bot: Bo
     assert "Saint-Nazaire" not in shown and "Roche-sur-Yon" not in shown
 
     await caseworker.press(FR._("Propose for {reference}").format(reference="DOS-1"), found[0])
-    assert FR._("Offer #{offer} is reserved for this household. Record the arrival in /placements.").format(
-        offer=dog_friendly) in bot.api.message(CASEWORKER, found[0]["message_id"])["text"]  # fmt: skip
     async with bot.database.transaction() as session:
         [placement] = list(await session.scalars(select(Placement)))
     assert (placement.offer_id, placement.status, placement.people) == (dog_friendly, "proposed", 3)
-    assert f"#{dog_friendly}" in texts(bot.api.bot_messages(HOST))  # the host is told, in Ukrainian
+    assert placement.consent_due_at is not None
+    assert FR._("Offer #{offer} is held for household {reference} until {deadline}. Its host is asked whether "
+                "they accept: you will be told of their answer.").format(
+        offer=dog_friendly, reference="DOS-1", deadline=moment(FR, placement.consent_due_at),
+    ) in bot.api.message(CASEWORKER, found[0]["message_id"])["text"]  # fmt: skip
+    asked = texts(bot.api.bot_messages(HOST))  # the host is asked, in Ukrainian, with the household's dates
+    assert f"#{dog_friendly}" in asked
+    assert UK._("as soon as possible") + ", " + UK.n_("for {n} day", "for {n} days", 90).format(n=90) in asked
     # Proposed: no longer waiting; its old button says so.
     assert FR._("No household is waiting for a place in your territory.") in texts(
         await caseworker.send("/waiting")

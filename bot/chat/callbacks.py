@@ -260,6 +260,23 @@ class StayEnd(ButtonData, prefix="hq"):
     placement_id: RowId
 
 
+class ConsentAnswer(ButtonData, prefix="hc"):
+    """A host's answer to a proposal for their place."""
+
+    answer: Literal["accept", "decline", "call"]
+    placement_id: RowId
+
+
+DeclineWord = Literal["dates", "too_many", "children", "pets", "not_available", "other"]  # domain.consent
+
+
+class ConsentDecline(ButtonData, prefix="hcd"):
+    """Why a host declines a proposal."""
+
+    reason: DeclineWord
+    placement_id: RowId
+
+
 # Caseworkers: search results, offers, placements.
 
 

@@ -36,6 +36,10 @@ class PlacementChange(StrEnum):
     END_MOVED_BY_HOST = "end_moved_by_host"
     ENDED = "ended"
     WITHDRAWN = "withdrawn"
+    HOST_ACCEPTED = "host_accepted"
+    HOST_DECLINED = "host_declined"
+    HOST_SILENT = "host_silent"  # the deadline to consent passed without an answer
+    HOST_ASKS_CALL = "host_asks_call"
 
 
 CHANGE_LABELS: dict[str, str] = {  # by PlacementChange
@@ -46,6 +50,10 @@ CHANGE_LABELS: dict[str, str] = {  # by PlacementChange
     PlacementChange.END_MOVED_BY_HOST: N_("End moved by the host"),
     PlacementChange.ENDED: N_("Departure recorded"),
     PlacementChange.WITHDRAWN: N_("Proposal withdrawn"),
+    PlacementChange.HOST_ACCEPTED: N_("Accepted by the host"),
+    PlacementChange.HOST_DECLINED: N_("Declined by the host"),
+    PlacementChange.HOST_SILENT: N_("No answer from the host in time"),
+    PlacementChange.HOST_ASKS_CALL: N_("The host asks to be called"),
 }
 
 
@@ -92,11 +100,14 @@ class NotFound(Exception):
 
 
 class Conflict(Exception):
-    """The action does not fit the current state (e.g. proposing an offer that is already reserved)."""
+    """The action does not fit the current state (e.g. recording the arrival of a household that left)."""
+
+
+class Taken(Conflict):
+    """The offer is no longer available: another caseworker proposed it a moment before, or its host paused it."""
 
 
 class HostNews(StrEnum):
-    RESERVED = "reserved"
     OCCUPIED = "occupied"
     ENDED = "ended"
     RELEASED = "released"  # a proposal was withdrawn

@@ -24,12 +24,14 @@ from bot.domain.casework import (
     NotFound,
     PlacementChange,
     PlacementStatus,
+    Taken,
     extended_availability,
     mismatches,
 )
+from bot.domain.consent import DEFAULT_CONSENT_HOURS, deadline
 from bot.domain.offers import Qualification, Status, TurnDown
 from storage import audit, households, offers, placements, roles
-from storage.models import Household, Offer, Placement, PlacementEvent
+from storage.models import DepartementSettings, Household, Offer, Placement, PlacementEvent
 
 
 async def offer_for(
@@ -136,17 +138,22 @@ def availability(offer: Offer) -> Availability:
 
 async def propose(
     session: AsyncSession, actor: Actor, offer_id: int, household_id: int, now: datetime
-) -> tuple[Placement, HostNotice | None]:
-    """Reserve the offer for the household (both in the actor's territory)."""
+) -> tuple[Placement, Household, Offer]:
+    """Hold the offer for the household (both in the actor's territory). A host on Telegram is asked to consent
+    before a deadline set for the département; an offer an organisation manages is agreed with it directly."""
     offer = await offer_for(session, actor, offer_id, Action.PLACE)
     household = await household_for(session, actor, household_id)
     if offer.status != Status.AVAILABLE:
-        raise Conflict(f"offer is {offer.status}")
+        raise Taken(f"offer is {offer.status}")
     if await placements.open_for_household(session, household_id) is not None:
         raise Conflict("household already has an open placement")
     placement = await placements.create(session, household_id, offer_id, actor.user_id, now)
+    if offer.host_id is not None:
+        settings = await session.get(DepartementSettings, offer.departement)
+        hours = settings.consent_hours if settings else DEFAULT_CONSENT_HOURS
+        await placements.update(session, placement, now, consent_due_at=deadline(now, hours))
     await offers.set_status(session, offer, actor.user_id, Status.RESERVED, now)
-    return placement, _notice(offer, household, HostNews.RESERVED, placement)
+    return placement, household, offer
 
 
 async def placement_for(
@@ -215,8 +222,12 @@ async def start_placement(
         raise Conflict("end before start")
     found, moved = await _fit(session, actor.user_id, offer, confirmed, now, start=start, end=planned_end,
                               people=people)  # fmt: skip
+    # Moving in before the host answered (agreed by phone): the question to the host no longer waits, even if
+    # the arrival is undone later.
+    waiting = {"consent_due_at": None} if placement.host_answer is None and placement.consent_due_at else {}
     await placements.change(session, placement, actor.user_id, PlacementChange.ARRIVED, now, confirmed=found,
-                            status=PlacementStatus.ACTIVE, start_date=start, planned_end=planned_end, people=people)  # fmt: skip
+                            status=PlacementStatus.ACTIVE, start_date=start, planned_end=planned_end, people=people,
+                            **waiting)  # fmt: skip
     await offers.set_status(session, offer, actor.user_id, Status.OCCUPIED, now)
     return placement, _notice(offer, household, HostNews.OCCUPIED, placement, moved)
 

@@ -16,18 +16,15 @@ from storage import users
 from storage.models import Offer
 
 
-async def _language_of(session: AsyncSession, user_id: int) -> Translator:
+async def language_of(session: AsyncSession, user_id: int) -> Translator:
     found = await users.find(session, user_id)
     return translator(found.language if found else None)
 
 
 async def host_notice(session: AsyncSession, notice: HostNotice) -> Reply:
-    t = await _language_of(session, notice.host_id)
+    t = await language_of(session, notice.host_id)
     people = t.n_("{n} person", "{n} people", notice.people).format(n=notice.people)
-    if notice.news is HostNews.RESERVED:
-        text = t._("Good news: a social worker proposed your place #{offer} to a household of {people}. "
-                   "They will contact you to arrange the arrival.")  # fmt: skip
-    elif notice.news is HostNews.OCCUPIED:
+    if notice.news is HostNews.OCCUPIED:
         text = t._(
             "Your place #{offer} is now occupied by a household of {people}, from {start} until {end}."
         )
@@ -63,7 +60,7 @@ async def turned_down(session: AsyncSession, offer: Offer) -> Reply | None:
     """Tell the host, kindly and in their language, that their offer is turned down, why, and what they can do."""
     if offer.host_id is None:
         return None  # an imported offer: its association is the one to talk to
-    return turned_down_notice(await _language_of(session, offer.host_id), offer, to_user=offer.host_id)
+    return turned_down_notice(await language_of(session, offer.host_id), offer, to_user=offer.host_id)
 
 
 async def new_visit_requests(session: AsyncSession, offer: Offer, recipients: list[int]) -> list[Reply]:
@@ -71,7 +68,7 @@ async def new_visit_requests(session: AsyncSession, offer: Offer, recipients: li
     assert offer.id is not None
     replies = []
     for recipient in recipients:
-        t = await _language_of(session, recipient)
+        t = await language_of(session, recipient)
         reason = (
             TURN_DOWN_LABELS.get(TurnDown(offer.turned_down_reason)) if offer.turned_down_reason else None
         )
@@ -89,7 +86,7 @@ async def caseworker_echo(session: AsyncSession, answer: HostAnswer) -> Reply | 
     """The host's answer about the end of a stay, told to the caseworker in charge."""
     if answer.caseworker_id is None:
         return None
-    t = await _language_of(session, answer.caseworker_id)
+    t = await language_of(session, answer.caseworker_id)
     if answer.changed:
         text = t._("The host of #{offer} (household {reference}) gives a new end of stay: {date}. "
                    "The placement is updated.")  # fmt: skip

@@ -8,14 +8,12 @@ from bot.chat.callbacks import (
     OfferDetails,
     OfferPropose,
     OfferQualify,
-    PlacementStep,
     ProposeTo,
 )
 from bot.chat.context import Ctx
 from bot.chat.messages import Button, Reply, esc
 from bot.domain.access import Action
 from bot.domain.offers import STATUS_LABELS, TURN_DOWN_LABELS, Qualification, Status, TurnDown
-from bot.features.casework.notices import host_notice
 from bot.features.hosting.cards import freshness, offer_card, people
 from bot.services import casework
 from conversations import qualification
@@ -111,18 +109,3 @@ async def choose_household(ctx: Ctx, pressed: OfferPropose) -> list[Reply]:
         for h in candidates[:20]
     ]
     return [Reply(ctx.t._("Propose offer #{id} to which household?").format(id=offer_id), buttons)]
-
-
-async def propose(ctx: Ctx, pressed: ProposeTo) -> list[Reply]:
-    """The offer is reserved for the household; the host is told."""
-    offer_id = pressed.offer_id
-    created, notice = await casework.propose(ctx.session, ctx.actor, offer_id, pressed.household_id, ctx.now)
-    assert created.id is not None
-    done = Reply(
-        ctx.t._("Offer #{offer} is reserved for this household. Record the arrival in /placements.").format(
-            offer=offer_id
-        ),
-        [[Button(ctx.t._("Record the arrival"), PlacementStep("arrive", created.id))]],
-        edit=True,
-    )
-    return [done, *([await host_notice(ctx.session, notice)] if notice else [])]

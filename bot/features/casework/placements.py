@@ -11,6 +11,8 @@ from bot.chat.context import PARIS, Ctx
 from bot.chat.messages import Button, Reply, esc
 from bot.domain.access import Action
 from bot.domain.casework import CHANGE_LABELS, Mismatch, PlacementStatus
+from bot.domain.consent import HostConsent
+from bot.features.casework.consent import moment
 from bot.features.casework.notices import host_notice
 from bot.features.hosting.cards import people
 from bot.i18n import N_, Translator
@@ -46,6 +48,13 @@ def placement_card(ctx: Ctx, placed: Placement, family: Household, offer: Offer)
     assert placed.id is not None
     if placed.status == PlacementStatus.PROPOSED:
         lines.append(t._("Proposed, arrival not recorded yet"))
+        if placed.host_answer == HostConsent.ACCEPTED:
+            lines.append("✅ " + t._("Accepted by the host"))
+        elif (
+            placed.consent_due_at is not None and offer.host_id is not None
+        ):  # not if the host erased their data
+            lines.append("⏳ " + t._("Waiting for the host's answer until {deadline}").format(
+                deadline=moment(t, placed.consent_due_at)))  # fmt: skip
         buttons = [[Button(t._("Record the arrival"), PlacementStep("arrive", placed.id)),
                     Button(t._("Withdraw the proposal"), PlacementStep("cancel", placed.id))]]  # fmt: skip
     else:

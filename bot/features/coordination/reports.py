@@ -9,6 +9,8 @@ from typing import Any
 from bot.chat.context import Ctx
 from bot.chat.messages import Attachment, Later, Reply
 from bot.domain.access import Action, require
+from bot.domain.consent import DECLINE_LABELS, ConsentFigures
+from bot.domain.consent import figures as consent_figures
 from bot.domain.statistics import Figures
 from bot.features.coordination.charts import statistics_chart
 from bot.features.coordination.exports import SHEETS, export_csv, export_filename, export_workbook
@@ -16,7 +18,7 @@ from bot.i18n import Translator, translator
 from storage import audit
 from storage.db import Database
 from storage.exports import ExportData, export_data
-from storage.statistics import territory_statistics
+from storage.statistics import consent_outcomes, territory_statistics
 
 
 def _days(t: Translator, value: float | None) -> str:
@@ -47,6 +49,24 @@ def figures_text(t: Translator, title: str, figures: Figures) -> str:
     return "\n".join(lines)
 
 
+def consent_text(t: Translator, figures: ConsentFigures) -> str:
+    """What became of the proposals to hosts: accepted, declined (why), lapsed; how fast hosts answer."""
+    lines = [t._("<b>Proposals to hosts</b>: {accepted} accepted, {declined} declined, {timed_out} without an "
+                 "answer in time").format(accepted=figures.accepted, declined=figures.declined,
+                                          timed_out=figures.timed_out)]  # fmt: skip
+    rate = figures.acceptance_rate
+    hours = figures.median_hours_to_answer
+    lines.append(t._("Acceptance rate: {rate}; median time to a host's answer: {time}").format(
+        rate="—" if rate is None else t._("{percent}%").format(percent=t.number(round(rate * 100))),
+        time="—" if hours is None else t.n_("{n} hour", "{n} hours", round(hours)).format(n=t.number(round(hours, 1)))))  # fmt: skip
+    if figures.declines_by_reason:
+        reasons = ", ".join(
+            f"{t._(DECLINE_LABELS[reason])} ({count})" for reason, count in figures.declines_by_reason.items()
+        )
+        lines.append(t._("Declines by reason: {reasons}").format(reasons=reasons))
+    return "\n".join(lines)
+
+
 async def statistics(ctx: Ctx) -> list[Reply]:
     """/stats: the figures now; the chart is drawn when it is sent (half a second that holds up no one)."""
     require(ctx.actor, Action.STATISTICS)
@@ -60,6 +80,7 @@ async def statistics(ctx: Ctx) -> list[Reply]:
             figures_text(t, departement, stats.by_departement[departement])
             for departement in stats.departements
         ]
+    parts.append(consent_text(t, consent_figures(await consent_outcomes(ctx.session, territory))))
     chart = Later("statistics_chart", {"departements": sorted(territory), "language": t.language,
                                        "today": ctx.today.isoformat(), "now": ctx.now.isoformat()})  # fmt: skip
     return [

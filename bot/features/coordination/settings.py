@@ -1,5 +1,5 @@
 """Coordinators' alert settings: /alerts (stale offers, undeliverable alerts, settings), /milestones,
-/freshness, /digest on|off. The alerts themselves are in `bot/features/alerts/`."""
+/freshness, /consent (how long a host has to answer a proposal), /digest on|off. The alerts themselves are in `bot/features/alerts/`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from bot.chat.context import Ctx
 from bot.chat.messages import Reply, esc
 from bot.domain import reminders
 from bot.domain.access import Action, require
+from bot.domain.consent import CONSENT_HOURS_RANGE, DEFAULT_CONSENT_HOURS
 from bot.domain.validation import normalise_departement, parse_count
 from bot.features.alerts import kinds as alert_kinds
 from storage import alerts, keepers
@@ -46,6 +47,10 @@ async def alerts_overview(ctx: Ctx) -> list[Reply]:
         freshness = row.freshness_days if row else reminders.DEFAULT_FRESHNESS_DAYS
         lines.append(t._("{departement}: alerts {days} days before the end; “still available?” after {n} days.").format(
             departement=departement, days=days, n=freshness))  # fmt: skip
+        hours = row.consent_hours if row else DEFAULT_CONSENT_HOURS
+        lines.append(t.n_("{departement}: hosts answer a proposal within {n} hour.",
+                          "{departement}: hosts answer a proposal within {n} hours.", hours).format(
+            departement=departement, n=hours))  # fmt: skip
     return [Reply("\n".join(lines))]
 
 
@@ -86,6 +91,22 @@ async def set_freshness(ctx: Ctx) -> list[Reply]:
     await alerts.save_settings(ctx.session, departement, ctx.now, ctx.user_id, freshness_days=days)
     return [Reply(ctx.t._("{departement}: hosts are asked “still available?” after {n} days without news.").format(
         departement=departement, n=days))]  # fmt: skip
+
+
+async def set_consent(ctx: Ctx) -> list[Reply]:
+    """/consent 44 48"""
+    args = ctx.incoming.args
+    departement = normalise_departement(args[0]) if args else None
+    hours = parse_count(args[1], *CONSENT_HOURS_RANGE) if len(args) == 2 else None
+    if departement is None or not isinstance(hours, int):
+        return [Reply(ctx.t._("Write the département then a number of hours ({low} to {high}), for example: "
+                              "/consent 44 48").format(low=CONSENT_HOURS_RANGE[0], high=CONSENT_HOURS_RANGE[1]))]  # fmt: skip
+    require(ctx.actor, Action.STATISTICS, departement)
+    await alerts.save_settings(ctx.session, departement, ctx.now, ctx.user_id, consent_hours=hours)
+    text = ctx.t.n_("{departement}: hosts have {n} hour to accept or decline a proposal; they are reminded half way.",
+                    "{departement}: hosts have {n} hours to accept or decline a proposal; they are reminded half way.",
+                    hours)  # fmt: skip
+    return [Reply(text.format(departement=departement, n=hours))]
 
 
 async def toggle_digest(ctx: Ctx) -> list[Reply]:
