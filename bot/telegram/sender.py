@@ -45,6 +45,7 @@ MAX_ATTEMPTS = 12  # backoff doubling from 1 s: a message is given up after abou
 LEASE = timedelta(seconds=15)
 RENEW_EVERY = timedelta(seconds=5)
 CONCURRENCY = 32  # messages on their way at once (each to a different chat)
+STOP_WAIT = 10.0  # seconds a stopping sender lets the messages on their way arrive
 IDLE_POLL_SECONDS = 0.5
 SWEEP_LEASE = timedelta(seconds=90)
 INSTANCE = f"bot-{uuid.uuid4().hex[:12]}"
@@ -89,8 +90,16 @@ class Sender:
         self.wake.set()
 
     async def stop(self) -> None:
-        """Stop sending; what was on its way is let go (another process, or the next start, sends it)."""
-        tasks = [t for t in (self._loop, *self._in_flight.values()) if t is not None]
+        """Stop sending: nothing new is started, what is on its way may arrive (for up to STOP_WAIT seconds) and
+        is recorded; what did not is let go (another process, or the next start, sends it). Cancelling a send
+        whose request already left would have it sent twice."""
+        if self._loop is not None:
+            self._loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop
+        if self._in_flight:
+            await asyncio.wait(list(self._in_flight.values()), timeout=STOP_WAIT)
+        tasks = list(self._in_flight.values())
         for task in tasks:
             task.cancel()
         for task in tasks:
