@@ -185,4 +185,5 @@ async def last_said(session: AsyncSession, kind: str, recipients: Sequence[int])
                col(Alert.status).in_((alerts.QUEUED, alerts.SENDING, alerts.SENT, alerts.UNDELIVERABLE)))
         .group_by(col(Alert.recipient_id))
     )  # fmt: skip
-    return {recipient: at for recipient, at in (await session.execute(query)).all() if at is not None}
+    rows = (await session.execute(query)).all()
+    return {recipient: at for recipient, at in rows if recipient is not None and at is not None}

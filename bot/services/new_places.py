@@ -20,21 +20,25 @@ from storage.search import facts_of
 
 @dataclass(frozen=True)
 class Fit:
-    """A waiting household a place fits, and how (the ranking's match: score, reasons, caveats)."""
+    """A waiting household a place fits, its caseworker, and how (the ranking's match: score, reasons, caveats)."""
 
     household: Household
+    caseworker: int
     match: Match
 
 
 async def waiting_households(session: AsyncSession, departements: frozenset[str]) -> list[Household]:
-    """The waiting households of these départements whose caseworker still sees that waiting list."""
+    """The waiting households of these départements whose caseworker still sees that waiting list (not erased,
+    still a caseworker or coordinator there)."""
     listed = await households.waiting(session, departements)
     may_see: dict[tuple[int, str], bool] = {}
     kept = []
     for household in listed:
+        if household.caseworker_id is None:
+            continue
         key = (household.caseworker_id, household.departement)
         if key not in may_see:
-            actor = Actor(household.caseworker_id, await roles.grants_of(session, household.caseworker_id))
+            actor = Actor(key[0], await roles.grants_of(session, key[0]))
             may_see[key] = actor.may(SEE_WAITING, household.departement)
         if may_see[key]:
             kept.append(household)
@@ -48,14 +52,14 @@ async def fits(
     facts = [facts_of(place) for place in places]
     found: dict[int, list[Fit]] = {}
     for household in waiting:
-        assert household.id is not None
+        assert household.id is not None and household.caseworker_id is not None
         matches = rank(criteria_for(household, today), facts, today, now).matches
         if not matches:
             continue
         refused = await placements.offers_declined_for(session, household.id)
         for match in matches:
             if match.offer_id not in refused:
-                found.setdefault(match.offer_id, []).append(Fit(household, match))
+                found.setdefault(match.offer_id, []).append(Fit(household, household.caseworker_id, match))
     for listed in found.values():
         listed.sort(key=lambda fit: (-fit.match.score, fit.household.id or 0))
     return found

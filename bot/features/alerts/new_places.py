@@ -53,9 +53,7 @@ async def _due(session: AsyncSession, sweep: Sweep) -> list[dict[str, Any]]:
     waiting = await new_places.waiting_households(session, frozenset(place.departement for place in places))
     fitting = await new_places.fits(session, places, waiting, sweep.today, sweep.now)
     departement = {place.id: place.departement for place in places}
-    pairs = sorted(
-        {(offer_id, fit.household.caseworker_id) for offer_id, fits in fitting.items() for fit in fits}
-    )
+    pairs = sorted({(offer_id, fit.caseworker) for offer_id, fits in fitting.items() for fit in fits})
     said = await reminders.last_said(session, KIND.name, sorted({caseworker for _, caseworker in pairs}))
     due = []
     for offer_id, caseworker in pairs:
