@@ -392,7 +392,8 @@ class Alert(SQLModel, table=True):
 
 class Lease(SQLModel, table=True):
     """A named lock with an expiry, taken by one bot process at a time (the alert sweeper), or when a daily
-    task is next due (the retention of personal data)."""
+    task is next due (the retention of personal data), or how far a task of the sweep has read (the offers'
+    history, for the new places digest)."""
 
     __tablename__ = "leases"
 

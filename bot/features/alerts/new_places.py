@@ -3,9 +3,10 @@ a proposal, confirmed again after being stale), the caseworkers of the waiting h
 listing the new places, for each the households it fits (best first) with "Propose" (the consent flow).
 
 Nobody gets more than one such digest an hour: a place that becomes available meanwhile is an alert due an hour
-after the last digest, and the alerts due to one caseworker are said together. What became available is read
-from the offers' history (`storage.reminders.became_available`), looking back a day so that a sweep missed
-(the bot stopped) loses nothing; an alert's key (the event, the caseworker) makes each place announced once.
+after the last digest, and the alerts due to one caseworker are said together. What became available since the
+last sweep is read from the offers' history (`storage.reminders.became_available`), a few minutes further back
+(an update's transaction may commit after a sweep, with an event dated before it); an alert's key (the event,
+the caseworker) makes each place announced once.
 """
 
 from __future__ import annotations
@@ -29,9 +30,12 @@ from bot.services import new_places
 from bot.services.new_places import Fit
 from bot.services.waiting import SEE_WAITING
 from storage import reminders, roles
+from storage.alerts import read_up_to
 from storage.models import Alert, Offer
 
-LOOKBACK = timedelta(days=1)  # how far back the sweep reads offers' history
+READER = "new-places-read"  # how far the offers' history was read (storage.alerts.read_up_to)
+OVERLAP = timedelta(minutes=10)  # read again before the last sweep: transactions that committed after it
+LOOKBACK = timedelta(days=7)  # the first sweep, or the first after a long stop, reads this far back at most
 EVERY = timedelta(hours=1)  # at most one digest an hour to a caseworker
 PER_PLACE = 5  # households listed under a place (each with its button)
 MAX_BUTTONS = 60  # of one message (Telegram: 100)
@@ -44,9 +48,9 @@ async def _available(session: AsyncSession, offer_ids: set[int]) -> list[Offer]:
 
 
 async def _due(session: AsyncSession, sweep: Sweep) -> list[dict[str, Any]]:
-    fresh = {
-        found.offer_id: found for found in await reminders.became_available(session, sweep.now - LOOKBACK)
-    }
+    last = await read_up_to(session, READER, sweep.now)
+    since = max(sweep.now - LOOKBACK, last - OVERLAP) if last is not None else sweep.now - LOOKBACK
+    fresh = {found.offer_id: found for found in await reminders.became_available(session, since)}
     if not fresh:
         return []
     places = await _available(session, set(fresh))
@@ -58,8 +62,8 @@ async def _due(session: AsyncSession, sweep: Sweep) -> list[dict[str, Any]]:
     due = []
     for offer_id, caseworker in pairs:
         event = fresh[offer_id]
-        last = said.get(caseworker)
-        at = max(event.at, last + EVERY) if last is not None else event.at
+        previous = said.get(caseworker)
+        at = max(event.at, previous + EVERY) if previous is not None else event.at
         due.append(KIND.row(f"np:{event.event_id}:{caseworker}", caseworker, at, offer_id=offer_id,
                             departement=departement[offer_id]))  # fmt: skip
     return due
