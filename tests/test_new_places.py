@@ -12,23 +12,14 @@ from sqlmodel import select
 from bot.chat.callbacks import ProposeTo, StillAvailable
 from bot.domain.consent import DECLINE_LABELS, DeclineReason
 from bot.i18n import translator
-from storage import households, offers
+from storage import offers
 from storage.models import Alert, Offer
 from tests.casework_fixtures import accepted_user, grant, offer
 from tests.harness import BotUnderTest, Message
+from tests.test_consent import family  # a waiting household of 2 adults and 2 children with a pet, in 44
 
 FR, UK = translator("fr"), translator("uk")
 HOST, OTHER_HOST, CASEWORKER, OTHER_CASEWORKER = 1001, 1002, 600, 601
-
-
-async def family(bot: BotUnderTest, reference: str, caseworker: int = CASEWORKER, **fields: Any) -> int:
-    """A waiting household of 2 adults and 2 children with a pet, anywhere in 44."""
-    values = {"reference": reference, "departement": "44", "adults": 2, "children": 2, "children_ages": [4, 9],
-              "pets": True} | fields  # fmt: skip
-    async with bot.database.transaction() as session:
-        created = await households.create(session, caseworker, values, bot.clock())
-    assert created.id is not None
-    return created.id
 
 
 def digests(bot: BotUnderTest, user_id: int, t: Any = FR) -> list[Message]:
