@@ -145,6 +145,19 @@ async def due_once(session: AsyncSession, task: str, now: datetime, every: timed
     return bool(moved.rowcount)  # type: ignore[attr-defined]
 
 
+async def read_up_to(session: AsyncSession, reader: str, now: datetime) -> datetime | None:
+    """For a task of the sweep that reads what happened since its last run: the moment it last read up to (None:
+    never), moved to `now` (a row of `leases`; the sweep runs under its lease, one process at a time)."""
+    mark = await session.get(Lease, reader, with_for_update=True)
+    if mark is None:
+        session.add(Lease(name=reader, holder=reader, expires_at=now))
+        await session.flush()
+        return None
+    previous, mark.expires_at = mark.expires_at, now
+    session.add(mark)
+    return previous
+
+
 async def forget_recipient(session: AsyncSession, user_id: int) -> None:
     """A person erased their data: what was still to be sent to them is not sent; what was sent (kept for the
     record of alerts) no longer names them, not even in its key."""

@@ -365,7 +365,8 @@ class Alert(SQLModel, table=True):
 
     kind: placement_end (caseworker, coordinators), host_end (question to the host), offer_end (host),
     freshness (host), keeper_round (keepers of offers an organisation manages), digest (coordinator),
-    consent_reminder (host, half way to a proposal's deadline), consent_lapsed (caseworker, the deadline passed).
+    consent_reminder (host, half way to a proposal's deadline), consent_lapsed (caseworker, the deadline passed),
+    new_places (caseworker: places that became available for their waiting households, at most one digest an hour).
     """
 
     __tablename__ = "alerts"
@@ -391,7 +392,8 @@ class Alert(SQLModel, table=True):
 
 class Lease(SQLModel, table=True):
     """A named lock with an expiry, taken by one bot process at a time (the alert sweeper), or when a daily
-    task is next due (the retention of personal data)."""
+    task is next due (the retention of personal data), or how far a task of the sweep has read (the offers'
+    history, for the new places digest)."""
 
     __tablename__ = "leases"
 

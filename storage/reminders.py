@@ -1,8 +1,9 @@
 """What the alert sweep needs to read: placements ending, offers ending or unconfirmed, coordinators, proposals
-waiting for their host's answer."""
+waiting for their host's answer, offers that became available."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -14,7 +15,7 @@ from sqlmodel import col, select
 from bot.domain.casework import PlacementStatus
 from bot.domain.offers import OPEN_TO_HOSTING, Qualification, Status
 from storage import alerts
-from storage.models import Alert, Household, Offer, Placement, RoleGrant
+from storage.models import Alert, Household, Offer, OfferEvent, Placement, RoleGrant
 
 
 class EndingPlacement(NamedTuple):
@@ -122,3 +123,67 @@ async def proposals_waiting(session: AsyncSession) -> list[WaitingProposal]:
                col(Placement.host_answer).is_(None), col(Offer.host_id).is_not(None))
     )  # fmt: skip
     return [WaitingProposal._make(row) for row in await session.execute(query)]
+
+
+class BecameAvailable(NamedTuple):
+    """An offer available now, and the event that made it so (the latest)."""
+
+    offer_id: int
+    event_id: int
+    at: datetime
+
+
+# The events that make an offer available, or say why a confirmation does (it was stale before).
+_AVAILABILITY = ("created", "imported", "status", "confirmed", "stale")
+
+
+async def became_available(session: AsyncSession, since: datetime) -> list[BecameAvailable]:
+    """The offers available now that became so after `since`, read from their history: created or imported,
+    back to available (freed by a placement or a proposal, resumed), or confirmed again after being flagged stale.
+    Each with its latest such event."""
+    touched = select(Offer.id).where(
+        col(Offer.status) == Status.AVAILABLE, col(Offer.stale_since).is_(None),
+        (col(Offer.created_at) > since) | (col(Offer.updated_at) > since) | (col(Offer.last_confirmed_at) > since),
+    )  # fmt: skip
+    offer_ids = list(await session.scalars(touched))
+    if not offer_ids:
+        return []
+    events = await session.scalars(
+        select(OfferEvent)
+        .where(col(OfferEvent.offer_id).in_(offer_ids), col(OfferEvent.action).in_(_AVAILABILITY))
+        .order_by(col(OfferEvent.offer_id), col(OfferEvent.id))
+    )
+    latest: dict[int, OfferEvent] = {}
+    stale: set[int] = set()
+    for event in events:
+        if _makes_available(event, event.offer_id in stale):
+            latest[event.offer_id] = event
+        if event.action == "stale":
+            stale.add(event.offer_id)
+        elif event.action in ("confirmed", "created", "imported"):
+            stale.discard(event.offer_id)
+    return [
+        BecameAvailable(event.offer_id, event.id or 0, event.at)
+        for event in latest.values()
+        if event.at > since
+    ]
+
+
+def _makes_available(event: OfferEvent, was_stale: bool) -> bool:
+    if event.action == "status":
+        return event.detail.get("status") == Status.AVAILABLE
+    if event.action == "confirmed":
+        return was_stale
+    return event.action in ("created", "imported")
+
+
+async def last_said(session: AsyncSession, kind: str, recipients: Sequence[int]) -> dict[int, datetime]:
+    """When each recipient was last given an alert of this kind (put in the outbox to be sent)."""
+    query = (
+        select_columns(col(Alert.recipient_id), func.max(col(Alert.claimed_at)))
+        .where(col(Alert.kind) == kind, col(Alert.recipient_id).in_(sorted(recipients)),
+               col(Alert.status).in_((alerts.QUEUED, alerts.SENDING, alerts.SENT, alerts.UNDELIVERABLE)))
+        .group_by(col(Alert.recipient_id))
+    )  # fmt: skip
+    rows = (await session.execute(query)).all()
+    return {recipient: at for recipient, at in rows if recipient is not None and at is not None}

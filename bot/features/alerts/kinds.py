@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat.messages import Reply
 from bot.domain.reminders import is_late, paris_day
-from bot.features.alerts import consent, digest, freshness, keepers, offer_end, stay_end
+from bot.features.alerts import consent, digest, freshness, keepers, new_places, offer_end, stay_end
 from bot.features.alerts.base import AlertKind, Sweep
 from bot.i18n import translator
 from storage import alerts, users
@@ -21,7 +21,7 @@ from storage.models import Alert
 
 KINDS: tuple[AlertKind, ...] = (
     stay_end.STAFF, stay_end.HOST, offer_end.KIND, freshness.KIND, keepers.KIND, digest.KIND, consent.REMINDER,
-    consent.LAPSED,
+    consent.LAPSED, new_places.KIND,
 )  # fmt: skip
 BY_NAME = {kind.name: kind for kind in KINDS}
 LABELS = {kind.name: kind.label for kind in KINDS}
