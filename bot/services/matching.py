@@ -129,7 +129,7 @@ class Outcome:
     that changed since the plan)."""
 
     proposed: list[tuple[Placement, Household, Offer]]
-    skipped: list[dict[str, Any]]
+    skipped: list[int]  # indexes into the plan's pairs
 
 
 async def propose_ticked(session: AsyncSession, actor: Actor, plan: MatchPlan, now: datetime) -> Outcome:
@@ -142,6 +142,6 @@ async def propose_ticked(session: AsyncSession, actor: Actor, plan: MatchPlan, n
         try:
             proposed.append(await casework.propose(session, actor, pair["offer"], pair["household"], now))
         except (Taken, Conflict, NotFound):
-            skipped.append(pair)
+            skipped.append(index)
     await matching.update_plan(session, plan, ticked=[], proposed=sorted({*plan.proposed, *plan.ticked}))
     return Outcome(proposed, skipped)

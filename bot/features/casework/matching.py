@@ -5,10 +5,11 @@ propose the ticked ones to their hosts in one go; coordinators read the plan (on
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from bot.chat.callbacks import MatchPage, MatchPropose, MatchTick
 from bot.chat.context import Ctx
@@ -43,14 +44,19 @@ BLOCKERS: Final = {
 assert set(BLOCKERS) == set(Constraint), "every constraint has its words"
 
 
-async def _rows(session: AsyncSession, plan: MatchPlan) -> tuple[dict[int, Household], dict[int, Offer]]:
-    """The plan's households and offers as they are now (an erased one is missing)."""
-    ids = {pair["household"] for pair in plan.pairs} | {left["household"] for left in plan.unmatched}
-    found = {i: h for i in ids if (h := await session.get(Household, i)) is not None}
-    offers = {
-        pair["offer"]: o for pair in plan.pairs if (o := await session.get(Offer, pair["offer"])) is not None
-    }
-    return found, offers
+async def _rows(session: AsyncSession, plan: MatchPlan, pairs: Iterable[int] | None = None,
+                unmatched: bool = True) -> tuple[dict[int, Household], dict[int, Offer]]:  # fmt: skip
+    """The households and offers of these pairs (all by default) and of the unmatched households, as they are now
+    (an erased one is missing)."""
+    shown = [plan.pairs[index] for index in pairs] if pairs is not None else plan.pairs
+    ids = {pair["household"] for pair in shown} | (
+        {left["household"] for left in plan.unmatched} if unmatched else set()
+    )
+    found = await session.scalars(select(Household).where(col(Household.id).in_(sorted(ids))))
+    offers = await session.scalars(
+        select(Offer).where(col(Offer.id).in_(sorted({pair["offer"] for pair in shown})))
+    )
+    return {h.id or 0: h for h in found}, {o.id or 0: o for o in offers}
 
 
 def _reference(households: dict[int, Household], household_id: int) -> str:
@@ -139,11 +145,11 @@ async def pairs_page(ctx: Ctx, plan: MatchPlan, page: int, *, edit: bool = False
     """A page of the plan's pairs; for caseworkers, a tick button per pair, "Tick all" and "Propose"."""
     t = ctx.t
     assert plan.id is not None
-    households, offers = await _rows(ctx.session, plan)
     pages = max(1, -(-len(plan.pairs) // PAIRS_PER_PAGE))
     page = min(max(1, page), pages)
     first = (page - 1) * PAIRS_PER_PAGE
     shown = range(first, min(first + PAIRS_PER_PAGE, len(plan.pairs)))
+    households, offers = await _rows(ctx.session, plan, shown, unmatched=False)
     heading = t._("Pairs (page {page} of {pages}):").format(page=page, pages=pages)
     lines = [f"<b>{heading}</b>"]
     lines += [_pair_text(t, plan, index, households, offers) for index in shown]
@@ -190,7 +196,7 @@ async def match_command(ctx: Ctx) -> list[Reply]:
                           "/waiting and “Find places” for the most urgent households.").format(departement=departement))]  # fmt: skip
     kept = await service.keep(ctx.session, ctx.actor, problem, plan, ctx.now)
     assert kept.id is not None
-    households, _ = await _rows(ctx.session, kept)
+    households, _ = await _rows(ctx.session, kept, (), unmatched=True)
     may_place = ctx.actor.may(Action.PLACE, departement)
     spreadsheet = Later("match_plan", {"plan": kept.id, "user": ctx.user_id, "language": t.language})
     replies = [Reply(summary(t, kept, may_place))]
@@ -230,11 +236,10 @@ async def on_propose(ctx: Ctx, pressed: MatchPropose) -> list[Reply]:
     for placement, household, offer in outcome.proposed:
         replies += await proposed(ctx, placement, household, offer, edit=False)
     if outcome.skipped:
-        households, _ = await _rows(ctx.session, plan)
+        households, _ = await _rows(ctx.session, plan, outcome.skipped, unmatched=False)
+        skipped = [plan.pairs[index] for index in outcome.skipped]
         lines = [t._("Not proposed, the household or the place changed since the plan:")]
-        lines += [
-            f"• {_reference(households, pair['household'])} → #{pair['offer']}" for pair in outcome.skipped
-        ]
+        lines += [f"• {_reference(households, pair['household'])} → #{pair['offer']}" for pair in skipped]
         replies.append(Reply("\n".join(lines) + "\n" + t._("Run /match again for a new plan.")))
     return replies
 
