@@ -30,7 +30,7 @@ from bot.domain import casework as casework_rules
 from bot.domain.access import CASEWORKER, COORDINATOR, AccessDenied
 from bot.features.alerts import keepers as keeper_round
 from bot.features.alerts import offer_end, stay_end
-from bot.features.casework import consent, placements, waiting
+from bot.features.casework import consent, matching, placements, waiting
 from bot.features.casework import offers as casework
 from bot.features.coordination import reports, situations
 from bot.features.coordination import settings as coordination
@@ -137,6 +137,7 @@ COMMANDS = (
     Command("household", placements.new_household, PROFESSIONAL, CASEWORKERS, N_("Record a household")),
     Command("placements", placements.my_placements, PROFESSIONAL, CASEWORKERS, N_("Households, placements and their end dates")),
     Command("waiting", waiting.waiting_command, PROFESSIONAL, CASEWORKERS, N_("Households waiting for a place, the most urgent first, with “Find places”")),
+    Command("match", matching.match_command, PROFESSIONAL, CASEWORKERS, N_("The best plan for a département's waiting households, e.g. /match 44")),
     Command("invite", team.invite, PROFESSIONAL, COORDINATORS, N_("Invite a caseworker or a coordinator")),
     Command("members", team.members, PROFESSIONAL, COORDINATORS, N_("Members of my territory")),
     Command("stats", reports.statistics, PROFESSIONAL, COORDINATORS, N_("Statistics and chart of my territory")),
@@ -191,6 +192,9 @@ BUTTONS: tuple[Buttons[Any], ...] = (
     Buttons(callbacks.PlacementAlert, stay_end.on_staff_button, PROFESSIONAL),
     Buttons(callbacks.WaitingPage, waiting.on_page_button, PROFESSIONAL),
     Buttons(callbacks.FindPlaces, waiting.on_find_places, PROFESSIONAL),
+    Buttons(callbacks.MatchTick, matching.on_tick, PROFESSIONAL),
+    Buttons(callbacks.MatchPage, matching.on_page, PROFESSIONAL),
+    Buttons(callbacks.MatchPropose, matching.on_propose, PROFESSIONAL),
     # Keepers of the offers organisations manage: their "still available?" round.
     Buttons(callbacks.KeeperConfirm, keeper_round.on_confirm, PROFESSIONAL),
     Buttons(callbacks.KeeperWithdraw, keeper_round.on_withdraw, PROFESSIONAL),
@@ -224,6 +228,7 @@ ANSWERS = general.anything_else  # with the guard ANSWERING
 MAKERS = {  # files made when they are sent (`Later`), out of the update's transaction
     "statistics_chart": reports.make_chart,
     "export": reports.make_export,
+    "match_plan": matching.make_spreadsheet,
 }
 
 

@@ -409,3 +409,23 @@ class DigestSubscription(SQLModel, table=True):
 
     user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     created_at: datetime = _utc()
+
+
+class MatchPlan(SQLModel, table=True):
+    """A plan `/match` computed for a territory, as its user reads and ticks it (kept across restarts).
+
+    `pairs`: [{"household", "offer", "level", "reasons", "caveats"}] (reasons and caveats: [code, value]),
+    most urgent then best fit first; `unmatched`: [{"household", "why", "places", "blocker", "blocker_places"}];
+    `ticked`: indexes into `pairs`; `proposed`: indexes already proposed (never twice)."""
+
+    __tablename__ = "match_plans"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_type=BigInteger, index=True)
+    departement: str = Field(max_length=3)
+    waiting: int
+    pairs: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    unmatched: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    ticked: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    proposed: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _utc()

@@ -6,7 +6,7 @@
   `ANONYMOUS_REFERENCE`), the children's ages, languages, situation and wished-for commune. Sizes and dates
   stay for the statistics.
 - Audit entries, and alerts already sent, older than the audit period are deleted; saved searches after
-  `SEARCHES_KEPT`. (Handled updates and sent messages are forgotten after two days by the sweep itself.)
+  `SEARCHES_KEPT`, and so are the plans of `/match`. (Handled updates and sent messages are forgotten after two days by the sweep itself.)
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sqlmodel import col, select
 from bot.domain.casework import OPEN_PLACEMENT
 from bot.domain.offers import Status
 from bot.domain.privacy import SEARCHES_KEPT
-from storage import alerts, privacy, search
+from storage import alerts, matching, privacy, search
 from storage.db import wipe_after_commit
 from storage.models import Alert, AuditEvent, Household, Offer, Placement, PlacementEvent
 
@@ -59,6 +59,7 @@ async def apply(
         delete(Alert).where(col(Alert.status).in_(finished), col(Alert.due_at) < audit_before)
     )
     await search.purge_saved_searches(session, now - SEARCHES_KEPT)
+    await matching.purge_plans(session, now - SEARCHES_KEPT)
     done = Retained(len(withdrawn), placements, households, int(audit_entries.rowcount or 0))  # type: ignore[attr-defined]
     if any((done.offers, done.placements, done.households, done.audit_entries)):
         wipe_after_commit(session)

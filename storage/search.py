@@ -169,8 +169,14 @@ def facts_of(offer: Offer) -> OfferFacts:
     return OfferFacts(**values, languages=tuple(offer.languages or ()))
 
 
-def _facts(row: Any) -> OfferFacts:
+def facts_of_row(row: Any) -> OfferFacts:
+    """A row of :func:`facts_columns`, as the ranking reads it."""
     return OfferFacts._make((*row[:-1], _languages(row[-1])))
+
+
+def facts_columns() -> tuple[Any, ...]:
+    """Every column of :class:`OfferFacts`, in its order (the languages as JSON text): read with :func:`facts_of_row`."""
+    return _FACTS
 
 
 _BY_ID = select(*_FACTS).where(col(Offer.id).in_(bindparam("ids", expanding=True)))
@@ -180,7 +186,7 @@ async def _facts_by_id(connection: AsyncConnection, ids: Sequence[int]) -> list[
     facts: list[OfferFacts] = []
     for first in range(0, len(ids), _IDS_PER_QUERY):
         rows: Any = await connection.execute(_BY_ID, {"ids": list(ids[first : first + _IDS_PER_QUERY])})
-        facts.extend(_facts(row) for row in rows)
+        facts.extend(facts_of_row(row) for row in rows)
     return facts
 
 
@@ -201,7 +207,7 @@ async def find(
     if limit is None:
         shape, values = _parameters(criteria, today, "facts")
         rows: Any = (await connection.execute(_statement(shape), values)).all()
-        return rank(criteria, [_facts(row) for row in rows], today, now)
+        return rank(criteria, [facts_of_row(row) for row in rows], today, now)
 
     # Step 1: every column but the languages, read from the index alone.
     shape, values = _parameters(criteria, today, "ordering")

@@ -155,3 +155,34 @@ def test_in_the_sandbox_a_coordinator_reimports_a_corrected_file_and_sees_the_pr
               "{n} offers absent from the file, marked as no longer available.", 1).format(n=1),
     ):  # fmt: skip
         assert said in again
+
+
+def test_in_the_sandbox_a_caseworker_seeds_a_territory_runs_match_and_proposes(tmp_path: Path) -> None:
+    script = "\n".join(["/start", "#1", ":seed matching 44", "/match 44", "#1@6", "#2@6", "#7@6", ":user 880014",
+                        "#1", ":user 880030", "#2", "#1", ":user 2002 Olena uk", "/start", "#1",
+                        ":grant caseworker 44", "/match 44", ":quit", ""])  # fmt: skip
+    result = cli("sandbox", "--port", "0", cwd=tmp_path, stdin=script)
+    assert result.returncode == 0, result.stderr
+    fr, uk = translator("fr"), translator("uk")
+    out = result.stdout
+    assert "10 waiting households" in out and "plan-44-" in out
+    assert fr.n_("Plan for {departement}: {housed} of {n} waiting household housed.",
+                 "Plan for {departement}: {housed} of {n} waiting households housed.", 10).format(
+        departement="44", housed=10, n=10) in out  # fmt: skip
+    assert fr.n_("{n} proposal sent to the hosts:", "{n} proposals sent to the hosts:", 2).format(n=2) in out
+    assert (
+        out.count(
+            fr._("A social worker proposes your place #{offer} ({commune}) to a household:").split("#")[0]
+        )
+        == 2
+    )
+    assert "✅" in out and "❌" in out  # one host accepted, the other declined
+    assert fr._("Next best places for household {reference}:").format(reference="SEED-03") in out
+    assert (
+        uk.n_(
+            "Plan for {departement}: {housed} of {n} waiting household housed.",
+            "Plan for {departement}: {housed} of {n} waiting households housed.",
+            9,
+        ).format(departement="44", housed=9, n=9)
+        in out
+    )  # a colleague: the same territory, one household proposed

@@ -254,7 +254,7 @@ async def test_in_the_sandbox_a_coordinator_reimports_a_corrected_file(
     bot: BotUnderTest, tmp_path: Path
 ) -> None:
     output: list[str] = []
-    commands = sandbox_commands(bot.runtime, bot.database, MovableClock())
+    commands = sandbox_commands(bot.runtime, bot.database, MovableClock(), bot.api)
     chat = ChatSession(
         bot.api, output.append, user_id=COORDINATOR, reply_timeout=10.0, extra_commands=commands
     )

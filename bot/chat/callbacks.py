@@ -336,6 +336,26 @@ class FindPlaces(ButtonData, prefix="fp"):
     household_id: RowId
 
 
+# /match: the plan for a territory, its pairs ticked one by one or all, then proposed.
+
+PairIndex = Annotated[int, Range(0, 9999)]  # a pair's place in its plan
+
+
+class MatchTick(ButtonData, prefix="mt"):
+    plan_id: RowId
+    pair: PairIndex | Literal["all"]  # "all": every pair not proposed yet
+    page: Page  # the page the button is on, shown again
+
+
+class MatchPage(ButtonData, prefix="mp"):
+    plan_id: RowId
+    page: Page
+
+
+class MatchPropose(ButtonData, prefix="mx"):
+    plan_id: RowId
+
+
 # Keepers of the offers organisations manage: the "still available?" round, and /keepers.
 
 

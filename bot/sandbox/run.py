@@ -2,7 +2,8 @@
 
 Nothing leaves the machine. The token is a made-up one; the database is a local SQLite file by default.
 The sandbox's clock can be moved (`:clock +30d`) to see alerts come, and roles granted (`:grant coordinator 44`)
-to try the caseworker and coordinator sides without an invitation.
+to try the caseworker and coordinator sides without an invitation; `:seed matching 44` makes a territory to try
+`/match` on.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from bot.app import Runtime, polling
 from bot.domain.validation import normalise_departement
 from bot.sandbox.botapi import FakeBotApi
 from bot.sandbox.chat import ExtraCommand, run_terminal_chat
+from bot.sandbox.seed import seed_command
 from bot.settings import SANDBOX_DATABASE_URL, Settings
 from storage import roles, users
 from storage.db import Database
@@ -37,7 +39,9 @@ class MovableClock:
         return datetime.now(UTC) + self.offset
 
 
-def sandbox_commands(runtime: Runtime, database: Database, clock: MovableClock) -> dict[str, ExtraCommand]:
+def sandbox_commands(
+    runtime: Runtime, database: Database, clock: MovableClock, api: FakeBotApi
+) -> dict[str, ExtraCommand]:
     async def move_clock(_user: int, args: list[str]) -> str:
         match = SHIFT.match(args[0]) if len(args) == 1 else None
         if match is None:
@@ -67,6 +71,7 @@ def sandbox_commands(runtime: Runtime, database: Database, clock: MovableClock) 
             "+30d     move the bot's clock forward (alerts due by then are sent)", move_clock
         ),
         "grant": ExtraCommand("ROLE DEP give yourself a role, e.g. :grant coordinator 44", grant),
+        "seed": seed_command(api, database, clock),
     }
 
 
@@ -87,7 +92,7 @@ async def run_sandbox(database_url: str | None, web_port: int, use_terminal: boo
             print(f"Sandbox: the bot runs against a local Telegram stand-in. Chat page: {api.url}/")
             print(f"Database: {settings.database_url}")
             if use_terminal:
-                await run_terminal_chat(api, extra_commands=sandbox_commands(runtime, database, clock))
+                await run_terminal_chat(api, extra_commands=sandbox_commands(runtime, database, clock, api))
             else:
                 stop = asyncio.Event()
                 loop = asyncio.get_running_loop()

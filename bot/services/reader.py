@@ -1,4 +1,4 @@
-"""Reading a spreadsheet in a separate process, with bounded memory and time: a hostile file costs that
+"""Reading a spreadsheet (or computing a plan) in a separate process, with bounded memory and time: a hostile file costs that
 process, never the bot.
 
 The reading itself is ``bot.domain.importing.reading.read_table``; its limits stop hostile files within a
@@ -13,8 +13,9 @@ import asyncio
 import multiprocessing
 import resource
 import sys
+from collections.abc import Callable
 from multiprocessing.connection import Connection
-from typing import Final
+from typing import Final, TypeVar, cast
 
 from bot.domain.importing.reading import ImportRefusal, RefusalReason, Table, read_table
 
@@ -23,40 +24,64 @@ READER_MEMORY: Final = 1024 * 1024 * 1024
 READER_SECONDS: Final = 60.0
 """A reading still running after this is stopped."""
 
+T = TypeVar("T")
+
 if sys.platform == "linux":
     _CONTEXT = multiprocessing.get_context("forkserver")
-    _CONTEXT.set_forkserver_preload([__name__])
+    _CONTEXT.set_forkserver_preload([__name__, "bot.domain.matching.plan"])  # what the work imports
 else:
     _CONTEXT = multiprocessing.get_context("spawn")  # type: ignore[assignment]
 
 
-def _read_in_child(connection: Connection, data: bytes, filename: str, memory: int) -> None:
-    """The reading process: limit its memory, read, send the result back."""
+def _in_child(
+    connection: Connection, memory: int, work: Callable[..., object], args: tuple[object, ...]
+) -> None:
+    """The bounded process: limit its memory, do the work, send the result back (MemoryError: None)."""
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     try:
-        result: Table | ImportRefusal = read_table(data, filename)
+        result = work(*args)
     except MemoryError:
-        result = ImportRefusal(RefusalReason.TOO_BIG, {"memory": memory})
+        result = None
     connection.send(result)
     connection.close()
 
 
-def _read_isolated(data: bytes, filename: str, memory: int, seconds: float) -> Table | ImportRefusal:
+class Overrun(Exception):
+    """Bounded work that ran out of memory (``memory``) or of time (``seconds``), or whose process died."""
+
+    def __init__(self, memory: int | None = None, seconds: float | None = None) -> None:
+        super().__init__(f"memory {memory}, seconds {seconds}")
+        self.memory, self.seconds = memory, seconds
+
+
+def bounded(work: Callable[..., T], args: tuple[object, ...], memory: int, seconds: float) -> T:
+    """``work(*args)`` in a separate process with at most ``memory`` bytes of address space and ``seconds`` of
+    time, else Overrun. ``work`` is a module-level function; its arguments and result are pickled."""
     receiver, sender = _CONTEXT.Pipe(duplex=False)
-    process = _CONTEXT.Process(target=_read_in_child, args=(sender, data, filename, memory), daemon=True)
+    process = _CONTEXT.Process(target=_in_child, args=(sender, memory, work, args), daemon=True)
     process.start()
     sender.close()
     try:
-        if receiver.poll(seconds):
-            result: Table | ImportRefusal = receiver.recv()
-            return result
-        return ImportRefusal(RefusalReason.TOO_BIG, {"seconds": seconds})
+        if not receiver.poll(seconds):
+            raise Overrun(seconds=seconds)
+        result = receiver.recv()
     except (EOFError, OSError):  # the process died: out of memory in C code, killed
-        return ImportRefusal(RefusalReason.TOO_BIG, {"memory": memory})
+        raise Overrun(memory=memory) from None
     finally:
         receiver.close()
         process.kill()
         process.join()
+    if result is None:
+        raise Overrun(memory=memory)
+    return cast(T, result)
+
+
+def _read_isolated(data: bytes, filename: str, memory: int, seconds: float) -> Table | ImportRefusal:
+    try:
+        return bounded(read_table, (data, filename), memory, seconds)
+    except Overrun as overrun:
+        limit = {"seconds": seconds} if overrun.seconds else {"memory": memory}
+        return ImportRefusal(RefusalReason.TOO_BIG, limit)
 
 
 async def read_file(

@@ -6,7 +6,7 @@ by priority (`bot.domain.situations`), then by waiting time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,8 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain import situations
 from bot.domain.access import AccessDenied, Action, Actor, require
 from bot.domain.casework import NotFound
+from bot.domain.dates import MAX_DURATION_DAYS
+from bot.domain.matching.needs import MAX_CHILD_AGE, SITUATIONS, HouseholdNeeds
 from bot.domain.search import relax
-from bot.domain.search.criteria import MAX_PEOPLE, Criteria
+from bot.domain.search.criteria import KNOWN_LANGUAGES, MAX_PEOPLE, MAX_RADIUS_KM, Criteria
 from bot.geo.resolve import commune_label, load_resolver
 from storage import households, search
 from storage import situations as situation_settings
@@ -65,24 +67,43 @@ async def household_in_view(session: AsyncSession, actor: Actor, household_id: i
     return household
 
 
-def criteria_for(household: Household, today: date) -> Criteria:
-    """The search for exactly this household's needs, in its département (where and when as stated; not
-    stated: anywhere in the département, from today, for an unknown time)."""
+def needs_of(household: Household, today: date) -> HouseholdNeeds:
+    """What matching and the search read of a household (where and when as stated; not stated: anywhere in the
+    département, from today, for an unknown time). Children recorded before their ages were asked count without
+    an age; values the dialogues would refuse (an old row) are left out rather than guessed."""
     commune = load_resolver().by_insee(household.area) if household.area else None
-    needs = {need for need, wanted in (("step_free", household.step_free), ("pets", household.pets),
-                                       ("children", household.children > 0)) if wanted}  # fmt: skip
+    radius = (
+        household.radius_km
+        if commune and household.radius_km and household.radius_km <= MAX_RADIUS_KM
+        else None
+    )
+    ages = tuple(age for age in household.children_ages[: household.children] if 0 <= age <= MAX_CHILD_AGE)
+    adults = min(household.adults, MAX_PEOPLE)
+    children = max(0, min(household.children, MAX_PEOPLE - adults))
     start = household.wanted_from
-    return Criteria(
-        departements=(household.departement,),
+    days = household.stay_days
+    return HouseholdNeeds(
+        id=household.id or 0,
+        departement=household.departement,
+        adults=adults,
+        children_ages=ages[:children],
+        unaged_children=children - len(ages[:children]),
+        step_free=household.step_free,
+        pets=household.pets,
+        languages=tuple(dict.fromkeys(code for code in household.languages if code in KNOWN_LANGUAGES)),
         near=(commune.lat, commune.lon) if commune else None,
         near_label=commune_label(commune) if commune else None,
-        radius_km=household.radius_km if commune else None,
-        people=min(MAX_PEOPLE, household.adults + household.children),
+        radius_km=radius,
         start=start if start is not None and start > today else None,
-        days=household.stay_days,
-        needs=frozenset(needs),
-        languages=tuple(household.languages),
+        days=days if days is not None and 1 <= days <= MAX_DURATION_DAYS else None,
+        situations=frozenset(household.situations or ()) & frozenset(SITUATIONS),
     )
+
+
+def criteria_for(household: Household, today: date) -> Criteria:
+    """The search for exactly this household's needs, in its département (active offers first: the results
+    offer to show paused and unconfirmed ones too)."""
+    return replace(needs_of(household, today).criteria(), include_stale=False)
 
 
 @dataclass(frozen=True)

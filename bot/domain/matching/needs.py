@@ -36,6 +36,8 @@ class HouseholdNeeds:
     ``near`` (latitude, longitude) with ``radius_km``: within that distance; ``near`` without a
     radius, or no ``near``: anywhere in ``departement`` (nearer ranks higher when ``near`` is
     given). ``start`` None: as soon as possible; ``days`` None: for an unknown time.
+    ``unaged_children``: children whose age nobody recorded (households recorded before ages were asked):
+    they count as people and as a need for children, never as an age.
     ``situations`` are names of :data:`SITUATIONS`; a child younger than
     :data:`bot.domain.situations.VERY_YOUNG_AGE` adds :data:`YOUNG_CHILDREN`. Out-of-range values raise ValueError.
     """
@@ -44,6 +46,7 @@ class HouseholdNeeds:
     departement: str
     adults: int
     children_ages: tuple[int, ...] = ()
+    unaged_children: int = 0
     step_free: bool = False
     pets: bool = False
     languages: tuple[str, ...] = ()
@@ -56,8 +59,8 @@ class HouseholdNeeds:
 
     def __post_init__(self) -> None:
         """Refuse a record no search could read (the dialogues validate answers before)."""
-        if self.adults < 0 or not 1 <= self.people <= MAX_PEOPLE:
-            raise ValueError(f"bad composition: {self.adults} adults, {len(self.children_ages)} children")
+        if self.adults < 0 or self.unaged_children < 0 or not 1 <= self.people <= MAX_PEOPLE:
+            raise ValueError(f"bad composition: {self.adults} adults, {self.children} children")
         if any(not 0 <= age <= MAX_CHILD_AGE for age in self.children_ages):
             raise ValueError(f"bad child age: {self.children_ages}")
         if not set(self.languages) <= set(KNOWN_LANGUAGES) or len(set(self.languages)) != len(self.languages):
@@ -70,8 +73,12 @@ class HouseholdNeeds:
             raise ValueError(f"bad duration: {self.days}")
 
     @property
+    def children(self) -> int:
+        return len(self.children_ages) + self.unaged_children
+
+    @property
     def people(self) -> int:
-        return self.adults + len(self.children_ages)
+        return self.adults + self.children
 
     @property
     def needs(self) -> frozenset[str]:
@@ -81,7 +88,7 @@ class HouseholdNeeds:
             for name, needed in (
                 ("step_free", self.step_free),
                 ("pets", self.pets),
-                ("children", self.children_ages),
+                ("children", self.children > 0),
             )
             if needed
         )

@@ -92,13 +92,21 @@ async def propose(ctx: Ctx, pressed: ProposeTo) -> list[Reply]:
         heading = t._("Offer #{offer} was proposed to another household a moment ago, or is no longer "
                       "available.").format(offer=pressed.offer_id)  # fmt: skip
         return [await next_best_reply(ctx.session, t, household, ctx.today, ctx.now, heading)]
+    return await proposed(ctx, placement, household, offer, edit=True)
+
+
+async def proposed(
+    ctx: Ctx, placement: Placement, household: Household, offer: Offer, *, edit: bool
+) -> list[Reply]:
+    """What the caseworker is told of a proposal just made, and the host's question (when the host is on Telegram)."""
+    t = ctx.t
     assert placement.id is not None
     if offer.host_id is None or placement.consent_due_at is None:
         text = t._("Offer #{offer} is reserved for household {reference}. It is managed by {organisation}, not by "
                    "a host on Telegram: agree the arrival with them, then record it.").format(
             offer=offer.id, reference=esc(household.reference), organisation=esc(offer.managed_by or "—"))  # fmt: skip
         return [Reply(text, [[Button(t._("Record the arrival"), PlacementStep("arrive", placement.id))]],
-                      edit=True)]  # fmt: skip
+                      edit=edit)]  # fmt: skip
     text = t._("Offer #{offer} is held for household {reference} until {deadline}. Its host is asked whether they "
                "accept: you will be told of their answer.").format(
         offer=offer.id, reference=esc(household.reference), deadline=moment(t, placement.consent_due_at))  # fmt: skip
@@ -107,7 +115,7 @@ async def propose(ctx: Ctx, pressed: ProposeTo) -> list[Reply]:
     question.to_user = offer.host_id
     buttons = [[Button(t._("Record the arrival"), PlacementStep("arrive", placement.id)),
                 Button(t._("Withdraw the proposal"), PlacementStep("cancel", placement.id))]]  # fmt: skip
-    return [Reply(text, buttons, edit=True), question]
+    return [Reply(text, buttons, edit=edit), question]
 
 
 def place_line(t: Translator, rank: int, match: Match, offer: Offer) -> str:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -302,13 +302,17 @@ def _unique(name: str, taken: set[str]) -> str:
 
 def export_workbook(data: ExportData, t: Translator) -> bytes:
     """An .xlsx workbook: offers, placements, households and alerts, one sheet each."""
+    return workbook_of((table(data, t, sheet) for sheet in SHEETS), t)
+
+
+def workbook_of(tables: Iterable[Table], t: Translator) -> bytes:
+    """An .xlsx workbook, one sheet per table (headers frozen and filtered, widths fitted, no formula)."""
     workbook = Workbook(write_only=True)  # streamed: rows are written as they come
     workbook.properties.creator = "Logement de crise"
     formats = _formats(t)
     bold = Font(bold=True)
     taken: set[str] = set()
-    for sheet in SHEETS:
-        content = table(data, t, sheet)
+    for content in tables:
         worksheet = workbook.create_sheet(_unique(content.name, taken))
         for index, width in enumerate(_widths(content, formats), start=1):
             worksheet.column_dimensions[get_column_letter(index)].width = width

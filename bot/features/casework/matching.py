@@ -1,0 +1,280 @@
+"""/match 44: the best plan for the département's waiting households — how many housed, each pair with its reasons
+and caveats, who stays waiting and why — as messages and as a spreadsheet. Caseworkers tick pairs (or all) and
+propose the ticked ones to their hosts in one go; coordinators read the plan (only caseworkers place)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from bot.chat.callbacks import MatchPage, MatchPropose, MatchTick
+from bot.chat.context import Ctx
+from bot.chat.messages import Attachment, Button, Later, Reply, esc
+from bot.domain.access import Action
+from bot.domain.matching.candidates import Constraint
+from bot.domain.matching.plan import Left
+from bot.features.casework.consent import proposed
+from bot.features.coordination.exports import Kind, Table, Value, workbook_of
+from bot.features.search.results import describe
+from bot.i18n import N_, Translator, translator
+from bot.services import matching as service
+from bot.services.reader import Overrun
+from bot.services.waiting import SEE_WAITING
+from storage.db import Database
+from storage.models import Household, MatchPlan, Offer
+
+PAIRS_PER_PAGE: Final = 5
+MESSAGE_CHARACTERS: Final = 3500  # below Telegram's 4 096, for the unmatched households' list
+
+BLOCKERS: Final = {
+    Constraint.TERRITORY: N_("no place is available in the département"),
+    Constraint.CAPACITY: N_("the number of people"),
+    Constraint.START: N_("the start date"),
+    Constraint.LENGTH: N_("the length of stay"),
+    Constraint.MIN_STAY: N_("the places' minimum stays"),
+    Constraint.STEP_FREE: N_("step-free access"),
+    Constraint.PETS: N_("the pet"),
+    Constraint.CHILDREN: N_("the children"),
+    Constraint.DISTANCE: N_("the distance"),
+}
+assert set(BLOCKERS) == set(Constraint), "every constraint has its words"
+
+
+async def _rows(session: AsyncSession, plan: MatchPlan, pairs: Iterable[int] | None = None,
+                unmatched: bool = True) -> tuple[dict[int, Household], dict[int, Offer]]:  # fmt: skip
+    """The households and offers of these pairs (all by default) and of the unmatched households, as they are now
+    (an erased one is missing)."""
+    shown = [plan.pairs[index] for index in pairs] if pairs is not None else plan.pairs
+    ids = {pair["household"] for pair in shown} | (
+        {left["household"] for left in plan.unmatched} if unmatched else set()
+    )
+    found = await session.scalars(select(Household).where(col(Household.id).in_(sorted(ids))))
+    offers = await session.scalars(
+        select(Offer).where(col(Offer.id).in_(sorted({pair["offer"] for pair in shown})))
+    )
+    return {h.id or 0: h for h in found}, {o.id or 0: o for o in offers}
+
+
+def _reference(households: dict[int, Household], household_id: int) -> str:
+    household = households.get(household_id)
+    return esc(household.reference) if household else "—"
+
+
+def _why_left(t: Translator, left: dict[str, Any]) -> str:
+    why = Left(left["why"])
+    if why is Left.NO_PLACE and left["blocker"] == Constraint.TERRITORY:
+        return t._(BLOCKERS[Constraint.TERRITORY])
+    if why is Left.NO_PLACE:
+        blocker = t._(BLOCKERS[Constraint(left["blocker"])])
+        n = left["blocker_places"]
+        if not n:
+            return t._("no place meets its needs (the most excluding: {constraint})").format(
+                constraint=blocker
+            )
+        return t.n_("no place meets its needs: {constraint} excludes {n} place that fits otherwise",
+                    "no place meets its needs: {constraint} excludes {n} places that fit otherwise", n).format(
+            constraint=blocker, n=n)  # fmt: skip
+    if why is Left.TAKEN_BY_PRIORITY:
+        return t.n_("its {n} possible place goes to more urgent households",
+                    "its {n} possible places go to more urgent households", left["places"]).format(n=left["places"])  # fmt: skip
+    return t.n_("its {n} possible place goes to a household as urgent (better fit overall)",
+                "its {n} possible places go to households as urgent (better fit overall)", left["places"]).format(
+        n=left["places"])  # fmt: skip
+
+
+def summary(t: Translator, plan: MatchPlan, may_place: bool) -> str:
+    text = t.n_("Plan for {departement}: {housed} of {n} waiting household housed.",
+                "Plan for {departement}: {housed} of {n} waiting households housed.", plan.waiting).format(
+        departement=plan.departement, housed=len(plan.pairs), n=plan.waiting)  # fmt: skip
+    if not plan.pairs:
+        return text
+    if may_place:
+        return (
+            text
+            + "\n"
+            + t._("Nothing is proposed until you tick pairs and press “Propose the ticked pairs”.")
+        )
+    return text + "\n" + t._("Only caseworkers can propose places: this plan is for reading, and the spreadsheet "
+                             "can be shared with them.")  # fmt: skip
+
+
+def _split(lines: Sequence[str]) -> list[str]:
+    """Lines gathered into messages Telegram accepts."""
+    messages: list[str] = []
+    for line in lines:
+        if messages and len(messages[-1]) + len(line) + 1 <= MESSAGE_CHARACTERS:
+            messages[-1] += "\n" + line
+        else:
+            messages.append(line)
+    return messages
+
+
+def unmatched_replies(t: Translator, plan: MatchPlan, households: dict[int, Household]) -> list[Reply]:
+    if not plan.unmatched:
+        return []
+    head = t.n_("{n} household stays waiting:", "{n} households stay waiting:", len(plan.unmatched)).format(
+        n=len(plan.unmatched))  # fmt: skip
+    lines = [f"<b>{head}</b>"]
+    lines += [
+        f"• {_reference(households, left['household'])}: {_why_left(t, left)}" for left in plan.unmatched
+    ]
+    return [Reply(text) for text in _split(lines)]
+
+
+def _pair_text(t: Translator, plan: MatchPlan, index: int, households: dict[int, Household],
+               offers: dict[int, Offer]) -> str:  # fmt: skip
+    pair = plan.pairs[index]
+    offer = offers.get(pair["offer"])
+    mark = "📨" if index in plan.proposed else "☑️" if index in plan.ticked else "▫️"
+    where = f" · {esc(offer.commune_name)}" if offer else ""
+    text = f"{mark} <b>{index + 1}.</b> {_reference(households, pair['household'])} → #{pair['offer']}{where}"
+    reasons = [describe(t, why) for why in service.whys_of(pair["reasons"])]
+    caveats = [describe(t, why) for why in service.whys_of(pair["caveats"])]
+    if reasons:
+        text += "\n" + t._("Why: {reasons}").format(reasons=", ".join(reasons))
+    if caveats:
+        text += "\n⚠️ " + ", ".join(caveats)
+    return text
+
+
+async def pairs_page(ctx: Ctx, plan: MatchPlan, page: int, *, edit: bool = False) -> Reply:
+    """A page of the plan's pairs; for caseworkers, a tick button per pair, "Tick all" and "Propose"."""
+    t = ctx.t
+    assert plan.id is not None
+    pages = max(1, -(-len(plan.pairs) // PAIRS_PER_PAGE))
+    page = min(max(1, page), pages)
+    first = (page - 1) * PAIRS_PER_PAGE
+    shown = range(first, min(first + PAIRS_PER_PAGE, len(plan.pairs)))
+    households, offers = await _rows(ctx.session, plan, shown, unmatched=False)
+    heading = t._("Pairs (page {page} of {pages}):").format(page=page, pages=pages)
+    lines = [f"<b>{heading}</b>"]
+    lines += [_pair_text(t, plan, index, households, offers) for index in shown]
+    buttons: list[list[Button]] = []
+    if ctx.actor.may(Action.PLACE, plan.departement):
+        ticks = [Button(("☑️ " if i in plan.ticked else "▫️ ") + str(i + 1), MatchTick(plan.id, i, page))
+                 for i in shown if i not in plan.proposed]  # fmt: skip
+        if ticks:
+            buttons.append(ticks)
+        buttons.append([Button(t._("Tick all"), MatchTick(plan.id, "all", page))])
+        if plan.ticked:
+            label = t.n_("Propose the {n} ticked pair", "Propose the {n} ticked pairs", len(plan.ticked))
+            buttons.append([Button(label.format(n=len(plan.ticked)), MatchPropose(plan.id))])
+    nav = []
+    if page > 1:
+        nav.append(Button("◀ " + t._("Previous"), MatchPage(plan.id, page - 1)))
+    if page < pages:
+        nav.append(Button(t._("Next") + " ▶", MatchPage(plan.id, page + 1)))
+    if nav:
+        buttons.append(nav)
+    return Reply("\n\n".join(lines), buttons, edit=edit)
+
+
+async def match_command(ctx: Ctx) -> list[Reply]:
+    """/match 44: the plan, computed out of the update's transaction, then kept to be ticked."""
+    t = ctx.t
+    named = ctx.incoming.args[0] if ctx.incoming.args else None
+    if named is None and len(ctx.actor.territory(SEE_WAITING)) > 1:
+        return [Reply(t._("Which département? For example: /match {departement}").format(
+            departement=min(ctx.actor.territory(SEE_WAITING))))]  # fmt: skip
+    departement = service.territory(ctx.actor, named)
+    problem = await service.problem(ctx.session, departement, ctx.today)
+    if not problem.households:
+        return [
+            Reply(
+                t._("No household is waiting for a place in {departement}.").format(departement=departement)
+            )
+        ]
+    now = ctx.now
+    try:
+        plan = ctx.outside(("match", ctx.user_id, problem), lambda: service.solve(problem, now))
+    except Overrun:
+        return [Reply(t._("Sorry, the plan for {departement} takes too long to compute. Try again later, or use "
+                          "/waiting and “Find places” for the most urgent households.").format(departement=departement))]  # fmt: skip
+    kept = await service.keep(ctx.session, ctx.actor, problem, plan, ctx.now)
+    assert kept.id is not None
+    households, _ = await _rows(ctx.session, kept, (), unmatched=True)
+    may_place = ctx.actor.may(Action.PLACE, departement)
+    spreadsheet = Later("match_plan", {"plan": kept.id, "user": ctx.user_id, "language": t.language})
+    replies = [Reply(summary(t, kept, may_place))]
+    replies += unmatched_replies(t, kept, households)
+    if kept.pairs:
+        replies.append(await pairs_page(ctx, kept, 1))
+    replies.append(
+        Reply("", attachment=Attachment(f"plan-{departement}-{ctx.today.isoformat()}.xlsx", spreadsheet))
+    )
+    return replies
+
+
+async def on_tick(ctx: Ctx, pressed: MatchTick) -> list[Reply]:
+    """Tick or untick a pair, or tick them all; the page is shown again with its marks."""
+    plan = await service.plan_for(ctx.session, ctx.actor, pressed.plan_id)
+    if not ctx.actor.may(Action.PLACE, plan.departement):
+        return [Reply(ctx.t._("Only caseworkers can propose places."))]
+    await service.tick(ctx.session, plan, None if pressed.pair == "all" else pressed.pair)
+    return [await pairs_page(ctx, plan, pressed.page, edit=True)]
+
+
+async def on_page(ctx: Ctx, pressed: MatchPage) -> list[Reply]:
+    """Another page of the plan's pairs."""
+    plan = await service.plan_for(ctx.session, ctx.actor, pressed.plan_id)
+    return [await pairs_page(ctx, plan, pressed.page, edit=True)]
+
+
+async def on_propose(ctx: Ctx, pressed: MatchPropose) -> list[Reply]:
+    """The ticked pairs proposed to their hosts in one go; those whose household or place changed, skipped."""
+    t = ctx.t
+    plan = await service.plan_for(ctx.session, ctx.actor, pressed.plan_id)
+    if not plan.ticked:
+        return [Reply(t._("No pair is ticked: tick the pairs to propose first."))]
+    outcome = await service.propose_ticked(ctx.session, ctx.actor, plan, ctx.now)
+    head = t.n_("{n} proposal sent to the hosts:", "{n} proposals sent to the hosts:", len(outcome.proposed))
+    replies = [Reply(head.format(n=len(outcome.proposed)))]
+    for placement, household, offer in outcome.proposed:
+        replies += await proposed(ctx, placement, household, offer, edit=False)
+    if outcome.skipped:
+        households, _ = await _rows(ctx.session, plan, outcome.skipped, unmatched=False)
+        skipped = [plan.pairs[index] for index in outcome.skipped]
+        lines = [t._("Not proposed, the household or the place changed since the plan:")]
+        lines += [f"• {_reference(households, pair['household'])} → #{pair['offer']}" for pair in skipped]
+        replies.append(Reply("\n".join(lines) + "\n" + t._("Run /match again for a new plan.")))
+    return replies
+
+
+def plan_tables(
+    t: Translator, plan: MatchPlan, households: dict[int, Household], offers: dict[int, Offer]
+) -> list[Table]:
+    """The plan as two sheets: the pairs, and the households that stay waiting."""
+
+    def reference(household_id: int) -> str | None:
+        household = households.get(household_id)
+        return household.reference if household else None
+
+    pairs = [
+        [index + 1, reference(pair["household"]), pair["level"] + 1, pair["offer"],
+         offers[pair["offer"]].commune_name if pair["offer"] in offers else None,
+         ", ".join(describe(t, why) for why in service.whys_of(pair["reasons"])),
+         ", ".join(describe(t, why) for why in service.whys_of(pair["caveats"]))]
+        for index, pair in enumerate(plan.pairs)
+    ]  # fmt: skip
+    left: list[list[Value]] = [[reference(one["household"]), _why_left(t, one)] for one in plan.unmatched]
+    text, number = Kind.TEXT, Kind.INTEGER
+    return [
+        Table(t._("Pairs"), [t._("Pair"), t._("Household"), t._("Priority level"), t._("Offer"), t._("Commune"),
+                              t._("Why"), t._("Caveats")], [number, text, number, number, text, text, text], pairs),
+        Table(t._("Waiting"), [t._("Household"), t._("Why no place")], [text, text], left),
+    ]  # fmt: skip
+
+
+async def make_spreadsheet(database: Database, args: dict[str, Any]) -> bytes:
+    """The plan's spreadsheet, made when it is sent."""
+    async with database.transaction() as session:
+        plan = await session.get(MatchPlan, args["plan"])
+        if plan is None or plan.user_id != args["user"]:
+            raise LookupError(f"plan {args['plan']}")
+        households, offers = await _rows(session, plan)
+    t = translator(args["language"])
+    return await asyncio.to_thread(workbook_of, plan_tables(t, plan, households, offers), t)
