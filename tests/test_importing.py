@@ -619,7 +619,7 @@ async def test_a_reading_that_exceeds_its_memory_or_time_is_refused_not_fatal() 
     big = csv_bytes([HEADERS, *[GOOD_ROWS[0]] * 40_000])  # 5 MB: some 100 MB once read
     starved = await read_file(big, "offres.csv", memory=64 * 1024 * 1024)
     assert isinstance(starved, ImportRefusal) and starved.reason is RefusalReason.TOO_BIG
-    late = await read_file(data, "offres.xlsx", seconds=0.0)
+    late = await read_file(big, "offres.csv", seconds=0.01)  # reading 40 000 rows takes longer than that
     assert isinstance(late, ImportRefusal) and late.reason is RefusalReason.TOO_BIG
 
 
