@@ -77,7 +77,7 @@ def result_card(
     place = f"{esc(offer.commune_name)} ({offer.departement})"
     if match.distance_km is not None:
         place += " · " + t._("{km} km").format(km=t.number(match.distance_km))
-    kind = schema.KIND.describe(t, offer.kind)
+    kind = schema.KIND.card_text(t, offer.kind)  # "Kind of place: not stated" rather than a bare "not stated"
     lines = [
         f"<b>{rank}.</b> #{offer.id} · {esc(kind)} · {place}",
         f"👥 {people(t, offer.people)} · 📅 {period(t, offer.available_from, offer.available_until)}",
