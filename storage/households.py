@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,12 @@ async def create(
 
 async def get(session: AsyncSession, household_id: int) -> Household | None:
     return await session.get(Household, household_id)
+
+
+async def by_ids(session: AsyncSession, household_ids: Iterable[int]) -> dict[int, Household]:
+    """These households by id (one erased meanwhile is missing)."""
+    found = await session.scalars(select(Household).where(col(Household.id).in_(sorted(set(household_ids)))))
+    return {household.id or 0: household for household in found}
 
 
 async def reference_taken(session: AsyncSession, departement: str, reference: str) -> bool:

@@ -10,14 +10,13 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from bot.domain.casework import PlacementStatus
+from bot.domain.casework import OPEN_PLACEMENT
 from bot.domain.offers import Qualification, Status
 from bot.domain.search.ranking import OfferFacts
 from storage.models import Household, MatchPlan, Offer, Placement
 from storage.search import facts_columns, facts_of_row
 
 # Households living in a place, or proposed for it: a collective place has that much less room.
-OCCUPYING = (PlacementStatus.PROPOSED, PlacementStatus.ACTIVE)
 
 
 class AvailablePlace(NamedTuple):
@@ -36,7 +35,7 @@ async def available_places(session: AsyncSession, departement: str) -> list[Avai
     occupants = (
         select(col(Placement.offer_id), func.count().label("households"), func.sum(living).label("people"))
         .join(Household, col(Household.id) == Placement.household_id)
-        .where(col(Placement.status).in_(OCCUPYING))
+        .where(col(Placement.status).in_(OPEN_PLACEMENT))
         .group_by(col(Placement.offer_id))
         .subquery()
     )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func
@@ -13,19 +13,16 @@ from sqlmodel import col, select
 from bot.domain.offer_schema import COLUMNS
 from bot.domain.offers import Qualification, Status
 from storage.models import Offer, OfferEvent, OfferPhoto
+from storage.types import json_safe
 
 EDITABLE = frozenset(COLUMNS)
 """What a host or an import may set: the fact columns of the offer schema."""
 
 
-def _json_safe(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
-
-
 async def record(
     session: AsyncSession, offer_id: int, actor_id: int | None, action: str, now: datetime, **detail: Any
 ) -> None:
-    detail = {key: _json_safe(value) for key, value in detail.items()}
+    detail = {key: json_safe(value) for key, value in detail.items()}
     session.add(OfferEvent(offer_id=offer_id, actor_id=actor_id, action=action, detail=detail, at=now))
     await session.flush()
 
@@ -95,6 +92,12 @@ async def of_host_by_id(session: AsyncSession, host_id: int, offer_id: int) -> O
     """The host's own offer, or None: a host never reaches another host's offer."""
     offer = await session.get(Offer, offer_id, with_for_update=True)
     return offer if offer is not None and offer.host_id == host_id else None
+
+
+async def by_ids(session: AsyncSession, offer_ids: Iterable[int]) -> dict[int, Offer]:
+    """These offers by id (one deleted meanwhile is missing)."""
+    found = await session.scalars(select(Offer).where(col(Offer.id).in_(sorted(set(offer_ids)))))
+    return {offer.id or 0: offer for offer in found}
 
 
 async def photos(session: AsyncSession, offer_id: int) -> list[str]:

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from bot.domain.casework import CLOSED_PLACEMENT, OPEN_PLACEMENT, PlacementChange, PlacementStatus
 from bot.domain.consent import HostConsent
 from storage.models import Household, Offer, Placement, PlacementEvent
+from storage.types import json_safe
 
 
 async def create(
@@ -86,10 +87,6 @@ async def update(
     await session.flush()
 
 
-def _json_safe(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
-
-
 async def change(
     session: AsyncSession, placement: Placement, actor_id: int | None, action: PlacementChange, now: datetime,
     *, confirmed: list[str] | None = None, **fields: date | str | int | None,
@@ -98,8 +95,8 @@ async def change(
     the offer the actor confirmed)."""
     changed = [key for key, value in fields.items() if getattr(placement, key) != value]
     detail: dict[str, Any] = {
-        "before": {key: _json_safe(getattr(placement, key)) for key in changed},
-        "after": {key: _json_safe(fields[key]) for key in changed},
+        "before": {key: json_safe(getattr(placement, key)) for key in changed},
+        "after": {key: json_safe(fields[key]) for key in changed},
     }
     if confirmed:
         detail["confirmed"] = sorted(confirmed)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect
@@ -27,3 +27,8 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def json_safe(value: Any) -> Any:
+    """A value as a JSON column keeps it (dates as ISO strings), for the history of offers and placements."""
+    return value.isoformat() if isinstance(value, date) else value

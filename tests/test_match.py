@@ -245,6 +245,8 @@ async def test_nobody_waiting_and_a_plan_that_takes_too_long(bot: BotUnderTest, 
     caseworker = bot.user(CASEWORKER)
     assert FR._("Which département? For example: /match {departement}").format(departement="44") in texts(
         await caseworker.send("/match"))  # fmt: skip
+    assert FR._("Which département? For example: /match {departement}").format(departement="44") in texts(
+        await caseworker.send("/match 4x"))  # a typo is asked again, not refused  # fmt: skip
     assert FR._("No household is waiting for a place in {departement}.").format(departement="44") in texts(
         await caseworker.send("/match 44"))  # fmt: skip
     await family(bot, "RUE-1", situations=["street"])

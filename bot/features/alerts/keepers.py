@@ -85,7 +85,7 @@ async def _render_together(
 ) -> list[tuple[Reply, list[Alert]]]:
     """One message per PER_MESSAGE offers still unconfirmed, each with the alerts of the offers it lists."""
     who = await keepers.index(session)
-    found = {offer.id: offer for offer in await _offers(session, {alert.offer_id for alert in alerts})}
+    found = await offers.by_ids(session, {alert.offer_id for alert in alerts if alert.offer_id is not None})
     asked: dict[int, list[Alert]] = {}
     for alert in alerts:
         offer = found.get(alert.offer_id or 0)
@@ -108,11 +108,6 @@ def _still_asked(who: KeeperIndex, offer: Offer, alert: Alert) -> bool:
         and f":{offer.last_confirmed_at.isoformat()}:" in alert.key
         and alert.recipient_id in who.keepers(offer.departement, offer.managed_by or "", offer.imported_by)
     )
-
-
-async def _offers(session: AsyncSession, offer_ids: set[int | None]) -> list[Offer]:
-    ids = sorted(offer_id for offer_id in offer_ids if offer_id is not None)
-    return list(await session.scalars(select(Offer).where(col(Offer.id).in_(ids)).order_by(col(Offer.id))))
 
 
 KIND = AlertKind(name="keeper_round", label=N_("Still available? (offers an organisation manages)"), due=_due,
@@ -225,7 +220,9 @@ async def _waiting(ctx: Ctx) -> list[int]:
                             col(Alert.status) == SENT)
     ))  # fmt: skip
     who = await keepers.index(ctx.session)
-    found = {offer.id: offer for offer in await _offers(ctx.session, {alert.offer_id for alert in asked})}
+    found = await offers.by_ids(
+        ctx.session, {alert.offer_id for alert in asked if alert.offer_id is not None}
+    )
     waiting = {a.offer_id for a in asked if a.offer_id in found and _still_asked(who, found[a.offer_id], a)}
     return sorted(offer_id for offer_id in waiting if offer_id is not None)
 

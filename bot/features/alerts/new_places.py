@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from bot.chat.callbacks import OfferDetails, ProposeTo
 from bot.chat.messages import Button, Reply, esc
@@ -29,6 +28,7 @@ from bot.i18n import N_, Translator
 from bot.services import new_places
 from bot.services.new_places import Fit
 from bot.services.waiting import SEE_WAITING
+from storage import offers as offer_rows
 from storage import reminders, roles
 from storage.alerts import read_up_to
 from storage.models import Alert, Offer
@@ -43,8 +43,8 @@ TEXT_BUDGET = 3800  # characters of one message (Telegram: 4096)
 
 
 async def _available(session: AsyncSession, offer_ids: set[int]) -> list[Offer]:
-    query = select(Offer).where(col(Offer.id).in_(sorted(offer_ids)), col(Offer.status) == Status.AVAILABLE)
-    return list(await session.scalars(query.order_by(col(Offer.id))))
+    found = await offer_rows.by_ids(session, offer_ids)
+    return [found[offer_id] for offer_id in sorted(found) if found[offer_id].status == Status.AVAILABLE]
 
 
 async def _due(session: AsyncSession, sweep: Sweep) -> list[dict[str, Any]]:

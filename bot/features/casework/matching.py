@@ -9,7 +9,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from bot.chat.callbacks import MatchPage, MatchPropose, MatchTick
 from bot.chat.context import Ctx
@@ -17,6 +16,7 @@ from bot.chat.messages import Attachment, Button, Later, Reply, esc
 from bot.domain.access import Action
 from bot.domain.matching.candidates import Constraint
 from bot.domain.matching.plan import Left
+from bot.domain.validation import DEPARTEMENTS
 from bot.features.casework.consent import proposed
 from bot.features.coordination.exports import Kind, Table, Value, workbook_of
 from bot.features.search.results import describe
@@ -24,6 +24,9 @@ from bot.i18n import N_, Translator, translator
 from bot.services import matching as service
 from bot.services.reader import Overrun
 from bot.services.waiting import SEE_WAITING
+from storage import households as household_rows
+from storage import matching as plan_rows
+from storage import offers as offer_rows
 from storage.db import Database
 from storage.models import Household, MatchPlan, Offer
 
@@ -52,11 +55,9 @@ async def _rows(session: AsyncSession, plan: MatchPlan, pairs: Iterable[int] | N
     ids = {pair["household"] for pair in shown} | (
         {left["household"] for left in plan.unmatched} if unmatched else set()
     )
-    found = await session.scalars(select(Household).where(col(Household.id).in_(sorted(ids))))
-    offers = await session.scalars(
-        select(Offer).where(col(Offer.id).in_(sorted({pair["offer"] for pair in shown})))
+    return await household_rows.by_ids(session, ids), await offer_rows.by_ids(
+        session, {pair["offer"] for pair in shown}
     )
-    return {h.id or 0: h for h in found}, {o.id or 0: o for o in offers}
 
 
 def _reference(households: dict[int, Household], household_id: int) -> str:
@@ -177,7 +178,9 @@ async def match_command(ctx: Ctx) -> list[Reply]:
     """/match 44: the plan, computed out of the update's transaction, then kept to be ticked."""
     t = ctx.t
     named = ctx.incoming.args[0] if ctx.incoming.args else None
-    if named is None and len(ctx.actor.territory(SEE_WAITING)) > 1:
+    if (named is None and len(ctx.actor.territory(SEE_WAITING)) > 1) or (
+        named is not None and named not in DEPARTEMENTS
+    ):  # a typo is asked again; a real département outside the territory is refused (and logged)
         return [Reply(t._("Which département? For example: /match {departement}").format(
             departement=min(ctx.actor.territory(SEE_WAITING))))]  # fmt: skip
     departement = service.territory(ctx.actor, named)
@@ -272,8 +275,8 @@ def plan_tables(
 async def make_spreadsheet(database: Database, args: dict[str, Any]) -> bytes:
     """The plan's spreadsheet, made when it is sent."""
     async with database.transaction() as session:
-        plan = await session.get(MatchPlan, args["plan"])
-        if plan is None or plan.user_id != args["user"]:
+        plan = await plan_rows.plan_of(session, args["plan"], args["user"])
+        if plan is None:
             raise LookupError(f"plan {args['plan']}")
         households, offers = await _rows(session, plan)
     t = translator(args["language"])
