@@ -10,15 +10,12 @@ from bot.chat.messages import Button, Reply, esc
 from bot.domain.access import CASEWORKER, COORDINATOR, Action, require
 from bot.domain.casework import NotFound
 from bot.domain.keepers import organisation_ref
+from bot.features.team.members import role_label
 from bot.i18n import Translator, translator
 from storage import audit, keepers, roles, users
 from storage.keepers import Managed
 
 MAX_CANDIDATES = 40  # buttons under one message (Telegram allows 100)
-
-
-def _role(t: Translator, role: str) -> str:
-    return t._("coordinator") if role == COORDINATOR else t._("caseworker")
 
 
 def _card(t: Translator, managed: Managed, named: list[int]) -> Reply:
@@ -79,7 +76,7 @@ async def on_pick(ctx: Ctx, pressed: KeeperPick) -> list[Reply]:
     for grant in await roles.members(ctx.session, frozenset({managed.departement})):
         if grant.user_id not in named and grant.role in (CASEWORKER, COORDINATOR):
             candidates.setdefault(grant.user_id, []).append(
-                f"{_role(t, grant.role)} · {grant.organisation or '—'}"
+                f"{role_label(t, grant.role)} · {grant.organisation or '—'}"
             )
     if not candidates:
         return [Reply(t._("Nobody else is caseworker or coordinator in {departement}: invite them first with "

@@ -31,7 +31,8 @@ def _names(ctx: Ctx, user_ids: list[int]) -> dict[int, str]:
     return names
 
 
-def _role(t: Translator, role: str) -> str:
+def role_label(t: Translator, role: str) -> str:
+    """A professional role in words, as /members and /keepers write it."""
     return t._("caseworker") if role == CASEWORKER else t._("coordinator")
 
 
@@ -43,7 +44,7 @@ async def members(ctx: Ctx) -> list[Reply]:
     by_user: dict[int, list[str]] = {}
     for grant in await roles.members(ctx.session, territory):
         by_user.setdefault(grant.user_id, []).append(
-            f"{_role(t, grant.role)} {grant.departement} ({esc(grant.organisation or '—')})"
+            f"{role_label(t, grant.role)} {grant.departement} ({esc(grant.organisation or '—')})"
         )
     names = _names(ctx, sorted(by_user))
     replies = [
@@ -59,7 +60,7 @@ async def members(ctx: Ctx) -> list[Reply]:
         replies.append(Reply(f'<a href="tg://user?id={user_id}">{name}</a>: ' + "; ".join(lines), buttons))
     for pending in await invitations.pending(ctx.session, territory, ctx.now):
         text = t._("Invitation not used yet: {role}, {organisation}, {departements}, until {date}.").format(
-            role=_role(t, pending.role), organisation=esc(pending.organisation),
+            role=role_label(t, pending.role), organisation=esc(pending.organisation),
             departements=", ".join(pending.departements), date=t.date(pending.expires_at.date()),
         )  # fmt: skip
         replies.append(Reply(text, [[Button(t._("Cancel the invitation"), InvitationCancel(pending.code))]]))
@@ -75,7 +76,7 @@ async def on_revoke_button(ctx: Ctx, pressed: MemberRevoke) -> list[Reply]:
         return [Reply(ctx.t._("This person has no access in your territory any more."), edit=True)]
     name = _names(ctx, [pressed.user_id]).get(pressed.user_id) or f"#{pressed.user_id}"
     text = ctx.t._("Remove the access of {name} ({roles})? They will be told.").format(
-        name=esc(name), roles="; ".join(f"{_role(ctx.t, g.role)} {g.departement}" for g in grants)
+        name=esc(name), roles="; ".join(f"{role_label(ctx.t, g.role)} {g.departement}" for g in grants)
     )
     buttons = [[Button(ctx.t._("Yes, remove the access"), MemberRevokeConfirmed(pressed.user_id)),
                 Button(ctx.t._("No"), Menu("members"))]]  # fmt: skip
