@@ -129,13 +129,19 @@ class Sender:
         outcomes, self._outcomes = self._outcomes, []
         free = CONCURRENCY - len(self._in_flight)
         now = self.clock()
-        async with self.database.transaction() as session:
-            settled = await self._record(session, outcomes, now)
-            claimed = (
-                await outbox.claim_heads(session, now, free, LEASE, busy=list(self._in_flight))
-                if free
-                else []
-            )
+        try:
+            async with self.database.transaction() as session:
+                settled = await self._record(session, outcomes, now)
+                claimed = (
+                    await outbox.claim_heads(session, now, free, LEASE, busy=list(self._in_flight))
+                    if free
+                    else []
+                )
+        except (
+            BaseException
+        ):  # not recorded (stopped, or the database failed): recorded later, never sent again
+            self._outcomes = outcomes + self._outcomes
+            raise
         if outcomes:
             self.delivered()
         for update_id in settled:
