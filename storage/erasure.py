@@ -43,7 +43,8 @@ from storage.models import (
 _ACTORS: tuple[tuple[Any, int | None], ...] = (
     (RoleGrant.granted_by, None), (OfferKeeper.named_by, None), (Offer.qualified_by, None),
     (Offer.imported_by, None), (OfferEvent.actor_id, None), (PlacementEvent.actor_id, None),
-    (Household.caseworker_id, None), (Placement.caseworker_id, None), (DepartementSettings.updated_by, None),
+    (Household.caseworker_id, None), (Placement.caseworker_id, None), (Placement.proposed_by, None),
+    (DepartementSettings.updated_by, None),
     (AuditEvent.actor_id, None), (Invitation.created_by, ERASED), (Invitation.used_by, ERASED),
 )  # fmt: skip
 # Rows that are theirs alone.

@@ -264,7 +264,10 @@ class Placement(SQLModel, table=True):
     household_id: int = Field(foreign_key="households.id", index=True)
     offer_id: int = Field(foreign_key="offers.id", index=True)
     status: str = Field(max_length=12, index=True)  # proposed, active, ended, cancelled
-    caseworker_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
+    caseworker_id: int | None = Field(default=None, sa_type=BigInteger, index=True)  # who follows it
+    # Who decided the proposal (migration 0013): its caseworker, or a coordinator proposing the plan of /match
+    # for a household its caseworker keeps following; None for proposals made before, or an erased user.
+    proposed_by: int | None = Field(default=None, sa_type=BigInteger)
     start_date: date | None = None
     planned_end: date | None = Field(default=None, index=True)
     actual_end: date | None = None

@@ -16,14 +16,18 @@ from storage.types import json_safe
 
 
 async def create(
-    session: AsyncSession, household_id: int, offer_id: int, caseworker_id: int, now: datetime
-) -> Placement:
-    """A proposal, for the whole household (a correction may say fewer people moved in)."""
+    session: AsyncSession, household_id: int, offer_id: int, caseworker_id: int | None, now: datetime, *,
+    proposed_by: int | None = None,
+) -> Placement:  # fmt: skip
+    """A proposal, for the whole household (a correction may say fewer people moved in), decided by
+    `proposed_by` (its caseworker by default)."""
     household = await session.get(Household, household_id)
     assert household is not None
     placement = Placement(
-        household_id=household_id, offer_id=offer_id, caseworker_id=caseworker_id, status=PlacementStatus.PROPOSED,
-        people=household.adults + household.children, created_at=now, updated_at=now,
+        household_id=household_id, offer_id=offer_id, caseworker_id=caseworker_id,
+        proposed_by=caseworker_id if proposed_by is None else proposed_by,
+        status=PlacementStatus.PROPOSED, people=household.adults + household.children, created_at=now,
+        updated_at=now,
     )  # fmt: skip
     session.add(placement)
     await session.flush()

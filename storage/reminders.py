@@ -108,6 +108,7 @@ class WaitingProposal(NamedTuple):
     placement_id: int
     host_id: int
     caseworker_id: int | None
+    proposed_by: int | None
     departement: str
     proposed_at: datetime
     due_at: datetime
@@ -116,7 +117,7 @@ class WaitingProposal(NamedTuple):
 async def proposals_waiting(session: AsyncSession) -> list[WaitingProposal]:
     """Proposals to hosts on Telegram still waiting for their answer (the host may have asked for a call)."""
     query = (
-        select_columns(col(Placement.id), col(Offer.host_id), col(Placement.caseworker_id), col(Household.departement), col(Placement.created_at), col(Placement.consent_due_at))
+        select_columns(col(Placement.id), col(Offer.host_id), col(Placement.caseworker_id), col(Placement.proposed_by), col(Household.departement), col(Placement.created_at), col(Placement.consent_due_at))
         .join(Household, col(Household.id) == Placement.household_id)
         .join(Offer, col(Offer.id) == Placement.offer_id)
         .where(col(Placement.status) == PlacementStatus.PROPOSED, col(Placement.consent_due_at).is_not(None),

@@ -82,7 +82,7 @@ async def _anonymise_placements(session: AsyncSession, before: datetime, now: da
         await session.execute(
             update(Placement)
             .where(col(Placement.id).in_(chosen))
-            .values(caseworker_id=None, anonymised_at=now)
+            .values(caseworker_id=None, proposed_by=None, anonymised_at=now)
         )
         await session.execute(
             update(PlacementEvent).where(col(PlacementEvent.placement_id).in_(chosen)).values(actor_id=None)

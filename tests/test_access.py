@@ -43,7 +43,8 @@ TABLE = [
         {COORD44},
     ),  # the managed offer's keeper (its importer), or a coordinator
     ("button kr:ok:{managed}", {COORD44}),
-    ("button pp:{offer}:{household}", {CW44}),  # creates a proposal: after the others
+    # Creates a proposal (after the others): coordinators too, the household's caseworker follows it.
+    ("button pp:{offer}:{household}", {CW44, COORD44}),
     ("button pl:cancel:{placement}", {CW44}),
     ("button mem:revoke:{cw85}", {COORD44}),  # last: changes the roles
 ]
@@ -60,6 +61,7 @@ def test_actor_rights_by_role_and_territory(action: Action) -> None:
             Action.REVEAL_CONTACT: {CASEWORKER}, Action.QUALIFY: {CASEWORKER},
             Action.MANAGE_HOUSEHOLDS: {CASEWORKER}, Action.PLACE: {CASEWORKER},
             Action.KEEP_OFFERS: {CASEWORKER, COORDINATOR}, Action.NAME_KEEPERS: {COORDINATOR},
+            Action.PROPOSE: {CASEWORKER, COORDINATOR}, Action.PLAN_TERRITORY: {COORDINATOR},
         }[action]  # fmt: skip
         assert actor.may(action, "44") is allowed
         assert actor.may(action, "85") is False  # never outside the territory

@@ -14,6 +14,7 @@ from bot.i18n import translator
 from bot.settings import ConfigError, load_settings
 from storage import roles
 from storage.db import Database
+from tests.test_match import all_households_plan, own_households_plan
 
 TOKEN = "123456789:TEST-token-for-the-local-stand-in-0000"
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,9 +167,7 @@ def test_in_the_sandbox_a_caseworker_seeds_a_territory_runs_match_and_proposes(t
     fr, uk = translator("fr"), translator("uk")
     out = result.stdout
     assert "10 waiting households" in out and "plan-44-" in out
-    assert fr.n_("Plan for {departement}: {housed} of {n} waiting household housed.",
-                 "Plan for {departement}: {housed} of {n} waiting households housed.", 10).format(
-        departement="44", housed=10, n=10) in out  # fmt: skip
+    assert own_households_plan(fr, 10, 10) in out
     assert fr.n_("{n} proposal sent to the hosts:", "{n} proposals sent to the hosts:", 2).format(n=2) in out
     assert (
         out.count(
@@ -178,11 +177,48 @@ def test_in_the_sandbox_a_caseworker_seeds_a_territory_runs_match_and_proposes(t
     )
     assert "✅" in out and "❌" in out  # one host accepted, the other declined
     assert fr._("Next best places for household {reference}:").format(reference="SEED-03") in out
+    # A colleague has recorded no household: their plan covers none.
+    assert uk._("None of the households you recorded is waiting for a place in {departement}.").format(
+        departement="44") in out  # fmt: skip
+
+
+def coordinator_proposes(tmp_path: Path, language: str) -> str:
+    """In the sandbox, caseworker Camille seeds 44; coordinator Olena (in `language`) runs /match 44, ticks the
+    first three pairs and proposes them; the hosts of the first and third accept, the second's declines: what
+    everyone saw."""
+    script = "\n".join(["/start", "#1", ":seed matching 44", f":user 3003 Olena {language}", "/start", "#1",
+                        ":grant coordinator 44", "/match 44", "#1@6", "#2@6", "#3@6", "#7@6", ":user 880014", "#1",
+                        ":user 880030", "#2", "#1", ":user 880005", "#1", ":quit", ""])  # fmt: skip
+    result = cli("sandbox", "--port", "0", cwd=tmp_path, stdin=script)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_in_the_sandbox_a_coordinator_proposes_the_plan_and_both_hear_the_hosts(tmp_path: Path) -> None:
+    out = coordinator_proposes(tmp_path, "fr")
+    fr = translator("fr")
+    assert all_households_plan(fr, 10, 10) in out
+    assert fr.n_("{n} proposal sent to the hosts:", "{n} proposals sent to the hosts:", 3).format(n=3) in out
+    assert "(to Camille, 1001)" in out and fr.n_(
+        "A coordinator of {departement} proposed a place for your household:",
+        "A coordinator of {departement} proposed places for {n} of your households:", 3,
+    ).format(departement="44", n=3) in out  # fmt: skip
+    # Each answer reaches the caseworker and the coordinator: two acceptances, one decline with the next best.
     assert (
-        uk.n_(
-            "Plan for {departement}: {housed} of {n} waiting household housed.",
-            "Plan for {departement}: {housed} of {n} waiting households housed.",
-            9,
-        ).format(departement="44", housed=9, n=9)
-        in out
-    )  # a colleague: the same territory, one household proposed
+        out.count("(to Camille, 1001) [5] bot: ✅") == 1 and out.count("(to Camille, 1001) [7] bot: ✅") == 1
+    )
+    assert out.count("(to Olena, 3003) [12] bot: ✅") == 1 and out.count("(to Olena, 3003) [14] bot: ✅") == 1
+    next_best = fr._("Next best places for household {reference}:").format(reference="SEED-03")
+    assert out.count(next_best) == 2 and "(to Olena, 3003) [13] bot: ❌" in out
+
+
+def test_in_the_sandbox_a_coordinator_proposes_in_ukrainian(tmp_path: Path) -> None:
+    out = coordinator_proposes(tmp_path, "uk")
+    fr, uk = translator("fr"), translator("uk")
+    assert all_households_plan(uk, 10, 10) in out
+    assert uk.n_("Propose the {n} ticked pair", "Propose the {n} ticked pairs", 3).format(n=3) in out
+    assert uk.n_("{n} proposal sent to the hosts:", "{n} proposals sent to the hosts:", 3).format(n=3) in out
+    assert uk._("Next best places for household {reference}:").format(reference="SEED-03") in out  # to Olena
+    assert (
+        fr._("Next best places for household {reference}:").format(reference="SEED-03") in out
+    )  # to Camille

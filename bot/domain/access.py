@@ -20,6 +20,10 @@ class Action(StrEnum):
     QUALIFY = "qualify"
     MANAGE_HOUSEHOLDS = "manage_households"
     PLACE = "place"
+    PROPOSE = "propose"  # ask a host to take a household (the consent flow); the stay itself is PLACE
+    PLAN_TERRITORY = (
+        "plan_territory"  # /match over every waiting household of the territory, not only one's own
+    )
     SEE_PLACEMENTS = "see_placements"
     STATISTICS = "statistics"
     EXPORT = "export"
@@ -40,6 +44,9 @@ ALLOWED_ROLES: dict[Action, frozenset[str]] = {
     Action.QUALIFY: frozenset({CASEWORKER}),
     Action.MANAGE_HOUSEHOLDS: frozenset({CASEWORKER}),
     Action.PLACE: frozenset({CASEWORKER}),
+    # Coordinators propose the plan /match computes; the household stays followed by its caseworker.
+    Action.PROPOSE: frozenset({CASEWORKER, COORDINATOR}),
+    Action.PLAN_TERRITORY: frozenset({COORDINATOR}),
     Action.SEE_PLACEMENTS: frozenset({CASEWORKER, COORDINATOR}),
     Action.STATISTICS: frozenset({COORDINATOR}),
     Action.EXPORT: frozenset({COORDINATOR}),

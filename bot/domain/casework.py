@@ -107,6 +107,11 @@ class Taken(Conflict):
     """The offer is no longer available: another caseworker proposed it a moment before, or its host paused it."""
 
 
+class Unfollowed(Conflict):
+    """A coordinator proposes for a household that no caseworker of its département follows any more (its
+    caseworker left the territory or was erased): nobody would agree the arrival with the host."""
+
+
 class HostNews(StrEnum):
     OCCUPIED = "occupied"
     ENDED = "ended"

@@ -25,6 +25,7 @@ from bot.domain.casework import (
     PlacementChange,
     PlacementStatus,
     Taken,
+    Unfollowed,
     extended_availability,
     mismatches,
 )
@@ -39,7 +40,7 @@ async def offer_for(
 ) -> Offer:
     """The offer, if the actor may do `action` with it; locked until the transaction ends when the action
     changes it (two caseworkers proposing it at once: the second sees it reserved)."""
-    changes = action in (Action.PLACE, Action.QUALIFY)
+    changes = action in (Action.PLACE, Action.PROPOSE, Action.QUALIFY)
     offer = await session.get(Offer, offer_id, with_for_update=changes, populate_existing=changes)
     if offer is None:
         raise NotFound(f"offer {offer_id}")
@@ -107,12 +108,27 @@ async def households_of(session: AsyncSession, actor: Actor) -> list[Household]:
     return await households.in_territory(session, actor.territory(Action.MANAGE_HOUSEHOLDS))
 
 
-async def household_for(session: AsyncSession, actor: Actor, household_id: int) -> Household:
+async def household_for(
+    session: AsyncSession, actor: Actor, household_id: int, action: Action = Action.MANAGE_HOUSEHOLDS
+) -> Household:
     household = await households.get(session, household_id)
     if household is None:
         raise NotFound(f"household {household_id}")
-    require(actor, Action.MANAGE_HOUSEHOLDS, household.departement)
+    require(actor, action, household.departement)
     return household
+
+
+async def _follower(session: AsyncSession, actor: Actor, household: Household) -> int:
+    """The caseworker who will follow a proposal: the actor if they may place in the household's département,
+    else the household's own caseworker while they still may (Unfollowed otherwise)."""
+    if actor.may(Action.PLACE, household.departement):
+        return actor.user_id
+    own = household.caseworker_id
+    if own is not None and Actor(own, await roles.grants_of(session, own)).may(
+        Action.PLACE, household.departement
+    ):
+        return own
+    raise Unfollowed(f"household {household.id} has no caseworker in {household.departement}")
 
 
 def _notice(
@@ -140,14 +156,19 @@ async def propose(
     session: AsyncSession, actor: Actor, offer_id: int, household_id: int, now: datetime
 ) -> tuple[Placement, Household, Offer]:
     """Hold the offer for the household (both in the actor's territory). A host on Telegram is asked to consent
-    before a deadline set for the département; an offer an organisation manages is agreed with it directly."""
-    offer = await offer_for(session, actor, offer_id, Action.PLACE)
-    household = await household_for(session, actor, household_id)
+    before a deadline set for the département; an offer an organisation manages is agreed with it directly.
+    A caseworker proposing follows the placement; a coordinator proposing leaves it with the household's
+    caseworker (Unfollowed when it has none there any more)."""
+    offer = await offer_for(session, actor, offer_id, Action.PROPOSE)
+    household = await household_for(session, actor, household_id, Action.PROPOSE)
     if offer.status != Status.AVAILABLE:
         raise Taken(f"offer is {offer.status}")
     if await placements.open_for_household(session, household_id) is not None:
         raise Conflict("household already has an open placement")
-    placement = await placements.create(session, household_id, offer_id, actor.user_id, now)
+    follower = await _follower(session, actor, household)
+    placement = await placements.create(
+        session, household_id, offer_id, follower, now, proposed_by=actor.user_id
+    )
     if offer.host_id is not None:
         settings = await session.get(DepartementSettings, offer.departement)
         hours = settings.consent_hours if settings else DEFAULT_CONSENT_HOURS

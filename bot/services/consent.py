@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,6 +43,22 @@ class Proposal:
     # The contact went to the caseworker, who may see it (same territory, still a caseworker there).
     may_see_contact: bool = False
     released_now: bool = False  # its deadline had passed: released by this very look
+
+
+class Followed(Protocol):
+    """A proposal as a placement row or a waiting proposal reads it."""
+
+    @property
+    def caseworker_id(self) -> int | None: ...
+    @property
+    def proposed_by(self) -> int | None: ...
+
+
+def told_of_answer(placement: Followed) -> list[int]:
+    """Who hears the host's answer: the caseworker who follows the proposal, and who decided it when that is
+    someone else (a coordinator proposing the plan of /match), once each."""
+    told = [placement.caseworker_id, placement.proposed_by]
+    return [user for index, user in enumerate(told) if user is not None and user not in told[:index]]
 
 
 async def hosted_proposal(session: AsyncSession, host_id: int, placement_id: int, now: datetime) -> Proposal:

@@ -12,7 +12,7 @@ from typing import Any, Final
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.access import AccessDenied, Action, Actor, require
-from bot.domain.casework import Conflict, NotFound, Taken
+from bot.domain.casework import Conflict, NotFound, Taken, Unfollowed
 from bot.domain.matching.needs import HouseholdNeeds, Place, household_capacity
 from bot.domain.matching.plan import Plan, make_plan
 from bot.domain.search.ranking import Caveat, Reason, Why
@@ -34,6 +34,7 @@ class Problem:
     """What a plan is computed from (hashable: it names the work done out of the transaction)."""
 
     departement: str
+    caseworker: int | None  # a caseworker's plan covers their households only; None: the whole territory
     households: tuple[HouseholdNeeds, ...]
     places: tuple[Place, ...]
     switched_off: tuple[str, ...]
@@ -51,11 +52,21 @@ def territory(actor: Actor, departement: str | None) -> str:
     return departement
 
 
-async def problem(session: AsyncSession, departement: str, today: date) -> Problem:
-    """The département's waiting households and available places, as matching reads them."""
+def caseworker_of_plan(actor: Actor, departement: str) -> int | None:
+    """Whose households the actor's plan covers: a coordinator plans for the whole territory (None), a caseworker
+    for the households they recorded, against every available place of the territory."""
+    return None if actor.may(Action.PLAN_TERRITORY, departement) else actor.user_id
+
+
+async def problem(
+    session: AsyncSession, departement: str, today: date, caseworker: int | None = None
+) -> Problem:
+    """The département's waiting households (`caseworker`'s only, if named) and available places, as matching
+    reads them."""
     waiting = [
         needs_of(household, today)
         for household in await households.waiting(session, frozenset({departement}))
+        if caseworker is None or household.caseworker_id == caseworker
     ]
     places = []
     for found in await matching.available_places(session, departement):
@@ -64,7 +75,7 @@ async def problem(session: AsyncSession, departement: str, today: date) -> Probl
         if capacity >= 1 and room >= 1:  # a collective place shared already: what it can still take
             places.append(Place(found.facts._replace(people=room), min(capacity, room)))
     off = (await situation_settings.switched_off(session, [departement]))[departement]
-    return Problem(departement, tuple(waiting), tuple(places), tuple(off), today)
+    return Problem(departement, caseworker, tuple(waiting), tuple(places), tuple(off), today)
 
 
 def _solve(problem: Problem, now: datetime) -> Plan:
@@ -109,8 +120,9 @@ async def plan_for(session: AsyncSession, actor: Actor, plan_id: int) -> MatchPl
     return plan
 
 
-async def tick(session: AsyncSession, plan: MatchPlan, index: int | None) -> None:
+async def tick(session: AsyncSession, actor: Actor, plan: MatchPlan, index: int | None) -> None:
     """Tick or untick one pair (``index``), or tick every pair not proposed yet (None)."""
+    require(actor, Action.PROPOSE, plan.departement)
     if index is not None and not 0 <= index < len(plan.pairs):
         raise NotFound(f"pair {index}")
     open_pairs = [i for i in range(len(plan.pairs)) if i not in plan.proposed]
@@ -125,23 +137,26 @@ async def tick(session: AsyncSession, plan: MatchPlan, index: int | None) -> Non
 
 @dataclass(frozen=True)
 class Outcome:
-    """What proposing the ticked pairs did: the proposals made, and the pairs skipped (a household or a place
-    that changed since the plan)."""
+    """What proposing the ticked pairs did: the proposals made, the pairs skipped (a household or a place that
+    changed since the plan), and those whose household no caseworker follows any more (a coordinator's plan)."""
 
     proposed: list[tuple[Placement, Household, Offer]]
     skipped: list[int]  # indexes into the plan's pairs
+    unfollowed: list[int]
 
 
 async def propose_ticked(session: AsyncSession, actor: Actor, plan: MatchPlan, now: datetime) -> Outcome:
     """Each ticked pair proposed through the consent flow, in one go; a pair whose household is no longer
     waiting or whose place is no longer available is skipped (and said)."""
-    require(actor, Action.PLACE, plan.departement)
-    proposed, skipped = [], []
+    require(actor, Action.PROPOSE, plan.departement)
+    proposed, skipped, unfollowed = [], [], []
     for index in plan.ticked:
         pair = plan.pairs[index]
         try:
             proposed.append(await casework.propose(session, actor, pair["offer"], pair["household"], now))
+        except Unfollowed:
+            unfollowed.append(index)
         except (Taken, Conflict, NotFound):
             skipped.append(index)
     await matching.update_plan(session, plan, ticked=[], proposed=sorted({*plan.proposed, *plan.ticked}))
-    return Outcome(proposed, skipped)
+    return Outcome(proposed, skipped, unfollowed)

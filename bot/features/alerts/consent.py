@@ -32,12 +32,14 @@ async def _reminders_due(session: AsyncSession, sweep: Sweep) -> list[dict[str, 
 
 
 async def _lapsed_due(session: AsyncSession, sweep: Sweep) -> list[dict[str, Any]]:
-    """The caseworkers of proposals past their deadline (released right after, by `_release`)."""
+    """The caseworkers of proposals past their deadline, and the coordinators who proposed them (released right
+    after, by `_release`)."""
     return [
-        LAPSED.row(f"cl:{waiting.placement_id}", waiting.caseworker_id, waiting.due_at,
-                   placement_id=waiting.placement_id, departement=waiting.departement)
+        LAPSED.row(f"cl:{waiting.placement_id}" if user == waiting.caseworker_id else f"clp:{waiting.placement_id}",
+                   user, waiting.due_at, placement_id=waiting.placement_id, departement=waiting.departement)
         for waiting in await reminders.proposals_waiting(session)
-        if waiting.due_at <= sweep.now and waiting.caseworker_id is not None
+        if waiting.due_at <= sweep.now
+        for user in consent.told_of_answer(waiting)
     ]  # fmt: skip
 
 
@@ -59,9 +61,9 @@ async def _render_lapsed(session: AsyncSession, alert: Alert, t: Translator, now
     proposal = await consent.proposal_of(session, alert.placement_id or 0)
     if proposal is None or proposal.state is not State.LAPSED:
         return None
-    notice = await released_notice(session, proposal, t, paris_day(now), now)
-    notice.to_user = None  # an alert goes to its recipient
-    return notice
+    return await released_notice(
+        session, proposal, t, paris_day(now), now, to_user=None
+    )  # to the alert's recipient
 
 
 REMINDER = AlertKind(name="consent_reminder", label=N_("Proposal: reminder to the host"), due=_reminders_due,

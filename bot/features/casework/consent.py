@@ -4,7 +4,7 @@ with the next best places for the household when the proposal is released."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import cast, get_args
 
@@ -21,6 +21,7 @@ from bot.chat.callbacks import (
 )
 from bot.chat.context import PARIS, Ctx
 from bot.chat.messages import Button, Reply, esc
+from bot.domain.access import Action
 from bot.domain.casework import NotFound, Taken
 from bot.domain.consent import DECLINE_LABELS, DeclineReason, HostConsent
 from bot.domain.search.ranking import Match
@@ -88,19 +89,24 @@ async def propose(ctx: Ctx, pressed: ProposeTo) -> list[Reply]:
         placement, household, offer = await casework.propose(ctx.session, ctx.actor, pressed.offer_id,
                                                              pressed.household_id, ctx.now)  # fmt: skip
     except Taken:
-        household = await casework.household_for(ctx.session, ctx.actor, pressed.household_id)
+        household = await casework.household_for(ctx.session, ctx.actor, pressed.household_id, Action.PROPOSE)
         heading = t._("Offer #{offer} was proposed to another household a moment ago, or is no longer "
                       "available.").format(offer=pressed.offer_id)  # fmt: skip
         return [await next_best_reply(ctx.session, t, household, ctx.today, ctx.now, heading)]
-    return await proposed(ctx, placement, household, offer, edit=True)
+    made = (placement, household, offer)
+    return await proposed(ctx, placement, household, offer, edit=True) + await caseworkers_told(ctx, [made])
 
 
 async def proposed(
     ctx: Ctx, placement: Placement, household: Household, offer: Offer, *, edit: bool
 ) -> list[Reply]:
-    """What the caseworker is told of a proposal just made, and the host's question (when the host is on Telegram)."""
+    """What the proposer is told of a proposal just made, and the host's question (when the host is on Telegram);
+    a coordinator, who leaves the household to its caseworker, gets no buttons to record the stay."""
     t = ctx.t
     assert placement.id is not None
+    follows = placement.caseworker_id == ctx.user_id
+    if not follows:
+        return await _proposed_for_caseworker(ctx, placement, household, offer, edit=edit)
     if offer.host_id is None or placement.consent_due_at is None:
         text = t._("Offer #{offer} is reserved for household {reference}. It is managed by {organisation}, not by "
                    "a host on Telegram: agree the arrival with them, then record it.").format(
@@ -110,12 +116,66 @@ async def proposed(
     text = t._("Offer #{offer} is held for household {reference} until {deadline}. Its host is asked whether they "
                "accept: you will be told of their answer.").format(
         offer=offer.id, reference=esc(household.reference), deadline=moment(t, placement.consent_due_at))  # fmt: skip
-    host_t = await language_of(ctx.session, offer.host_id)
-    question = host_question(host_t, placement, household, offer, ctx.today)
-    question.to_user = offer.host_id
+    question = await _host_asked(ctx, placement, household, offer)
     buttons = [[Button(t._("Record the arrival"), PlacementStep("arrive", placement.id)),
                 Button(t._("Withdraw the proposal"), PlacementStep("cancel", placement.id))]]  # fmt: skip
     return [Reply(text, buttons, edit=edit), question]
+
+
+async def _proposed_for_caseworker(
+    ctx: Ctx, placement: Placement, household: Household, offer: Offer, *, edit: bool
+) -> list[Reply]:
+    """A coordinator's proposal: said to them, and the host asked; the household's caseworker is told apart."""
+    t, where = ctx.t, {"offer": offer.id, "reference": esc(household.reference)}
+    if offer.host_id is None or placement.consent_due_at is None:
+        return [Reply(t._("Offer #{offer} is reserved for household {reference}. It is managed by {organisation}, "
+                          "not by a host on Telegram: the household's caseworker agrees the arrival with them.").format(
+            organisation=esc(offer.managed_by or "—"), **where), edit=edit)]  # fmt: skip
+    text = t._("Offer #{offer} is held for household {reference} until {deadline}. Its host is asked whether they "
+               "accept: you and the household's caseworker will be told of their answer.").format(
+        deadline=moment(t, placement.consent_due_at), **where)  # fmt: skip
+    return [Reply(text, edit=edit), await _host_asked(ctx, placement, household, offer)]
+
+
+async def _host_asked(ctx: Ctx, placement: Placement, household: Household, offer: Offer) -> Reply:
+    """The consent question, to the host in their language."""
+    assert offer.host_id is not None
+    question = host_question(
+        await language_of(ctx.session, offer.host_id), placement, household, offer, ctx.today
+    )
+    question.to_user = offer.host_id
+    return question
+
+
+async def caseworkers_told(ctx: Ctx, made: Sequence[tuple[Placement, Household, Offer]]) -> list[Reply]:
+    """To each caseworker whose households someone else (a coordinator) just proposed places for: one message
+    listing them, in their language."""
+    theirs: dict[int, list[tuple[Placement, Household, Offer]]] = {}
+    for placement, household, offer in made:
+        if placement.caseworker_id is not None and placement.caseworker_id != ctx.user_id:
+            theirs.setdefault(placement.caseworker_id, []).append((placement, household, offer))
+    replies = []
+    for caseworker, proposals in theirs.items():
+        t = await language_of(ctx.session, caseworker)
+        head = t.n_("A coordinator of {departement} proposed a place for your household:",
+                    "A coordinator of {departement} proposed places for {n} of your households:", len(proposals))  # fmt: skip
+        lines = ["📨 " + head.format(departement=proposals[0][1].departement, n=len(proposals))]
+        for placement, household, offer in proposals:
+            where = {
+                "reference": esc(household.reference),
+                "offer": offer.id,
+                "commune": esc(offer.commune_name),
+            }
+            if placement.consent_due_at is None:
+                line = t._("{reference} → #{offer} ({commune}): reserved, managed by {organisation}: agree the "
+                           "arrival with them").format(organisation=esc(offer.managed_by or "—"), **where)  # fmt: skip
+            else:
+                line = t._("{reference} → #{offer} ({commune}): its host is asked, answer by {deadline}").format(
+                    deadline=moment(t, placement.consent_due_at), **where)  # fmt: skip
+            lines.append("• " + line)
+        lines.append(t._("You will be told of each host's answer; these proposals are in /placements."))
+        replies.append(Reply("\n".join(lines), to_user=caseworker))
+    return replies
 
 
 def place_line(t: Translator, rank: int, match: Match, offer: Offer) -> str:
@@ -152,9 +212,10 @@ async def next_best_reply(session: AsyncSession, t: Translator, household: House
     return Reply("\n".join(lines), buttons, to_user=to_user)
 
 
-async def released_notice(session: AsyncSession, proposal: Proposal, t: Translator, today: date,
-                          now: datetime) -> Reply:  # fmt: skip
-    """To the caseworker: the host declined (why) or did not answer in time; the place is free; what next."""
+async def released_notice(session: AsyncSession, proposal: Proposal, t: Translator, today: date, now: datetime,
+                          to_user: int | None) -> Reply:  # fmt: skip
+    """To the caseworker (and the coordinator who proposed): the host declined (why) or did not answer in time;
+    the place is free; the next best places, to propose."""
     placement, household, offer = proposal.placement, proposal.household, proposal.offer
     where = {"offer": offer.id, "commune": esc(offer.commune_name), "reference": esc(household.reference)}
     if placement.host_answer == HostConsent.DECLINED:
@@ -164,12 +225,13 @@ async def released_notice(session: AsyncSession, proposal: Proposal, t: Translat
     else:
         heading = "⏰ " + t._("The host of place #{offer} ({commune}) did not answer in time for household "
                              "{reference}. The proposal is released and the place is available again.").format(**where)  # fmt: skip
-    return await next_best_reply(session, t, household, today, now, heading, to_user=placement.caseworker_id)
+    return await next_best_reply(session, t, household, today, now, heading, to_user=to_user)
 
 
-async def _to_caseworker(ctx: Ctx, proposal: Proposal) -> Translator | None:
-    caseworker = proposal.placement.caseworker_id
-    return None if caseworker is None else await language_of(ctx.session, caseworker)
+async def _released_notices(ctx: Ctx, proposal: Proposal) -> list[Reply]:
+    """The released proposal said to each person told of the host's answer, in their language."""
+    return [await released_notice(ctx.session, proposal, await language_of(ctx.session, user), ctx.today, ctx.now,
+                                  to_user=user) for user in service.told_of_answer(proposal.placement)]  # fmt: skip
 
 
 async def on_answer(ctx: Ctx, pressed: ConsentAnswer) -> list[Reply]:
@@ -186,7 +248,6 @@ async def on_answer(ctx: Ctx, pressed: ConsentAnswer) -> list[Reply]:
         ]
         return [Reply(t._("Why do you decline? The social worker will read it, and it helps to propose better."),
                       buttons, edit=True)]  # fmt: skip
-    cw_t = await _to_caseworker(ctx, proposal)
     where = {
         "offer": offer.id,
         "commune": esc(offer.commune_name),
@@ -197,35 +258,54 @@ async def on_answer(ctx: Ctx, pressed: ConsentAnswer) -> list[Reply]:
         replies = [
             Reply(t._("Thank you! The social worker will contact you to arrange the arrival."), edit=True)
         ]
-        if cw_t is not None:
-            text = "✅ " + cw_t._("The host of place #{offer} ({commune}) accepts household {reference}. Agree the "
-                                 "arrival with them, then record it.").format(**where)  # fmt: skip
-            buttons = [[Button(cw_t._("Record the arrival"), PlacementStep("arrive", placement.id)),
-                        Button(cw_t._("Contact host"), OfferContact(offer.id or 0))]]  # fmt: skip
-            replies.append(Reply(text, buttons, to_user=placement.caseworker_id))
+        for user in service.told_of_answer(placement):
+            replies.append(_accepted(await language_of(ctx.session, user), proposal, where, user))
         return replies
     if not await service.ask_for_call(ctx.session, proposal, ctx.now):
         return [Reply(t._("The social worker was already asked to call you."))]
     replies = [Reply(t._("The social worker is asked to call you. Your place stays held until {deadline}: answer "
                          "above once you have talked.").format(deadline=moment(t, placement.consent_due_at)))]  # fmt: skip
-    if cw_t is not None:
-        replies.append(_call_request(cw_t, proposal, where))
+    for user in service.told_of_answer(placement):
+        replies.append(_call_request(await language_of(ctx.session, user), proposal, where, user))
     return replies
 
 
-def _call_request(t: Translator, proposal: Proposal, where: Mapping[str, object]) -> Reply:
+def _accepted(t: Translator, proposal: Proposal, where: Mapping[str, object], user: int) -> Reply:
+    """To the caseworker: agree the arrival and record it; to the coordinator who proposed: the caseworker will."""
+    placement = proposal.placement
+    assert placement.id is not None
+    if user != placement.caseworker_id:
+        return Reply("✅ " + t._("The host of place #{offer} ({commune}) accepts household {reference}. The "
+                                "household's caseworker is told: they agree the arrival with the host and record "
+                                "it.").format(**where), to_user=user)  # fmt: skip
+    text = "✅ " + t._("The host of place #{offer} ({commune}) accepts household {reference}. Agree the arrival "
+                      "with them, then record it.").format(**where)  # fmt: skip
+    buttons = [[Button(t._("Record the arrival"), PlacementStep("arrive", placement.id)),
+                Button(t._("Contact host"), OfferContact(proposal.offer.id or 0))]]  # fmt: skip
+    return Reply(text, buttons, to_user=user)
+
+
+def _call_request(t: Translator, proposal: Proposal, where: Mapping[str, object], user: int) -> Reply:
+    """To the caseworker: call the host (their contact, if they may see it, the disclosure logged); to the
+    coordinator who proposed: the caseworker is asked to (hosts' contacts go to caseworkers only)."""
     placement, contact = proposal.placement, proposal.contact
     assert placement.consent_due_at is not None
+    deadline = moment(t, placement.consent_due_at)
+    if user != placement.caseworker_id:
+        return Reply("📞 " + t._("The host of place #{offer} ({commune}) asks to be called about household "
+                                "{reference} before answering: the household's caseworker is asked to call them. "
+                                "The place stays held until {deadline}.").format(deadline=deadline, **where),
+                     to_user=user)  # fmt: skip
     lines = ["📞 " + t._("The host of place #{offer} ({commune}) asks you to call them about household {reference} "
                         "before answering. The place stays held until {deadline}.").format(
-        deadline=moment(t, placement.consent_due_at), **where)]  # fmt: skip
+        deadline=deadline, **where)]  # fmt: skip
     if contact is not None:
         lines.append(t._("Their contact (this disclosure is recorded):"))
         lines.append(
             t._('Telegram: <a href="tg://user?id={id}">write to the host</a>').format(id=contact.host_id)
         )
         lines.append(t._("Phone: {phone}").format(phone=esc(contact.phone) if contact.phone else "—"))
-    return Reply("\n".join(lines), to_user=placement.caseworker_id)
+    return Reply("\n".join(lines), to_user=user)
 
 
 async def on_decline(ctx: Ctx, pressed: ConsentDecline) -> list[Reply]:
@@ -236,10 +316,7 @@ async def on_decline(ctx: Ctx, pressed: ConsentDecline) -> list[Reply]:
     await service.release(ctx.session, proposal, HostConsent.DECLINED, ctx.now, DeclineReason(pressed.reason))
     done = Reply(ctx.t._("Noted, thank you. Your place #{offer} is available again: pause it with /myoffers if you "
                          "need a break.").format(offer=proposal.offer.id), edit=True)  # fmt: skip
-    cw_t = await _to_caseworker(ctx, proposal)
-    if cw_t is None:
-        return [done]
-    return [done, await released_notice(ctx.session, proposal, cw_t, ctx.today, ctx.now)]
+    return [done, *await _released_notices(ctx, proposal)]
 
 
 async def _proposal(ctx: Ctx, placement_id: int) -> Proposal | None:
@@ -259,9 +336,8 @@ async def _not_waiting(ctx: Ctx, proposal: Proposal | None) -> list[Reply]:
         replies = [Reply(t._("Thank you for answering. This proposal has lapsed: its deadline passed without an "
                              "answer, and your place #{offer} is available again.").format(offer=proposal.offer.id),
                          edit=True)]  # fmt: skip
-        cw_t = await _to_caseworker(ctx, proposal)
-        if proposal.released_now and cw_t is not None:
-            replies.append(await released_notice(ctx.session, proposal, cw_t, ctx.today, ctx.now))
+        if proposal.released_now:
+            replies += await _released_notices(ctx, proposal)
         return replies
     if proposal.state is State.ANSWERED:
         return [Reply(t._("You have already answered this proposal. Thank you!"))]

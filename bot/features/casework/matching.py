@@ -1,6 +1,7 @@
 """/match 44: the best plan for the département's waiting households — how many housed, each pair with its reasons
-and caveats, who stays waiting and why — as messages and as a spreadsheet. Caseworkers tick pairs (or all) and
-propose the ticked ones to their hosts in one go; coordinators read the plan (only caseworkers place)."""
+and caveats, who stays waiting and why — as messages and as a spreadsheet. A coordinator's plan covers the
+territory's waiting households, a caseworker's their own; either ticks pairs (or all) and proposes the ticked ones to
+their hosts in one go (each household's caseworker is told)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.chat.callbacks import MatchPage, MatchPropose, MatchTick
 from bot.chat.context import Ctx
 from bot.chat.messages import Attachment, Button, Later, Reply, esc
-from bot.domain.access import Action
 from bot.domain.matching.candidates import Constraint
 from bot.domain.matching.plan import Left
 from bot.domain.validation import DEPARTEMENTS
-from bot.features.casework.consent import proposed
+from bot.features.casework.consent import caseworkers_told, proposed
 from bot.features.coordination.exports import Kind, Table, Value, workbook_of
 from bot.features.search.results import describe
+from bot.geo.communes import DEPARTEMENTS as DEPARTEMENT_NAMES
 from bot.i18n import N_, Translator, translator
 from bot.services import matching as service
 from bot.services.reader import Overrun
@@ -87,20 +88,26 @@ def _why_left(t: Translator, left: dict[str, Any]) -> str:
         n=left["places"])  # fmt: skip
 
 
-def summary(t: Translator, plan: MatchPlan, may_place: bool) -> str:
-    text = t.n_("Plan for {departement}: {housed} of {n} waiting household housed.",
-                "Plan for {departement}: {housed} of {n} waiting households housed.", plan.waiting).format(
-        departement=plan.departement, housed=len(plan.pairs), n=plan.waiting)  # fmt: skip
-    if not plan.pairs:
-        return text
-    if may_place:
-        return (
-            text
-            + "\n"
-            + t._("Nothing is proposed until you tick pairs and press “Propose the ticked pairs”.")
-        )
-    return text + "\n" + t._("Only caseworkers can propose places: this plan is for reading, and the spreadsheet "
-                             "can be shared with them.")  # fmt: skip
+def summary(t: Translator, plan: MatchPlan, whole: bool) -> str:
+    """How many of whose households the plan houses (the territory's, or the caseworker's own), and what next."""
+    where = {"departement": plan.departement, "name": DEPARTEMENT_NAMES.get(plan.departement, plan.departement),
+             "housed": len(plan.pairs), "n": plan.waiting}  # fmt: skip
+    if whole:
+        text = t.n_("Plan for the {n} waiting household of {name} ({departement}): {housed} housed.",
+                    "Plan for the {n} waiting households of {name} ({departement}): {housed} housed.", plan.waiting)  # fmt: skip
+    else:
+        text = t.n_("Plan for your {n} waiting household in {name} ({departement}): {housed} housed.",
+                    "Plan for your {n} waiting households in {name} ({departement}): {housed} housed.", plan.waiting)  # fmt: skip
+    lines = [text.format(**where)]
+    if not whole:
+        lines.append(t._("Only the households you recorded are planned, against every available place of the "
+                         "département; a coordinator's plan covers all of them."))  # fmt: skip
+    if plan.pairs:
+        lines.append(t._("Nothing is proposed until you tick pairs and press “Propose the ticked pairs”."))
+    if plan.pairs and whole:
+        lines.append(t._("Each household's caseworker is told of the proposals made for it and of the hosts' "
+                         "answers, and records the arrivals."))  # fmt: skip
+    return "\n".join(lines)
 
 
 def _split(lines: Sequence[str]) -> list[str]:
@@ -143,7 +150,7 @@ def _pair_text(t: Translator, plan: MatchPlan, index: int, households: dict[int,
 
 
 async def pairs_page(ctx: Ctx, plan: MatchPlan, page: int, *, edit: bool = False) -> Reply:
-    """A page of the plan's pairs; for caseworkers, a tick button per pair, "Tick all" and "Propose"."""
+    """A page of the plan's pairs, a tick button for each pair not proposed yet, "Tick all" and "Propose"."""
     t = ctx.t
     assert plan.id is not None
     pages = max(1, -(-len(plan.pairs) // PAIRS_PER_PAGE))
@@ -155,15 +162,14 @@ async def pairs_page(ctx: Ctx, plan: MatchPlan, page: int, *, edit: bool = False
     lines = [f"<b>{heading}</b>"]
     lines += [_pair_text(t, plan, index, households, offers) for index in shown]
     buttons: list[list[Button]] = []
-    if ctx.actor.may(Action.PLACE, plan.departement):
-        ticks = [Button(("☑️ " if i in plan.ticked else "▫️ ") + str(i + 1), MatchTick(plan.id, i, page))
-                 for i in shown if i not in plan.proposed]  # fmt: skip
-        if ticks:
-            buttons.append(ticks)
-        buttons.append([Button(t._("Tick all"), MatchTick(plan.id, "all", page))])
-        if plan.ticked:
-            label = t.n_("Propose the {n} ticked pair", "Propose the {n} ticked pairs", len(plan.ticked))
-            buttons.append([Button(label.format(n=len(plan.ticked)), MatchPropose(plan.id))])
+    ticks = [Button(("☑️ " if i in plan.ticked else "▫️ ") + str(i + 1), MatchTick(plan.id, i, page))
+             for i in shown if i not in plan.proposed]  # fmt: skip
+    if ticks:
+        buttons.append(ticks)
+    buttons.append([Button(t._("Tick all"), MatchTick(plan.id, "all", page))])
+    if plan.ticked:
+        label = t.n_("Propose the {n} ticked pair", "Propose the {n} ticked pairs", len(plan.ticked))
+        buttons.append([Button(label.format(n=len(plan.ticked)), MatchPropose(plan.id))])
     nav = []
     if page > 1:
         nav.append(Button("◀ " + t._("Previous"), MatchPage(plan.id, page - 1)))
@@ -184,13 +190,12 @@ async def match_command(ctx: Ctx) -> list[Reply]:
         return [Reply(t._("Which département? For example: /match {departement}").format(
             departement=min(ctx.actor.territory(SEE_WAITING))))]  # fmt: skip
     departement = service.territory(ctx.actor, named)
-    problem = await service.problem(ctx.session, departement, ctx.today)
+    caseworker = service.caseworker_of_plan(ctx.actor, departement)
+    problem = await service.problem(ctx.session, departement, ctx.today, caseworker)
     if not problem.households:
-        return [
-            Reply(
-                t._("No household is waiting for a place in {departement}.").format(departement=departement)
-            )
-        ]
+        nobody = (t._("No household is waiting for a place in {departement}.") if caseworker is None
+                  else t._("None of the households you recorded is waiting for a place in {departement}."))  # fmt: skip
+        return [Reply(nobody.format(departement=departement))]
     now = ctx.now
     try:
         plan = ctx.outside(("match", ctx.user_id, problem), lambda: service.solve(problem, now))
@@ -200,9 +205,8 @@ async def match_command(ctx: Ctx) -> list[Reply]:
     kept = await service.keep(ctx.session, ctx.actor, problem, plan, ctx.now)
     assert kept.id is not None
     households, _ = await _rows(ctx.session, kept, (), unmatched=True)
-    may_place = ctx.actor.may(Action.PLACE, departement)
     spreadsheet = Later("match_plan", {"plan": kept.id, "user": ctx.user_id, "language": t.language})
-    replies = [Reply(summary(t, kept, may_place))]
+    replies = [Reply(summary(t, kept, whole=caseworker is None))]
     replies += unmatched_replies(t, kept, households)
     if kept.pairs:
         replies.append(await pairs_page(ctx, kept, 1))
@@ -215,9 +219,7 @@ async def match_command(ctx: Ctx) -> list[Reply]:
 async def on_tick(ctx: Ctx, pressed: MatchTick) -> list[Reply]:
     """Tick or untick a pair, or tick them all; the page is shown again with its marks."""
     plan = await service.plan_for(ctx.session, ctx.actor, pressed.plan_id)
-    if not ctx.actor.may(Action.PLACE, plan.departement):
-        return [Reply(ctx.t._("Only caseworkers can propose places."))]
-    await service.tick(ctx.session, plan, None if pressed.pair == "all" else pressed.pair)
+    await service.tick(ctx.session, ctx.actor, plan, None if pressed.pair == "all" else pressed.pair)
     return [await pairs_page(ctx, plan, pressed.page, edit=True)]
 
 
@@ -238,12 +240,19 @@ async def on_propose(ctx: Ctx, pressed: MatchPropose) -> list[Reply]:
     replies = [Reply(head.format(n=len(outcome.proposed)))]
     for placement, household, offer in outcome.proposed:
         replies += await proposed(ctx, placement, household, offer, edit=False)
-    if outcome.skipped:
-        households, _ = await _rows(ctx.session, plan, outcome.skipped, unmatched=False)
-        skipped = [plan.pairs[index] for index in outcome.skipped]
-        lines = [t._("Not proposed, the household or the place changed since the plan:")]
-        lines += [f"• {_reference(households, pair['household'])} → #{pair['offer']}" for pair in skipped]
-        replies.append(Reply("\n".join(lines) + "\n" + t._("Run /match again for a new plan.")))
+    replies += await caseworkers_told(ctx, outcome.proposed)
+    households, _ = await _rows(ctx.session, plan, outcome.skipped + outcome.unfollowed, unmatched=False)
+    for indexes, head, then in (
+        (outcome.skipped, t._("Not proposed, the household or the place changed since the plan:"),
+         t._("Run /match again for a new plan.")),
+        (outcome.unfollowed, t._("Not proposed, no caseworker of {departement} follows the household any more:").format(
+            departement=plan.departement), t._("A caseworker of the territory must follow it before a place is "
+                                               "proposed: the host would have nobody to agree the arrival with.")),
+    ):  # fmt: skip
+        if indexes:
+            pairs = [plan.pairs[index] for index in indexes]
+            lines = [f"• {_reference(households, pair['household'])} → #{pair['offer']}" for pair in pairs]
+            replies.append(Reply("\n".join([head, *lines, then])))
     return replies
 
 
