@@ -104,9 +104,8 @@ async def proposed(
     a coordinator, who leaves the household to its caseworker, gets no buttons to record the stay."""
     t = ctx.t
     assert placement.id is not None
-    follows = placement.caseworker_id == ctx.user_id
-    if not follows:
-        return await _proposed_for_caseworker(ctx, placement, household, offer, edit=edit)
+    if placement.caseworker_id != ctx.user_id:
+        return await _proposed_by_coordinator(ctx, placement, household, offer, edit=edit)
     if offer.host_id is None or placement.consent_due_at is None:
         text = t._("Offer #{offer} is reserved for household {reference}. It is managed by {organisation}, not by "
                    "a host on Telegram: agree the arrival with them, then record it.").format(
@@ -122,7 +121,7 @@ async def proposed(
     return [Reply(text, buttons, edit=edit), question]
 
 
-async def _proposed_for_caseworker(
+async def _proposed_by_coordinator(
     ctx: Ctx, placement: Placement, household: Household, offer: Offer, *, edit: bool
 ) -> list[Reply]:
     """A coordinator's proposal: said to them, and the host asked; the household's caseworker is told apart."""
