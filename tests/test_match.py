@@ -14,6 +14,7 @@ from sqlmodel import select
 from bot.chat.callbacks import MatchPage, MatchPropose, MatchTick
 from bot.chat.context import PARIS
 from bot.domain.consent import DECLINE_LABELS, DeclineReason
+from bot.domain.matching.holding import hold_days
 from bot.domain.matching.plan import Left, Plan, make_plan
 from bot.features.casework.matching import BLOCKERS
 from bot.i18n import Translator, translator
@@ -185,7 +186,9 @@ async def test_the_plan_is_the_engines_its_pairs_are_ticked_proposed_and_answere
     await caseworker.press_data(MatchTick(kept.id, "all", 1).encode())
     async with bot.database.transaction() as session:
         kept = (await session.scalars(select(MatchPlan))).one()
-    assert kept.ticked == list(range(2, len(expected.pairs)))  # every pair not proposed yet
+    advised_to_wait = {index for index, pair in enumerate(expected.pairs) if pair.hold}
+    assert 0 < len(advised_to_wait) < len(expected.pairs) - 2  # both kinds among the pairs not proposed yet
+    assert kept.ticked == [i for i in range(2, len(expected.pairs)) if i not in advised_to_wait]
 
 
 async def test_a_pair_that_changed_meanwhile_is_skipped_and_said(bot: BotUnderTest) -> None:
@@ -199,18 +202,65 @@ async def test_a_pair_that_changed_meanwhile_is_skipped_and_said(bot: BotUnderTe
     await caseworker.press(UK._("Tick all"), page)
     page = next(m for m in bot.api.bot_messages(CASEWORKER) if m["message_id"] == page["message_id"])
     taken = expected.pairs[0]
+    assert taken.hold is None  # sleeping rough: never advised to wait
+    ticked = [pair for pair in expected.pairs if pair.hold is None]
     async with bot.database.transaction() as session:
         changed = await session.get(Offer, taken.offer_id)
         assert changed is not None
         changed.status = "withdrawn"
     await caseworker.press(UK.n_("Propose the {n} ticked pair", "Propose the {n} ticked pairs",
-                                 len(expected.pairs)).format(n=len(expected.pairs)), page)  # fmt: skip
+                                 len(ticked)).format(n=len(ticked)), page)  # fmt: skip
     told = texts(bot.api.bot_messages(CASEWORKER))
     assert UK._("Not proposed, the household or the place changed since the plan:") in told
     assert f"• {named[taken.household_id]} → #{taken.offer_id}" in told
-    proposed = len(expected.pairs) - 1
+    proposed = len(ticked) - 1
     assert UK.n_("{n} proposal sent to the hosts:", "{n} proposals sent to the hosts:", proposed).format(
         n=proposed) in told  # fmt: skip
+
+
+async def test_a_pair_advised_to_wait_is_said_left_out_by_tick_all_and_may_be_ticked_alone(
+    bot: BotUnderTest,
+) -> None:
+    ids = await territory(bot)
+    expected = await expected_plan(bot)
+    named = await references(bot)
+    held = next(index for index, pair in enumerate(expected.pairs[:5]) if pair.hold)
+    hold = expected.pairs[held].hold
+    weights = {"ABRI-2": 60, "HOT-3": 50, "FIN-4": 40, "FAU-5": 30, "SANS-6": 0, "GRAND-7": 0}
+    reference = named[expected.pairs[held].household_id]
+    assert hold is not None and hold.days_left == hold_days(weights[reference])  # recorded today
+    assert ids["RUE-1"] not in [pair.household_id for pair in expected.pairs if pair.hold]
+    caseworker = bot.user(CASEWORKER)
+    shown = await caseworker.send("/match 44")
+    page = shown[-2]
+    advice = "⏳ " + FR.n_(
+        "Better wait: this place scores {share} % of an ideal one for this household, which can wait {n} more "
+        "day for a better place (“Tick all” leaves this pair out).",
+        "Better wait: this place scores {share} % of an ideal one for this household, which can wait {n} more "
+        "days for a better place (“Tick all” leaves this pair out).", hold.days_left).format(
+        share=round(100 * hold.share), n=hold.days_left)  # fmt: skip
+    pair = expected.pairs[held]
+    assert f"{held + 1}.</b> {named[pair.household_id]} → #{pair.offer_id}" in page["text"] or (
+        f"{held + 1}. {named[pair.household_id]} → #{pair.offer_id}" in texts([page])
+    )
+    assert advice in texts([page])
+    assert texts([page]).count("⏳ ") == sum(1 for pair in expected.pairs[:5] if pair.hold)
+
+    await caseworker.press(FR._("Tick all"), page)
+    page = next(m for m in bot.api.bot_messages(CASEWORKER) if m["message_id"] == page["message_id"])
+    assert f"▫️ {held + 1}." in page["text"] and "☑️ 1." in page["text"]
+    await caseworker.press(f"▫️ {held + 1}", page)  # a person may still tick it
+    async with bot.database.transaction() as session:
+        kept = (await session.scalars(select(MatchPlan))).one()
+    assert held in kept.ticked
+    assert kept.ticked == sorted({held} | {i for i, pair in enumerate(expected.pairs) if pair.hold is None})
+
+    # Fourteen days later, nobody is advised to wait any more: "Tick all" ticks every pair.
+    bot.clock.advance(days=15)
+    later = await expected_plan(bot)
+    assert later.pairs and not any(pair.hold for pair in later.pairs)
+    shown = await caseworker.send("/match 44")
+    assert "⏳" not in texts(shown)
 
 
 async def test_others_are_refused_and_forged_buttons_too(bot: BotUnderTest) -> None:

@@ -11,13 +11,15 @@ import numpy as np
 import pytest
 
 from bot.domain.matching import candidates as fitting
+from bot.domain.matching import holding, solver
 from bot.domain.matching import needs as rules
-from bot.domain.matching import solver
 from bot.domain.matching.candidates import Blocker, Constraint, fits, place_arrays
 from bot.domain.matching.needs import SITUATIONS, HouseholdNeeds, Place
 from bot.domain.matching.plan import Left, Plan, candidates, make_plan
 from bot.domain.matching.solver import Problem, solve
+from bot.domain.search import ranking
 from bot.domain.search.ranking import Caveat, OfferFacts, Reason, Why, rank, score
+from bot.domain.situations import SITUATIONS as SITUATIONS_DECLARED
 
 TODAY = date(2026, 11, 22)
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -377,3 +379,53 @@ def test_household_records_refuse_what_no_search_reads() -> None:
 def test_an_empty_territory_gives_an_empty_plan() -> None:
     assert make_plan([], [], (), TODAY, NOW) == Plan((), (), ())
     assert make_plan([], [Place(offer(1))], (), TODAY, NOW).pairs == ()
+
+
+# --------------------------------------------------------------------------- advice to wait for a better place
+
+
+def test_a_household_that_can_wait_is_advised_to_wait_for_a_better_place_until_its_days_run_out() -> None:
+    near = household(1, near=NANTES, languages=("uk",), waiting_since=TODAY - timedelta(days=3))
+    ideal = ranking.W_FRESH + ranking.W_CAPACITY + ranking.W_DISTANCE + ranking.W_LENGTH + ranking.W_LANGUAGE
+    assert holding.ideal_score(near) == ideal
+    assert holding.ideal_score(household(2)) == ideal - ranking.W_DISTANCE - ranking.W_LANGUAGE
+    good_enough = holding.GOOD_ENOUGH * ideal
+    assert holding.advice(near, good_enough, 0, TODAY) is None  # proposed at once
+    hold = holding.advice(near, good_enough - 1, 0, TODAY)
+    assert hold == holding.Hold(round((good_enough - 1) / ideal, 2), holding.MAX_HOLD_DAYS - 3)
+    assert holding.advice(near, -50.0, 0, TODAY) == holding.Hold(0.0, holding.MAX_HOLD_DAYS - 3)
+    # The days run out: a poor place is then proposed as any other.
+    last_day = TODAY + timedelta(days=holding.MAX_HOLD_DAYS - 4)
+    assert holding.advice(near, 10.0, 0, last_day) == holding.Hold(round(10 / ideal, 2), 1)
+    assert holding.advice(near, 10.0, 0, last_day + timedelta(days=1)) is None
+    # Not known since when: counted from today.
+    assert holding.advice(household(3), 10.0, 0, TODAY) is not None
+
+
+def test_the_more_urgent_the_shorter_the_wait_and_never_for_who_sleeps_rough() -> None:
+    weights = {situation.name: situation.weight for situation in SITUATIONS_DECLARED}
+    assert holding.hold_days(0) == holding.MAX_HOLD_DAYS == 14
+    assert holding.hold_days(weights["young_children"]) == 12
+    assert holding.hold_days(weights["shelter"]) == 10
+    assert holding.hold_days(weights["street"]) == 0
+    assert holding.hold_days(weights["shelter"] + weights["hotel"]) == 0  # as urgent as sleeping rough
+    days = [holding.hold_days(priority) for priority in range(0, 101)]
+    assert days == sorted(days, reverse=True)
+    rough = household(1, situations=frozenset({"street"}))
+    assert holding.advice(rough, 0.0, weights["street"], TODAY) is None
+
+
+def test_the_plan_carries_the_advice_for_the_pairs_of_households_that_can_wait() -> None:
+    big = Place(offer(1, people=6, qualification="qualified"))  # a third of the capacity points for 2 people
+    snug = Place(offer(2, people=2, qualification="qualified"))
+    waiting = household(1, waiting_since=TODAY)
+    rough = household(2, situations=frozenset({"street"}))
+    plan = make_plan([waiting, rough], [big, snug], (), TODAY, NOW)
+    advice = {pair.household_id: pair.hold for pair in plan.pairs}
+    assert advice[2] is None  # sleeping rough: the snug place, proposed at once
+    assert plan.pairs[0].offer_id == 2 and plan.pairs[
+        1
+    ].match.score < holding.GOOD_ENOUGH * holding.ideal_score(waiting)
+    assert advice[1] == holding.advice(waiting, plan.pairs[1].match.score, 0, TODAY) is not None
+    later = make_plan([waiting], [big], (), TODAY + timedelta(days=holding.MAX_HOLD_DAYS), NOW)
+    assert later.pairs[0].hold is None

@@ -100,7 +100,8 @@ def whys_of(stored: list[list[Any]]) -> tuple[Why, ...]:
 async def keep(session: AsyncSession, actor: Actor, problem: Problem, plan: Plan, now: datetime) -> MatchPlan:
     """The plan, kept for its user to read and tick (nothing ticked)."""
     pairs = [{"household": pair.household_id, "offer": pair.offer_id, "level": pair.level,
-              "reasons": _whys(pair.match.reasons), "caveats": _whys(pair.match.caveats)}
+              "reasons": _whys(pair.match.reasons), "caveats": _whys(pair.match.caveats),
+              "hold": {"share": pair.hold.share, "days_left": pair.hold.days_left} if pair.hold else None}
              for pair in plan.pairs]  # fmt: skip
     unmatched = [{"household": left.household_id, "why": str(left.why), "places": left.places,
                   "blocker": str(left.blocker.constraint) if left.blocker else None,
@@ -121,13 +122,14 @@ async def plan_for(session: AsyncSession, actor: Actor, plan_id: int) -> MatchPl
 
 
 async def tick(session: AsyncSession, actor: Actor, plan: MatchPlan, index: int | None) -> None:
-    """Tick or untick one pair (``index``), or tick every pair not proposed yet (None)."""
+    """Tick or untick one pair (``index``), or tick every pair not proposed yet and not advised to wait for a
+    better place (None; those stay as they were: a person may tick them one by one)."""
     require(actor, Action.PROPOSE, plan.departement)
     if index is not None and not 0 <= index < len(plan.pairs):
         raise NotFound(f"pair {index}")
     open_pairs = [i for i in range(len(plan.pairs)) if i not in plan.proposed]
     if index is None:
-        ticked = open_pairs
+        ticked = sorted({*plan.ticked, *(i for i in open_pairs if not plan.pairs[i].get("hold"))})
     elif index in plan.ticked:
         ticked = [i for i in plan.ticked if i != index]
     else:

@@ -97,6 +97,7 @@ def needs_of(household: Household, today: date) -> HouseholdNeeds:
         start=start if start is not None and start > today else None,
         days=days if days is not None and 1 <= days <= MAX_DURATION_DAYS else None,
         situations=frozenset(household.situations or ()) & frozenset(SITUATIONS),
+        waiting_since=household.created_at.date() if household.created_at else None,  # None: not saved yet
     )
 
 

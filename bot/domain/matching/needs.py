@@ -36,6 +36,7 @@ class HouseholdNeeds:
     ``near`` (latitude, longitude) with ``radius_km``: within that distance; ``near`` without a
     radius, or no ``near``: anywhere in ``departement`` (nearer ranks higher when ``near`` is
     given). ``start`` None: as soon as possible; ``days`` None: for an unknown time.
+    ``waiting_since``: the day it was recorded (how long it has waited; None: not known, counted as today).
     ``unaged_children``: children whose age nobody recorded (households recorded before ages were asked):
     they count as people and as a need for children, never as an age.
     ``situations`` are names of :data:`SITUATIONS`; a child younger than
@@ -56,6 +57,7 @@ class HouseholdNeeds:
     start: date | None = None
     days: int | None = None
     situations: frozenset[str] = frozenset()
+    waiting_since: date | None = None
 
     def __post_init__(self) -> None:
         """Refuse a record no search could read (the dialogues validate answers before)."""
@@ -108,13 +110,19 @@ class HouseholdNeeds:
         )  # fmt: skip
 
 
-def priority_levels(households: Sequence[HouseholdNeeds], switched_off: Iterable[str]) -> list[int]:
-    """Each household's level, 0 for the most urgent: its priority in its département (the weights of its
-    situations that are on, ``bot.domain.situations.priority``), ranked among those of these households."""
+def priorities(households: Sequence[HouseholdNeeds], switched_off: Iterable[str]) -> list[int]:
+    """Each household's priority in its département: the weights of its situations that are on
+    (``bot.domain.situations.priority``), 0 for none."""
     off = tuple(switched_off)
-    priorities = [declared.priority(household.all_situations(), off) or 0 for household in households]
-    ranks = {value: level for level, value in enumerate(sorted(set(priorities), reverse=True))}
-    return [ranks[value] for value in priorities]
+    return [declared.priority(household.all_situations(), off) or 0 for household in households]
+
+
+def priority_levels(households: Sequence[HouseholdNeeds], switched_off: Iterable[str]) -> list[int]:
+    """Each household's level, 0 for the most urgent: its priority (:func:`priorities`) ranked among those of
+    these households."""
+    priority = priorities(households, switched_off)
+    ranks = {value: level for level, value in enumerate(sorted(set(priority), reverse=True))}
+    return [ranks[value] for value in priority]
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from enum import StrEnum
 import numpy as np
 
 from bot.domain.matching.candidates import Blocker, PlaceArrays, blocker, fits, place_arrays, tenths
-from bot.domain.matching.needs import HouseholdNeeds, Place, priority_levels
+from bot.domain.matching.holding import Hold, advice
+from bot.domain.matching.needs import HouseholdNeeds, Place, priorities, priority_levels
 from bot.domain.matching.solver import SHORTLIST, Problem, solve
 from bot.domain.search.ranking import Match, rank
 
@@ -22,13 +23,15 @@ from bot.domain.search.ranking import Match, rank
 class Pair:
     """A household and the place suggested for it: ``match`` carries the search's score, reasons and
     caveats (not-stated needs, stale or unconfirmed offers are caveats, never reasons); ``fit`` is
-    the number the plan maximised (see ``candidates``)."""
+    the number the plan maximised (see ``candidates``); ``hold``: the advice to wait for a better place
+    (``holding``), None to propose it now."""
 
     household_id: int
     offer_id: int
     level: int
     fit: float
     match: Match
+    hold: Hold | None = None
 
 
 class Left(StrEnum):
@@ -75,6 +78,7 @@ class Candidates:
 
     households: tuple[HouseholdNeeds, ...]
     arrays: PlaceArrays
+    priorities: list[int]
     levels: list[int]
     problem: Problem
     fits: np.ndarray
@@ -89,6 +93,7 @@ def candidates(
 ) -> Candidates:
     """The candidate pairs of these households and places (``now`` timezone-aware, like the offers)."""
     arrays = place_arrays(places, now)
+    priority = priorities(households, switched_off)
     levels = priority_levels(households, switched_off)
     indices, fit_lists = [], []
     for household in households:
@@ -106,7 +111,7 @@ def candidates(
         place=np.concatenate(indices).astype(np.int64) if indices else np.zeros(0, np.int64),
         weight=tenths(all_fits),
     )
-    return Candidates(tuple(households), arrays, levels, problem, all_fits)
+    return Candidates(tuple(households), arrays, priority, levels, problem, all_fits)
 
 
 def make_plan(
@@ -141,9 +146,9 @@ def explain(found: Candidates, assignment: np.ndarray, today: date, now: datetim
         if place >= 0:
             at = first + int(np.flatnonzero(problem.place[first:last] == place)[0])
             (match,) = rank(household.criteria(), [places[place].facts], today, now).matches
-            pairs.append(
-                Pair(household.id, places[place].facts.id, level, round(float(found.fits[at]), 1), match)
-            )
+            fit = round(float(found.fits[at]), 1)
+            hold = advice(household, match.score, found.priorities[h], today)
+            pairs.append(Pair(household.id, places[place].facts.id, level, fit, match, hold))
         elif first == last:
             unmatched.append(
                 Unmatched(household.id, level, Left.NO_PLACE, 0, blocker(household, found.arrays, today))

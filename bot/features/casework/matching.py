@@ -146,6 +146,13 @@ def _pair_text(t: Translator, plan: MatchPlan, index: int, households: dict[int,
         text += "\n" + t._("Why: {reasons}").format(reasons=", ".join(reasons))
     if caveats:
         text += "\n⚠️ " + ", ".join(caveats)
+    if hold := pair.get("hold"):
+        text += "\n⏳ " + t.n_(
+            "Better wait: this place scores {share} % of an ideal one for this household, which can wait {n} more "
+            "day for a better place (“Tick all” leaves this pair out).",
+            "Better wait: this place scores {share} % of an ideal one for this household, which can wait {n} more "
+            "days for a better place (“Tick all” leaves this pair out).", hold["days_left"]).format(
+            share=round(100 * hold["share"]), n=hold["days_left"])  # fmt: skip
     return text
 
 
