@@ -53,7 +53,7 @@ class Runtime:
         )  # fmt: skip
         self.bot = self.application.bot
         self.sender = Sender(database, self.bot, clock, self.services.limiter, routes.MAKERS, routes.menu_of)
-        self.pipeline = Pipeline(self.bot, self.services, self.sender.wake)
+        self.pipeline = Pipeline(self.bot, self.services, self.sender)
         self.sender.delivered = lambda: self.pipeline.stored(1)  # a chat's next update may be free now
         self.poller: Poller | None = None
         self._webhook: web.AppRunner | None = None
