@@ -118,8 +118,9 @@ class Pipeline:
         another at once while some wait (other chats'). Now and then one looks for what other processes stored.
         """
         while True:
-            try:
-                await asyncio.wait_for(self.work.wait(), IDLE_POLL_SECONDS)
+            try:  # asyncio.timeout, not wait_for: in 3.11 wait_for can swallow the cancel of a stop
+                async with asyncio.timeout(IDLE_POLL_SECONDS):
+                    await self.work.wait()
             except TimeoutError:
                 self.waiting = max(self.waiting, 1)  # perhaps another process stored some
             self.work.clear()

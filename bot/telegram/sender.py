@@ -137,9 +137,10 @@ class Sender:
                 log.exception("the sender failed")
                 busy = False
                 await asyncio.sleep(IDLE_POLL_SECONDS)
-            if not busy:
+            if not busy:  # asyncio.timeout, not wait_for: in 3.11 wait_for can swallow the cancel of a stop
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wake.wait(), IDLE_POLL_SECONDS)
+                    async with asyncio.timeout(IDLE_POLL_SECONDS):
+                        await self.wake.wait()
 
     async def round(self) -> bool:
         """Record what finished, start what is due; True if there was anything to do."""
