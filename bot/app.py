@@ -5,6 +5,7 @@ the sender, and how updates arrive (long polling, or webhooks behind aiohttp). S
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -53,7 +54,7 @@ class Runtime:
         )  # fmt: skip
         self.bot = self.application.bot
         self.sender = Sender(database, self.bot, clock, self.services.limiter, routes.MAKERS, routes.menu_of)
-        self.pipeline = Pipeline(self.bot, self.services, self.sender.wake)
+        self.pipeline = Pipeline(self.bot, self.services, self.sender)
         self.sender.delivered = lambda: self.pipeline.stored(1)  # a chat's next update may be free now
         self.poller: Poller | None = None
         self._webhook: web.AppRunner | None = None
@@ -140,6 +141,14 @@ async def polling(runtime: Runtime) -> AsyncIterator[Runtime]:
         await runtime.stop()
 
 
+def log_tasks() -> None:
+    """`kill -USR1` a bot process: what each of its tasks is waiting for goes to the log (a stop that hangs)."""
+    for task in asyncio.all_tasks():
+        stream = io.StringIO()
+        task.print_stack(limit=12, file=stream)
+        log.warning("task %s:\n%s", task.get_name(), stream.getvalue())
+
+
 def run(settings: Settings) -> None:
     """The `logement-bot run` command: until SIGINT or SIGTERM."""
 
@@ -149,6 +158,7 @@ def run(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(signal.SIGUSR1, log_tasks)
         await runtime.start(polling=not settings.webhook_url)
         if settings.webhook_url:
             await runtime.serve_webhook()

@@ -12,46 +12,35 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy import Result, event
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage import sqlite
+
 log = logging.getLogger(__name__)
-SQLITE_BUSY_TIMEOUT_MS = 10_000
 _WIPE = "wipe_after_commit"
-
-
-def tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    # The driver's own transaction handling (no BEGIN before a SELECT, savepoints that commit at once) is
-    # switched off: SQLAlchemy emits BEGIN itself (_begin_immediately), so a transaction is a transaction.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    # What is deleted or overwritten (an erased phone, a handled update) is overwritten with zeros in the file,
-    # instead of lingering in free space until reused (some builds do it by default: we do not rely on it).
-    cursor.execute("PRAGMA secure_delete=ON")
-    cursor.close()
-
-
-def _begin_immediately(connection: Connection) -> None:
-    # Take the write lock at the start: two transactions that read then write cannot both succeed, and a
-    # writer waits (busy timeout) instead of failing when another one upgrades first.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(database_url: str) -> AsyncEngine:
     # hide_parameters: an error's message (logged with its traceback) never carries the values of a statement.
     if database_url.startswith("sqlite"):
+        path = make_url(database_url).database or ""
         engine = create_async_engine(
-            database_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, hide_parameters=True
+            database_url, async_creator=lambda: sqlite.connect(path), hide_parameters=True
         )
-        event.listen(engine.sync_engine, "connect", tune_sqlite)
-        event.listen(engine.sync_engine, "begin", _begin_immediately)
+        event.listen(engine.sync_engine, "connect", sqlite.tune)
+        event.listen(engine.sync_engine, "begin", sqlite.begin_immediately)
         return engine
     return create_async_engine(database_url, pool_pre_ping=True, hide_parameters=True)
+
+
+async def core_execute(session: AsyncSession, statement: Any, parameters: Any = None) -> Result[Any]:
+    """Run a statement on the session's connection, past the ORM: for the pipeline's own bookkeeping, run for
+    every update, which keeps no objects in step and gains a third of its time this way."""
+    connection = await session.connection()
+    result: Result[Any] = await connection.execute(statement, parameters)
+    return result
 
 
 def wipe_after_commit(session: AsyncSession) -> None:

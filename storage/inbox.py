@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from bot.domain.privacy import ERASED, MESSAGES_KEPT
+from storage.db import core_execute
 from storage.models import InboxUpdate, OutboxMessage
 
 NEW = "new"
@@ -46,12 +47,15 @@ async def store(session: AsyncSession, arrivals: Sequence[Arrival], now: datetim
         for a in arrivals
     ]  # fmt: skip
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    inserted = await session.scalars(
-        insert(InboxUpdate)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["update_id"])
-        .returning(col(InboxUpdate.update_id))
-    )
+    inserted = (
+        await core_execute(
+            session,
+            insert(InboxUpdate)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["update_id"])
+            .returning(col(InboxUpdate.update_id)),
+        )
+    ).scalars()
     return set(inserted)
 
 
@@ -91,7 +95,7 @@ async def take_next(
     chat); a worker that dies releases it with its connection. SQLite has one writer at a time anyway.
     """
     statement = _take_next(session.get_bind().dialect.name)
-    row = (await session.execute(statement, {"now": now, "skip": list(skip)})).first()
+    row: Any = (await core_execute(session, statement, {"now": now, "skip": list(skip)})).first()
     if row is None:
         return None
     # The update is in hand: the row forgets what it said (names, usernames, texts, phone numbers), and keeps
@@ -101,9 +105,13 @@ async def take_next(
 
 
 async def _forget_payload(session: AsyncSession, update_id: int) -> None:
-    await session.execute(
-        update(InboxUpdate).where(col(InboxUpdate.update_id) == update_id).values(payload={})
-    )
+    await core_execute(session, _FORGET_PAYLOAD, {"taken": update_id})
+
+
+# Built once (statements run for every update): the cached compilation is found without building them again.
+_FORGET_PAYLOAD = (
+    update(InboxUpdate).where(col(InboxUpdate.update_id) == bindparam("taken")).values(payload={})
+)
 
 
 @functools.cache

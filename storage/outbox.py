@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from bot.domain.privacy import ERASED, MESSAGES_KEPT
+from storage.db import core_execute
 from storage.models import OutboxMessage
 
 PENDING = "pending"
@@ -26,12 +27,27 @@ KEEP_FOR = MESSAGES_KEPT
 async def add(session: AsyncSession, messages: Sequence[dict[str, Any]], now: datetime) -> None:
     """Queue messages (each: chat_id, payload, attachment, update_id, alert_id), due now, in this order."""
     if messages:
-        rows = [
-            {"alert_id": None, "update_id": None, "attachment": None, **message, "status": PENDING, "attempts": 0,
-             "created_at": now, "next_attempt_at": now, "claimed_until": None, "sent_at": None, "last_error": None}
-            for message in messages
-        ]  # fmt: skip
-        await session.execute(insert(OutboxMessage), rows)
+        await core_execute(session, insert(OutboxMessage), [_row(message, now) for message in messages])
+
+
+async def add_claimed(
+    session: AsyncSession, message: dict[str, Any], now: datetime, until: datetime
+) -> OutboxMessage:
+    """Queue a message already claimed until `until` by the sender of this process, which sends it as soon as
+    the transaction commits (the head of its chat: nothing else is pending for it)."""
+    row = {**_row(message, now), "claimed_until": until}
+    message_id = (await core_execute(session, _INSERT_RETURNING_ID, row)).scalar_one()
+    return OutboxMessage(id=message_id, **row)
+
+
+_INSERT_RETURNING_ID = insert(OutboxMessage).returning(
+    col(OutboxMessage.id)
+)  # built once: run for every update
+
+
+def _row(message: dict[str, Any], now: datetime) -> dict[str, Any]:
+    return {"alert_id": None, "update_id": None, "attachment": None, **message, "status": PENDING, "attempts": 0,
+            "created_at": now, "next_attempt_at": now, "claimed_until": None, "sent_at": None, "last_error": None}  # fmt: skip
 
 
 async def claim_heads(
@@ -102,10 +118,13 @@ async def release(session: AsyncSession, message_ids: Collection[int]) -> None:
 async def mark_sent(session: AsyncSession, message_ids: Collection[int], now: datetime) -> None:
     """Sent: what they said and to whom is not kept (it may hold personal data: a contact, an address)."""
     if message_ids:
-        await session.execute(
+        await core_execute(
+            session,
             update(OutboxMessage)
             .where(col(OutboxMessage.id).in_(sorted(message_ids)))
-            .values(status=SENT, sent_at=now, claimed_until=None, payload={}, attachment=None, chat_id=ERASED)
+            .values(
+                status=SENT, sent_at=now, claimed_until=None, payload={}, attachment=None, chat_id=ERASED
+            ),
         )
 
 
@@ -167,11 +186,14 @@ async def next_due(session: AsyncSession) -> datetime | None:
 
 async def updates_still_owed(session: AsyncSession, update_ids: Collection[int]) -> set[int]:
     """Those of these updates that still have a message pending."""
-    rows = await session.scalars(
-        select(col(OutboxMessage.update_id)).where(
-            col(OutboxMessage.update_id).in_(sorted(update_ids)), col(OutboxMessage.status) == PENDING
+    rows = (
+        await core_execute(
+            session,
+            select(col(OutboxMessage.update_id)).where(
+                col(OutboxMessage.update_id).in_(sorted(update_ids)), col(OutboxMessage.status) == PENDING
+            ),
         )
-    )
+    ).scalars()
     return {int(update_id) for update_id in rows if update_id is not None}
 
 

@@ -43,7 +43,13 @@ async def start_bot(
 async def stop(process: asyncio.subprocess.Process, *, hard: bool = False) -> None:
     if process.returncode is None:
         process.send_signal(signal.SIGKILL if hard else signal.SIGTERM)
-        await asyncio.wait_for(process.wait(), 20)
+        try:
+            await asyncio.wait_for(process.wait(), 20)
+        except TimeoutError:  # its log tells what it was waiting for
+            process.send_signal(signal.SIGUSR1)
+            await asyncio.sleep(1)
+            process.kill()
+            raise
 
 
 async def wait_until(condition: Callable[[], Any], timeout: float = 30.0) -> Any:

@@ -13,7 +13,8 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401
-from storage.db import Database, tune_sqlite
+from storage import sqlite as bot_sqlite
+from storage.db import Database
 
 
 async def test_migrations_create_exactly_the_models(database_url: str) -> None:
@@ -36,11 +37,11 @@ async def test_sqlite_is_tuned_for_a_bot(tmp_path: Path) -> None:
         busy = (await connection.execute(text("PRAGMA busy_timeout"))).scalar()
         secure_delete = (await connection.execute(text("PRAGMA secure_delete"))).scalar()
     await database.close()
-    assert (journal, foreign_keys, busy, secure_delete) == ("wal", 1, 10000, 1)
+    assert (journal, foreign_keys, busy, secure_delete) == ("wal", 1, bot_sqlite.STATEMENT_BUSY_TIMEOUT_MS, 1)
     # The bot asks for secure deletion itself: a build where it is off by default gets it too.
     with closing(sqlite3.connect(tmp_path / "plain.sqlite3")) as plain:
         plain.execute("PRAGMA secure_delete=OFF")
-        tune_sqlite(plain, None)
+        bot_sqlite.tune(plain, None)
         assert plain.execute("PRAGMA secure_delete").fetchone() == (1,)
 
 

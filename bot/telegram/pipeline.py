@@ -35,11 +35,13 @@ from bot.chat.messages import Reply, payload_of
 from bot.domain.privacy import DataPolicy
 from bot.i18n import language_from_telegram, translator
 from bot.logs import who
-from bot.telegram.gateway import incoming_from, pressed_message_id
+from bot.telegram.gateway import chat_of, incoming_from, pressed_message_id
 from bot.telegram.rate import Limiter
+from bot.telegram.sender import LEASE, Sender
 from conversations.engine import Dialogue
 from storage import inbox, outbox, roles, users
 from storage.db import Database
+from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -77,8 +79,8 @@ class Services:
 class Pipeline:
     """The workers of one process: they handle stored updates and wake the sender."""
 
-    def __init__(self, bot: Bot, services: Services, replies: asyncio.Event, *, workers: int = 8) -> None:
-        self.bot, self.services, self.replies, self.workers = bot, services, replies, workers
+    def __init__(self, bot: Bot, services: Services, sender: Sender, *, workers: int = 8) -> None:
+        self.bot, self.services, self.sender, self.workers = bot, services, sender, workers
         self.work = asyncio.Event()  # something may be waiting in the inbox
         self.waiting = (
             1  # updates stored and not taken yet, as far as this process knows (what the last one left)
@@ -116,8 +118,9 @@ class Pipeline:
         another at once while some wait (other chats'). Now and then one looks for what other processes stored.
         """
         while True:
-            try:
-                await asyncio.wait_for(self.work.wait(), IDLE_POLL_SECONDS)
+            try:  # asyncio.timeout, not wait_for: in 3.11 wait_for can swallow the cancel of a stop
+                async with asyncio.timeout(IDLE_POLL_SECONDS):
+                    await self.work.wait()
             except TimeoutError:
                 self.waiting = max(self.waiting, 1)  # perhaps another process stored some
             self.work.clear()
@@ -185,6 +188,7 @@ class Pipeline:
         services = self.services
         claimed: tuple[int, dict[str, Any]] | None = None  # the update's id and payload, kept past a rollback
         queued: list[dict[str, Any]] = []
+        handed: OutboxMessage | None = None  # the first reply, claimed for this process's sender
         try:
             async with services.database.transaction() as session:
                 now = services.clock()
@@ -196,7 +200,7 @@ class Pipeline:
                     self.work.set()  # another worker may take the next update (of another chat) meanwhile
                 update = Update.de_json(claimed[1], self.bot)
                 queued = await self._run(session, update, now)
-                await outbox.add(session, queued, now)
+                handed = await self._queue(session, queued, chat_of(claimed[1]), now)
         except OperationalError:
             raise
         except NotAtHand as needed:
@@ -206,14 +210,30 @@ class Pipeline:
             if claimed is None:
                 raise
             log.exception("the action of update %s failed; its changes are rolled back", claimed[0])
-            queued = await self._give_up(*claimed)
+            handed, queued = None, await self._give_up(*claimed)
         assert claimed is not None
-        if queued:
-            self.replies.set()
-        else:
+        if handed is not None:
+            self.sender.take(handed)
+        if len(queued) > (handed is not None):
+            self.sender.wake.set()
+        if not queued:
             self.settled(claimed[0])
         await self._answer_button(claimed[1])
         return True
+
+    async def _queue(
+        self, session: Any, queued: list[dict[str, Any]], chat_id: int, now: datetime
+    ) -> OutboxMessage | None:
+        """Write the replies to the outbox; the first one to the update's own chat is claimed for this process's
+        sender, which sends it when the transaction commits (nothing else of that chat is pending: the update
+        was taken only once its previous replies were sent)."""
+        first = next((i for i, message in enumerate(queued) if message["chat_id"] == chat_id), None)
+        if first is None or not self.sender.can_take():
+            await outbox.add(session, queued, now)
+            return None
+        handed = await outbox.add_claimed(session, queued[first], now, now + LEASE)
+        await outbox.add(session, queued[:first] + queued[first + 1 :], now)
+        return handed
 
     async def _run(self, session: Any, update: Update, now: datetime) -> list[dict[str, Any]]:
         """The update's action in this transaction; the messages it owes, for the outbox."""

@@ -77,11 +77,13 @@ class Sender:
         self.makers = makers or {}
         self.menu_of = menu_of
         self.wake = asyncio.Event()
-        self.settled: Callable[[int], None] = lambda _update_id: None  # an update's last message is done
+        # Told when an update's last message is done (tests wait for it); nobody listening saves a query a round.
+        self.settled: Callable[[int], None] | None = None
         self.delivered: Callable[[], None] = lambda: None  # a chat's next update may be handled now
         self._in_flight: dict[int, asyncio.Task[None]] = {}  # chat -> its message on its way
         self._outcomes: list[_Outcome] = []
         self._claimed: set[int] = set()  # messages this sender claimed and has not recorded yet
+        self._let_go: set[int] = set()  # claimed for this sender by a worker, but their chat was busy
         self._renewed = datetime.min.replace(tzinfo=UTC)
         self._loop: asyncio.Task[None] | None = None
 
@@ -107,9 +109,24 @@ class Sender:
                 await task
         outcomes, self._outcomes = self._outcomes, []
         async with self.database.transaction() as session:
-            await self._record(session, outcomes, self.clock())
+            await self._record(session, outcomes, self.clock(), settling=False)
             await outbox.release(session, self._claimed)
         self._loop, self._in_flight, self._claimed = None, {}, set()
+
+    def can_take(self) -> bool:
+        """Whether a worker may claim a reply for this sender in its own transaction (see `take`)."""
+        return self._loop is not None and len(self._in_flight) < CONCURRENCY
+
+    def take(self, message: OutboxMessage) -> None:
+        """Send a message a worker claimed for this sender in the transaction that wrote it (the reply to an
+        update, the head of its chat): it leaves at once, without a round of bookkeeping to claim it."""
+        assert message.id is not None
+        self._claimed.add(message.id)
+        if message.chat_id in self._in_flight or self._loop is None:  # rare: let the next round decide
+            self._let_go.add(message.id)
+            self.wake.set()
+            return
+        self._in_flight[message.chat_id] = asyncio.create_task(self._deliver(message))
 
     async def _run(self) -> None:
         while True:
@@ -120,18 +137,24 @@ class Sender:
                 log.exception("the sender failed")
                 busy = False
                 await asyncio.sleep(IDLE_POLL_SECONDS)
-            if not busy:
+            if not busy:  # asyncio.timeout, not wait_for: in 3.11 wait_for can swallow the cancel of a stop
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wake.wait(), IDLE_POLL_SECONDS)
+                    async with asyncio.timeout(IDLE_POLL_SECONDS):
+                        await self.wake.wait()
 
     async def round(self) -> bool:
         """Record what finished, start what is due; True if there was anything to do."""
         outcomes, self._outcomes = self._outcomes, []
         free = CONCURRENCY - len(self._in_flight)
         now = self.clock()
+        let_go, self._let_go = self._let_go, set()
+        renew = now - self._renewed >= RENEW_EVERY
         try:
             async with self.database.transaction() as session:
-                settled = await self._record(session, outcomes, now)
+                settled = await self._record(session, outcomes, now, settling=self.settled is not None)
+                await outbox.release(session, let_go)
+                if renew:  # what is on its way stays this sender's, however long Telegram takes to answer
+                    await outbox.renew(session, self._claimed - let_go, now + LEASE)
                 claimed = (
                     await outbox.claim_heads(session, now, free, LEASE, busy=list(self._in_flight))
                     if free
@@ -141,10 +164,15 @@ class Sender:
             BaseException
         ):  # not recorded (stopped, or the database failed): recorded later, never sent again
             self._outcomes = outcomes + self._outcomes
+            self._let_go |= let_go
             raise
+        if renew:
+            self._renewed = now
+        self._claimed -= let_go
         if outcomes:
             self.delivered()
         for update_id in settled:
+            assert self.settled is not None
             self.settled(update_id)
         self._claimed.difference_update(o.message.id for o in outcomes if o.message.id is not None)
         for message in claimed:
@@ -214,8 +242,9 @@ class Sender:
         return _Outcome(message, self.clock() + backoff, error, counted=True)
 
     @staticmethod
-    async def _record(session: Any, outcomes: list[_Outcome], now: datetime) -> list[int]:
-        """Record what became of messages (and of the alerts they carry); the updates that owe nothing more."""
+    async def _record(session: Any, outcomes: list[_Outcome], now: datetime, *, settling: bool) -> list[int]:
+        """Record what became of messages (and of the alerts they carry); the updates that owe nothing more
+        (if `settling`)."""
         sent = [o.message for o in outcomes if o.retry_at is None and o.error is None]
         await outbox.mark_sent(session, [message.id for message in sent if message.id is not None], now)
         for outcome in outcomes:
@@ -231,6 +260,8 @@ class Sender:
                 carried = [message.alert_id, *message.payload.get("more_alerts", ())]
                 await alerts.finish(session, carried, status, now, late=message.payload.get("late", False),
                                     error=outcome.error and outcome.error[:300])  # fmt: skip
+        if not settling:
+            return []
         done = {
             o.message.update_id for o in outcomes if o.retry_at is None and o.message.update_id is not None
         }

@@ -7,6 +7,7 @@ Plain data and the operations on it; no HTTP. Every change in a chat is an event
 from __future__ import annotations
 
 import asyncio
+import bisect
 import copy
 import itertools
 import json
@@ -275,7 +276,7 @@ class State:
                     snap = record.snapshot()
                     if predicate is None or predicate(snap):
                         return snap
-        index = 0
+        index = bisect.bisect_right(chat.events, start_seq, key=lambda event: event.seq)  # only what comes
         while True:
             while index < len(chat.events):
                 event = chat.events[index]

@@ -28,8 +28,9 @@ class Signal:
 
     async def wait(self, seconds: float) -> None:
         event = self._event
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), max(seconds, 0.0))
+        with contextlib.suppress(TimeoutError):  # not wait_for: in 3.11 it can swallow a cancel
+            async with asyncio.timeout(max(seconds, 0.0)):
+                await event.wait()
 
 
 class UpdateQueue:
