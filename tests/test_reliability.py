@@ -20,9 +20,10 @@ from bot.features.casework.consent import moment
 from bot.i18n import translator
 from bot.sandbox.botapi import FakeBotApi
 from bot.telegram.pipeline import FloodRule
+from bot.telegram.sender import LEASE
 from storage import invitations
 from storage.db import Database
-from storage.models import Offer, Placement, RoleGrant, User
+from storage.models import Offer, OutboxMessage, Placement, RoleGrant, User
 from tests.casework_fixtures import accepted_user, anywhere_from_now, grant, offer
 from tests.harness import BotUnderTest, texts
 from tests.processes import start_bot, stop, wait_until
@@ -86,6 +87,40 @@ async def test_502_and_429_on_replies_delay_them_but_lose_none(bot: BotUnderTest
     assert (
         FR._("In which commune is the place? Type its name or postal code, or share a location.") in question
     )
+
+
+async def test_a_message_on_its_way_longer_than_its_lease_stays_claimed_by_its_sender(
+    bot: BotUnderTest,
+) -> None:
+    """Telegram answers a send late, after the claim's lease would have run out: the sender renews the claim,
+    so no other process takes the message and sends it a second time meanwhile."""
+    await accepted_user(bot, HOST)
+    before = len(bot.api.bot_messages(HOST))
+    bot.api.delay_next("sendMessage", 1.5, chat_id=HOST)
+    answering = asyncio.create_task(bot.user(HOST, "fr").send("/help"))
+
+    async def claim() -> datetime | None:
+        async with bot.database.transaction() as session:
+            return await session.scalar(
+                select(OutboxMessage.claimed_until).where(OutboxMessage.status == "pending")
+            )
+
+    claimed = None
+    while claimed is None:  # the reply is on its way, claimed by this process's sender
+        claimed = await claim()
+        await asyncio.sleep(0.02)
+    bot.clock.advance(seconds=LEASE.total_seconds() + 5)
+    bot.runtime.sender.wake.set()
+    for _ in range(50):
+        renewed = await claim()
+        if renewed is not None and renewed > bot.clock():
+            break
+        await asyncio.sleep(0.02)
+    assert (
+        renewed is not None and renewed > bot.clock()
+    )  # still this sender's, though its first lease ran out
+    await answering
+    assert len(bot.api.bot_messages(HOST)) == before + 1  # sent once
 
 
 async def test_a_notice_to_a_host_survives_a_502_and_the_caseworker_is_told_it_is_done(
