@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime
@@ -43,6 +44,46 @@ async def test_sqlite_is_tuned_for_a_bot(tmp_path: Path) -> None:
         plain.execute("PRAGMA secure_delete=OFF")
         bot_sqlite.tune(plain, None)
         assert plain.execute("PRAGMA secure_delete").fetchone() == (1,)
+
+
+async def test_a_transaction_waits_for_another_process_s_write_lock_with_the_loop_free(
+    tmp_path: Path,
+) -> None:
+    """SQLite runs on the event loop's thread: a transaction that finds the write lock held elsewhere (another
+    process; here a second engine) waits for it with the loop free, then goes on once it is released."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/shared.sqlite3"
+    holder, waiter = Database(url), Database(url)
+    await holder.upgrade()
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    locked = asyncio.Event()
+
+    async def second() -> int:
+        await locked.wait()
+        async with waiter.transaction() as other:
+            return int((await other.execute(text("SELECT count(*) FROM users"))).scalar_one())
+
+    ticking, waiting = asyncio.create_task(tick()), asyncio.create_task(second())
+    async with holder.transaction() as session:
+        await session.execute(
+            text(
+                "INSERT INTO users (id, language, privacy_accepted_at, created_at) VALUES (1, 'fr', :t, :t)"
+            ),
+            {"t": MIDNIGHT},
+        )
+        locked.set()
+        await asyncio.sleep(0.3)  # the write lock is held: the second transaction waits, the loop does not
+        assert not waiting.done() and ticks >= 10
+    assert await asyncio.wait_for(waiting, 5) == 1  # it saw what the first one committed
+    ticking.cancel()
+    await holder.close()
+    await waiter.close()
 
 
 MIDNIGHT = datetime(2026, 1, 1, tzinfo=UTC)
