@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 
 from bot.chat.callbacks import SearchPage
@@ -70,6 +71,15 @@ def describe(t: Translator, why: Why) -> str:
     return texts[why.code]()
 
 
+def explained(t: Translator, reasons: Iterable[Why], caveats: Iterable[Why]) -> tuple[str | None, str | None]:
+    """The "Why: …" text of a match's reasons and the "⚠️ …" text of its caveats (None when there are none);
+    each screen lays them out its own way."""
+    why = [describe(t, reason) for reason in reasons]
+    warn = [describe(t, caveat) for caveat in caveats]
+    return (t._("Why: {reasons}").format(reasons=", ".join(why)) if why else None,
+            "⚠️ " + ", ".join(warn) if warn else None)  # fmt: skip
+
+
 def result_card(
     ctx: Ctx, rank: int, match: Match, offer: Offer, propose_to: Household | None = None
 ) -> Reply:
@@ -84,12 +94,10 @@ def result_card(
         ("✅ " + t._("Qualified") if offer.qualification == Qualification.QUALIFIED else "⚪ " + t._("Not yet qualified"))
         + " · " + freshness(t, offer.last_confirmed_at, ctx.now),
     ]  # fmt: skip
-    reasons = [describe(t, why) for why in match.reasons if why.code is not Reason.QUALIFIED]
-    if reasons:
-        lines.append(t._("Why: {reasons}").format(reasons=", ".join(reasons)))
-    caveats = [describe(t, why) for why in match.caveats if why.code is not Caveat.NOT_QUALIFIED]
-    if caveats:
-        lines.append("⚠️ " + ", ".join(caveats))
+    # The qualification has its own line above.
+    reasons, caveats = explained(t, [why for why in match.reasons if why.code is not Reason.QUALIFIED],
+                                 [why for why in match.caveats if why.code is not Caveat.NOT_QUALIFIED])  # fmt: skip
+    lines += [text for text in (reasons, caveats) if text]
     return Reply("\n".join(lines), offer_buttons(ctx, offer.id or 0, propose_to))
 
 
