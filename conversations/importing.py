@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import fields
 from typing import Any
 
 from bot.chat.callbacks import DialogueAnswer, ImportColumn
@@ -203,6 +204,7 @@ PREVIEW_COUNTS = {  # what the preview counts, in this order, and the few lines 
                      "{n} rows already imported by someone else (skipped)"),
     "absent": Nn_("{n} offer of this organisation absent from the file", "{n} offers of this organisation absent from the file"),
 }  # fmt: skip
+assert set(PREVIEW_COUNTS) == {part.name for part in fields(Plan)}, "the preview counts each part of the plan"
 SAMPLES = 5  # lines shown of each part
 
 
@@ -243,9 +245,7 @@ def _summary(plan: Plan) -> dict[str, Any]:
         "absent": [{"offer": offer.id, "id": offer.source_id, "commune": offer.facts.get("commune_name"),
                     "people": offer.facts.get("people") or 0} for offer in plan.absent[:SAMPLES]],
     }  # fmt: skip
-    counts = {"create": len(plan.create), "update": len(plan.update), "unchanged": len(plan.unchanged),
-              "failed": len(plan.failed), "elsewhere": len(plan.elsewhere), "absent": len(plan.absent)}  # fmt: skip
-    return {"counts": counts, "samples": samples}
+    return {"counts": {part: len(getattr(plan, part)) for part in PREVIEW_COUNTS}, "samples": samples}
 
 
 class ImportOffers(engine.Dialogue):

@@ -57,20 +57,21 @@ def about(placement: Placement, offer: Offer) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _day(answers: dict[str, Any], key: str) -> date | None:
+def answered_day(answers: dict[str, Any], key: str) -> date | None:
+    """The date answered at `key`, or None when not (yet) answered."""
     return date.fromisoformat(answers[key]) if answers.get(key) else None
 
 
 def _offered(answers: dict[str, Any]) -> Availability:
     return Availability(
-        date.fromisoformat(answers[OFFER_FROM]), _day(answers, OFFER_UNTIL), answers[CAPACITY]
+        date.fromisoformat(answers[OFFER_FROM]), answered_day(answers, OFFER_UNTIL), answers[CAPACITY]
     )
 
 
 def found_mismatches(answers: dict[str, Any], end: str) -> tuple[Mismatch, ...]:
     """What the answers given so far (a start, the planned end answered at `end`, a number of people) do not
     fit in the offer."""
-    return mismatches(_offered(answers), start=_day(answers, START), end=_day(answers, end),
+    return mismatches(_offered(answers), start=answered_day(answers, START), end=answered_day(answers, end),
                       people=answers.get(PEOPLE))  # fmt: skip
 
 

@@ -24,6 +24,7 @@ from conversations.placement import (
     START,
     AgreedWithHost,
     about,
+    answered_day,
     confirmed,
 )
 from conversations.steps import Choice, Count, DateAnswer
@@ -82,13 +83,10 @@ class Correction(engine.Dialogue):
         }
         if answers.get(answers[WHAT]) == recorded[answers[WHAT]]:
             return [Reply(ctx.t._("That is what was recorded: nothing changed."))]
-        day = {
-            key: date.fromisoformat(answers[key]) if answers.get(key) else None
-            for key in (START, PLANNED_END)
-        }
         placement, notice = await correct_placement(
             ctx.session, ctx.actor, int(answers[PLACEMENT]), ctx.now, confirmed(answers),
-            start=day[START], planned_end=day[PLANNED_END], people=answers.get(PEOPLE),
+            start=answered_day(answers, START), planned_end=answered_day(answers, PLANNED_END),
+            people=answers.get(PEOPLE),
         )  # fmt: skip
         assert placement.start_date is not None and placement.planned_end is not None
         done = Reply(ctx.t._("Placement corrected: {people}, from {start} until {end}.").format(

@@ -98,6 +98,14 @@ async def undeliverable(session: AsyncSession, departements: frozenset[str]) -> 
     return list(await session.scalars(query.order_by(col(Alert.id).desc()).limit(50)))
 
 
+async def sent_to(session: AsyncSession, recipient_id: int, kind: str) -> list[Alert]:
+    """The alerts of this kind sent to this user (not those that became obsolete since)."""
+    query = select(Alert).where(
+        col(Alert.kind) == kind, col(Alert.recipient_id) == recipient_id, col(Alert.status) == SENT
+    )
+    return list(await session.scalars(query))
+
+
 async def all_alerts(session: AsyncSession) -> list[Alert]:
     return list(await session.scalars(select(Alert).order_by(col(Alert.id))))
 

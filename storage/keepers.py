@@ -35,7 +35,8 @@ class ManagedDue(NamedTuple):
     last_confirmed_at: datetime
 
 
-def _managed() -> tuple[ColumnElement[bool], ...]:
+def managed() -> tuple[ColumnElement[bool], ...]:
+    """The conditions of an offer an organisation manages (no host on Telegram)."""
     return (col(Offer.host_id).is_(None), col(Offer.managed_by).is_not(None))
 
 
@@ -61,7 +62,7 @@ async def organisations(session: AsyncSession, departements: Collection[str]) ->
     """The organisations managing offers (not withdrawn) in these départements, by département and name."""
     query = (
         select_columns(col(Offer.departement), col(Offer.managed_by), func.count(), func.count(col(Offer.stale_since)))
-        .where(*_managed(), col(Offer.status) != Status.WITHDRAWN, col(Offer.departement).in_(sorted(departements)))
+        .where(*managed(), col(Offer.status) != Status.WITHDRAWN, col(Offer.departement).in_(sorted(departements)))
         .group_by(col(Offer.departement), col(Offer.managed_by))
         .order_by(col(Offer.departement), col(Offer.managed_by))
     )  # fmt: skip
@@ -106,21 +107,10 @@ async def unconfirmed_managed(session: AsyncSession, confirmed_before: datetime)
     query = select_columns(
         col(Offer.id), col(Offer.departement), col(Offer.managed_by), col(Offer.imported_by), col(Offer.last_confirmed_at)
     ).where(
-        *_managed(), col(Offer.status) == Status.AVAILABLE, col(Offer.stale_since).is_(None),
+        *managed(), col(Offer.status) == Status.AVAILABLE, col(Offer.stale_since).is_(None),
         col(Offer.last_confirmed_at) <= confirmed_before,
     )  # fmt: skip
     return [ManagedDue._make(row) for row in await session.execute(query.order_by(col(Offer.id)))]
-
-
-async def stale_managed_counts(session: AsyncSession, departements: Collection[str]) -> dict[str, int]:
-    """Stale available offers that organisations manage, by département."""
-    rows = await session.execute(
-        select_columns(col(Offer.departement), func.count())
-        .where(*_managed(), col(Offer.departement).in_(sorted(departements)), col(Offer.stale_since).is_not(None),
-               col(Offer.status) == Status.AVAILABLE)
-        .group_by(col(Offer.departement))
-    )  # fmt: skip
-    return {departement: int(count) for departement, count in rows}
 
 
 async def mark_stale(session: AsyncSession, offer_ids: Collection[int], now: datetime) -> None:

@@ -100,6 +100,12 @@ async def by_ids(session: AsyncSession, offer_ids: Iterable[int]) -> dict[int, O
     return {offer.id or 0: offer for offer in found}
 
 
+async def locked(session: AsyncSession, offer_ids: Iterable[int]) -> list[Offer]:
+    """These offers in id order, locked until the transaction ends (one deleted meanwhile is missing)."""
+    query = select(Offer).where(col(Offer.id).in_(sorted(set(offer_ids)))).order_by(col(Offer.id))
+    return list(await session.scalars(query.with_for_update()))
+
+
 async def photos(session: AsyncSession, offer_id: int) -> list[str]:
     rows = await session.scalars(
         select(OfferPhoto.file_id).where(OfferPhoto.offer_id == offer_id).order_by(col(OfferPhoto.position))

@@ -3,7 +3,7 @@ waiting for their host's answer, offers that became available."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -14,7 +14,7 @@ from sqlmodel import col, select
 
 from bot.domain.casework import PlacementStatus
 from bot.domain.offers import OPEN_TO_HOSTING, Qualification, Status
-from storage import alerts
+from storage import alerts, keepers
 from storage.models import Alert, Household, Offer, OfferEvent, Placement, RoleGrant
 
 
@@ -94,11 +94,14 @@ async def mark_stale(
     return stale
 
 
-async def stale_counts(session: AsyncSession, departements: frozenset[str]) -> dict[str, int]:
+async def stale_counts(
+    session: AsyncSession, departements: Collection[str], *, managed_only: bool = False
+) -> dict[str, int]:
+    """Stale available offers by département; `managed_only`: only those organisations manage."""
     rows = await session.execute(
         select(Offer.departement, func.count())
         .where(col(Offer.departement).in_(sorted(departements)), col(Offer.stale_since).is_not(None),
-               col(Offer.status) == Status.AVAILABLE)
+               col(Offer.status) == Status.AVAILABLE, *(keepers.managed() if managed_only else ()))
         .group_by(Offer.departement)
     )  # fmt: skip
     return {departement: int(count) for departement, count in rows}

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from bot.chat.callbacks import KeeperConfirm, KeeperWithdraw
 from bot.chat.context import Ctx
@@ -27,8 +26,8 @@ from bot.domain.reminders import DEFAULT_FRESHNESS_DAYS, GRACE_DAYS, morning_of,
 from bot.features.alerts.base import AlertKind, Sweep
 from bot.features.hosting.cards import freshness, people, period
 from bot.i18n import N_, Translator
+from storage import alerts as alert_rows
 from storage import keepers, offers, reminders
-from storage.alerts import SENT
 from storage.models import Alert, Offer
 
 PER_MESSAGE = 20  # offers listed in one message: two buttons each, and "all", well under Telegram's 100
@@ -192,9 +191,7 @@ def _listed_ids(ctx: Ctx) -> list[int]:
 async def _keepable(ctx: Ctx, offer_ids: list[int]) -> tuple[list[Offer], list[Offer]]:
     """These offers: those the user may answer for (a keeper, or a coordinator there), and the others."""
     who = await keepers.index(ctx.session)
-    found = await ctx.session.scalars(
-        select(Offer).where(col(Offer.id).in_(offer_ids)).order_by(col(Offer.id)).with_for_update()
-    )
+    found = await offers.locked(ctx.session, offer_ids)
     mine: list[Offer] = []
     others: list[Offer] = []
     for offer in found:
@@ -215,10 +212,7 @@ async def _kept(ctx: Ctx, offer_ids: list[int]) -> list[Offer]:
 
 async def _waiting(ctx: Ctx) -> list[int]:
     """The offers this keeper was asked about and nobody confirmed since (when the message is not at hand)."""
-    asked = list(await ctx.session.scalars(
-        select(Alert).where(col(Alert.kind) == KIND.name, col(Alert.recipient_id) == ctx.user_id,
-                            col(Alert.status) == SENT)
-    ))  # fmt: skip
+    asked = await alert_rows.sent_to(ctx.session, ctx.user_id, KIND.name)
     who = await keepers.index(ctx.session)
     found = await offers.by_ids(
         ctx.session, {alert.offer_id for alert in asked if alert.offer_id is not None}

@@ -23,7 +23,7 @@ from bot.domain.offers import Status
 from bot.domain.reminders import paris_day
 from bot.features.alerts.base import AlertKind, Sweep
 from bot.features.hosting.cards import people, period
-from bot.features.search.results import describe
+from bot.features.search.results import explained
 from bot.i18n import N_, Translator
 from bot.services import new_places
 from bot.services.new_places import Fit
@@ -110,12 +110,11 @@ def _place_lines(t: Translator, place: Offer, fits: list[Fit]) -> list[str]:
              f" · {period(t, place.available_from, place.available_until)}"]  # fmt: skip
     for fit in fits[:PER_PLACE]:
         line = f"• <b>{esc(fit.household.reference)}</b>"
-        reasons = [describe(t, why) for why in fit.match.reasons]
-        caveats = [describe(t, why) for why in fit.match.caveats]
+        reasons, caveats = explained(t, fit.match.reasons, fit.match.caveats)
         if reasons:
-            line += " — " + t._("Why: {reasons}").format(reasons=", ".join(reasons))
+            line += " — " + reasons
         if caveats:
-            line += "\n  ⚠️ " + ", ".join(caveats)
+            line += "\n  " + caveats
         lines.append(line)
     if len(fits) > PER_PLACE:
         more = len(fits) - PER_PLACE

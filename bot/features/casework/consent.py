@@ -27,7 +27,7 @@ from bot.domain.consent import DECLINE_LABELS, DeclineReason, HostConsent
 from bot.domain.search.ranking import Match
 from bot.features.casework.notices import language_of
 from bot.features.hosting.cards import people, period
-from bot.features.search.results import describe
+from bot.features.search.results import explained
 from bot.i18n import Translator
 from bot.services import casework
 from bot.services import consent as service
@@ -180,13 +180,8 @@ async def caseworkers_told(ctx: Ctx, made: Sequence[tuple[Placement, Household, 
 def place_line(t: Translator, rank: int, match: Match, offer: Offer) -> str:
     line = (f"<b>{rank}.</b> #{offer.id} · {esc(offer.commune_name)} ({offer.departement}) · {people(t, offer.people)}"
             f" · {period(t, offer.available_from, offer.available_until)}")  # fmt: skip
-    reasons = [describe(t, why) for why in match.reasons]
-    caveats = [describe(t, why) for why in match.caveats]
-    if reasons:
-        line += "\n" + t._("Why: {reasons}").format(reasons=", ".join(reasons))
-    if caveats:
-        line += "\n⚠️ " + ", ".join(caveats)
-    return line
+    reasons, caveats = explained(t, match.reasons, match.caveats)
+    return line + "".join("\n" + text for text in (reasons, caveats) if text)
 
 
 async def next_best_reply(session: AsyncSession, t: Translator, household: Household, today: date, now: datetime,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
+from functools import partial
 from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +20,7 @@ from bot.domain.matching.plan import Left
 from bot.domain.validation import DEPARTEMENTS
 from bot.features.casework.consent import caseworkers_told, proposed
 from bot.features.coordination.exports import Kind, Table, Value, workbook_of
-from bot.features.search.results import describe
+from bot.features.search.results import describe, explained, page_buttons
 from bot.geo.communes import DEPARTEMENTS as DEPARTEMENT_NAMES
 from bot.i18n import N_, Translator, translator
 from bot.services import matching as service
@@ -140,12 +141,8 @@ def _pair_text(t: Translator, plan: MatchPlan, index: int, households: dict[int,
     mark = "📨" if index in plan.proposed else "☑️" if index in plan.ticked else "▫️"
     where = f" · {esc(offer.commune_name)}" if offer else ""
     text = f"{mark} <b>{index + 1}.</b> {_reference(households, pair['household'])} → #{pair['offer']}{where}"
-    reasons = [describe(t, why) for why in service.whys_of(pair["reasons"])]
-    caveats = [describe(t, why) for why in service.whys_of(pair["caveats"])]
-    if reasons:
-        text += "\n" + t._("Why: {reasons}").format(reasons=", ".join(reasons))
-    if caveats:
-        text += "\n⚠️ " + ", ".join(caveats)
+    reasons, caveats = explained(t, service.whys_of(pair["reasons"]), service.whys_of(pair["caveats"]))
+    text += "".join("\n" + line for line in (reasons, caveats) if line)
     if hold := pair.get("hold"):
         text += "\n⏳ " + t.n_(
             "Better wait: this place scores {share} % of an ideal one for this household, which can wait {n} more "
@@ -177,12 +174,7 @@ async def pairs_page(ctx: Ctx, plan: MatchPlan, page: int, *, edit: bool = False
     if plan.ticked:
         label = t.n_("Propose the {n} ticked pair", "Propose the {n} ticked pairs", len(plan.ticked))
         buttons.append([Button(label.format(n=len(plan.ticked)), MatchPropose(plan.id))])
-    nav = []
-    if page > 1:
-        nav.append(Button("◀ " + t._("Previous"), MatchPage(plan.id, page - 1)))
-    if page < pages:
-        nav.append(Button(t._("Next") + " ▶", MatchPage(plan.id, page + 1)))
-    if nav:
+    if nav := page_buttons(t, page, pages, partial(MatchPage, plan.id)):
         buttons.append(nav)
     return Reply("\n\n".join(lines), buttons, edit=edit)
 

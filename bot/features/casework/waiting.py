@@ -96,11 +96,7 @@ async def waiting_list(ctx: Ctx, number: int = 1) -> list[Reply]:
     replies += [
         waiting_card(ctx, rank, one) for rank, one in enumerate(listed[first : first + PAGE_SIZE], first + 1)
     ]
-    nav = []
-    if number > 1:
-        nav.append(Button("◀ " + t._("Previous"), WaitingPage(number - 1)))
-    if number < pages:
-        nav.append(Button(t._("Next") + " ▶", WaitingPage(number + 1)))
+    nav = search_results.page_buttons(t, number, pages, WaitingPage)
     replies.append(
         Reply(t._("Page {page} of {pages}").format(page=number, pages=pages), [nav] if nav else [])
     )

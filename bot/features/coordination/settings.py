@@ -10,7 +10,7 @@ from bot.domain.access import Action, require
 from bot.domain.consent import CONSENT_HOURS_RANGE, DEFAULT_CONSENT_HOURS
 from bot.domain.validation import normalise_departement, parse_count
 from bot.features.alerts import kinds as alert_kinds
-from storage import alerts, keepers
+from storage import alerts
 from storage import reminders as reminder_queries
 
 
@@ -19,7 +19,7 @@ async def alerts_overview(ctx: Ctx) -> list[Reply]:
     territory = ctx.actor.territory(Action.STATISTICS)
     t = ctx.t
     stale = await reminder_queries.stale_counts(ctx.session, territory)
-    managed = await keepers.stale_managed_counts(ctx.session, territory)
+    managed = await reminder_queries.stale_counts(ctx.session, territory, managed_only=True)
 
     def count(dep: str) -> str:
         of_which = t._("{n} managed by organisations").format(n=managed[dep]) if managed.get(dep) else ""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import replace
+from functools import partial
 
-from bot.chat.callbacks import SearchPage
+from bot.chat.callbacks import ButtonData, SearchPage
 from bot.chat.context import Ctx
 from bot.chat.messages import Button, Reply, esc
 from bot.domain import offer_schema as schema
@@ -70,6 +72,22 @@ def describe(t: Translator, why: Why) -> str:
     return texts[why.code]()
 
 
+def explained(t: Translator, reasons: Iterable[Why], caveats: Iterable[Why]) -> tuple[str | None, str | None]:
+    """The "Why: …" text of a match's reasons and the "⚠️ …" text of its caveats (None when there are none);
+    each screen lays them out its own way."""
+    why = [describe(t, reason) for reason in reasons]
+    warn = [describe(t, caveat) for caveat in caveats]
+    return (t._("Why: {reasons}").format(reasons=", ".join(why)) if why else None,
+            "⚠️ " + ", ".join(warn) if warn else None)  # fmt: skip
+
+
+def page_buttons(t: Translator, page: int, pages: int, to_page: Callable[[int], ButtonData]) -> list[Button]:
+    """The row of "◀ Previous" / "Next ▶" buttons of page `page` of `pages` (empty for a single page);
+    `to_page(n)` is what pressing for page n sends."""
+    row = [Button("◀ " + t._("Previous"), to_page(page - 1))] if page > 1 else []
+    return row + ([Button(t._("Next") + " ▶", to_page(page + 1))] if page < pages else [])
+
+
 def result_card(
     ctx: Ctx, rank: int, match: Match, offer: Offer, propose_to: Household | None = None
 ) -> Reply:
@@ -84,12 +102,10 @@ def result_card(
         ("✅ " + t._("Qualified") if offer.qualification == Qualification.QUALIFIED else "⚪ " + t._("Not yet qualified"))
         + " · " + freshness(t, offer.last_confirmed_at, ctx.now),
     ]  # fmt: skip
-    reasons = [describe(t, why) for why in match.reasons if why.code is not Reason.QUALIFIED]
-    if reasons:
-        lines.append(t._("Why: {reasons}").format(reasons=", ".join(reasons)))
-    caveats = [describe(t, why) for why in match.caveats if why.code is not Caveat.NOT_QUALIFIED]
-    if caveats:
-        lines.append("⚠️ " + ", ".join(caveats))
+    # The qualification has its own line above.
+    reasons, caveats = explained(t, [why for why in match.reasons if why.code is not Reason.QUALIFIED],
+                                 [why for why in match.caveats if why.code is not Caveat.NOT_QUALIFIED])  # fmt: skip
+    lines += [text for text in (reasons, caveats) if text]
     return Reply("\n".join(lines), offer_buttons(ctx, offer.id or 0, propose_to))
 
 
@@ -148,11 +164,7 @@ async def page(ctx: Ctx, search_id: int, number: int) -> list[Reply]:
         offer = await ctx.session.get(Offer, match.offer_id)
         if offer is not None:
             replies.append(result_card(ctx, rank, match, offer, propose_to))
-    nav = []
-    if number > 1:
-        nav.append(Button("◀ " + t._("Previous"), SearchPage(search_id, number - 1)))
-    if number < pages:
-        nav.append(Button(t._("Next") + " ▶", SearchPage(search_id, number + 1)))
+    nav = page_buttons(t, number, pages, partial(SearchPage, search_id))
     rows = [nav] if nav else []
     if not criteria.include_stale:
         rows.append([Button(t._("Also show paused and unconfirmed offers"), SearchPage(search_id, "stale"))])
