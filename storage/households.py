@@ -25,8 +25,9 @@ async def create(
     return household
 
 
-async def get(session: AsyncSession, household_id: int) -> Household | None:
-    return await session.get(Household, household_id)
+async def get(session: AsyncSession, household_id: int, *, lock: bool = False) -> Household | None:
+    """The household; `lock`: locked until the transaction ends (read afresh)."""
+    return await session.get(Household, household_id, with_for_update=lock, populate_existing=lock)
 
 
 async def by_ids(session: AsyncSession, household_ids: Iterable[int]) -> dict[int, Household]:

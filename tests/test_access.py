@@ -32,7 +32,7 @@ TABLE = [
     ("button od:{offer}", {CW44, COORD44}),  # details
     ("button oc:{offer}", {CW44}),  # contact: caseworkers only
     ("button oq:{offer}", {CW44}),  # qualify
-    ("button op:{offer}", {CW44}),  # propose
+    ("button op:{offer}", {CW44, COORD44}),  # propose: to which household (a coordinator: the waiting list)
     ("button pl:arrive:{placement}", {CW44}),
     ("button pl:leave:{active}", {CW44}),
     ("button mem:uninvite:{invitation}", {COORD44}),

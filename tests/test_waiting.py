@@ -228,7 +228,8 @@ async def test_a_caseworker_sees_and_searches_only_their_territory(bot: BotUnder
                 "coordinator if you need it.") in refused  # fmt: skip
     forged = texts(await other.press_data("fp:0"))
     assert UK._("This button is no longer active.") in forged
-    # A coordinator sees their département's list and its places, but proposing is the caseworkers'.
+    # A coordinator sees their département's list and its places, and proposes to that household at once (its
+    # caseworker follows the placement: tests/test_propose_coordinator.py).
     coordinator = bot.user(COORDINATOR, "fr")
     assert references(await coordinator.send("/waiting")) == ["DOS-44"]
     await accepted_user(bot, HOST)
@@ -236,7 +237,7 @@ async def test_a_caseworker_sees_and_searches_only_their_territory(bot: BotUnder
     found = await coordinator.press(FR._("Find places"))
     assert "DOS-44" in found[0]["text"]  # searched for that household
     labels = [label for label, _ in coordinator.buttons(cards(found)[0])]
-    assert FR._("Propose") in labels and not any("DOS-44" in label for label in labels)
+    assert FR._("Propose for {reference}").format(reference="DOS-44") in labels
 
 
 async def test_situations_switched_off_in_a_departement(bot: BotUnderTest) -> None:

@@ -107,6 +107,15 @@ class Taken(Conflict):
     """The offer is no longer available: another caseworker proposed it a moment before, or its host paused it."""
 
 
+class AlreadyPlaced(Conflict):
+    """The household already has an open placement (a proposal, accepted or not, or a stay): two people pressed
+    "Propose" for it, and the other was first."""
+
+    def __init__(self, placement_id: int) -> None:
+        super().__init__(f"household already has the open placement {placement_id}")
+        self.placement_id = placement_id
+
+
 class Unfollowed(Conflict):
     """A coordinator proposes for a household that no caseworker of its département follows any more (its
     caseworker left the territory or was erased): nobody would agree the arrival with the host."""

@@ -14,6 +14,7 @@ from bot.domain.access import CASEWORKER, COORDINATOR, AccessDenied, Action, Act
 from bot.domain.casework import (
     OPEN_PLACEMENT,
     OUTCOMES,
+    AlreadyPlaced,
     Availability,
     Conflict,
     Contact,
@@ -109,9 +110,16 @@ async def households_of(session: AsyncSession, actor: Actor) -> list[Household]:
 
 
 async def household_for(
-    session: AsyncSession, actor: Actor, household_id: int, action: Action = Action.MANAGE_HOUSEHOLDS
+    session: AsyncSession,
+    actor: Actor,
+    household_id: int,
+    action: Action = Action.MANAGE_HOUSEHOLDS,
+    *,
+    lock: bool = False,
 ) -> Household:
-    household = await households.get(session, household_id)
+    """The household, if the actor may do `action` with it; `lock`: locked until the transaction ends (two
+    proposals for it at once, of different places: the second sees the first)."""
+    household = await households.get(session, household_id, lock=lock)
     if household is None:
         raise NotFound(f"household {household_id}")
     require(actor, action, household.departement)
@@ -160,11 +168,13 @@ async def propose(
     A caseworker proposing follows the placement; a coordinator proposing leaves it with the household's
     caseworker (Unfollowed when it has none there any more)."""
     offer = await offer_for(session, actor, offer_id, Action.PROPOSE)
-    household = await household_for(session, actor, household_id, Action.PROPOSE)
+    household = await household_for(session, actor, household_id, Action.PROPOSE, lock=True)
+    # The household first: pressed twice for it (say from the same next-best list), the second is told it has
+    # a place proposed already, whichever place they chose.
+    if (open_placement := await placements.open_for_household(session, household_id)) is not None:
+        raise AlreadyPlaced(open_placement.id or 0)
     if offer.status != Status.AVAILABLE:
         raise Taken(f"offer is {offer.status}")
-    if await placements.open_for_household(session, household_id) is not None:
-        raise Conflict("household already has an open placement")
     follower = await _follower(session, actor, household)
     placement = await placements.create(
         session, household_id, offer_id, follower, now, proposed_by=actor.user_id

@@ -22,7 +22,7 @@ from bot.chat.callbacks import (
 from bot.chat.context import PARIS, Ctx
 from bot.chat.messages import Button, Reply, esc
 from bot.domain.access import Action
-from bot.domain.casework import NotFound, Taken
+from bot.domain.casework import AlreadyPlaced, NotFound, PlacementStatus, Taken, Unfollowed
 from bot.domain.consent import DECLINE_LABELS, DeclineReason, HostConsent
 from bot.domain.search.ranking import Match
 from bot.features.casework.notices import language_of
@@ -88,6 +88,17 @@ async def propose(ctx: Ctx, pressed: ProposeTo) -> list[Reply]:
     try:
         placement, household, offer = await casework.propose(ctx.session, ctx.actor, pressed.offer_id,
                                                              pressed.household_id, ctx.now)  # fmt: skip
+    except AlreadyPlaced as already:
+        return [await _already_placed(ctx, already.placement_id)]
+    except Unfollowed:
+        household = await casework.household_for(ctx.session, ctx.actor, pressed.household_id, Action.PROPOSE)
+        return [Reply("\n".join([
+            t._("Not proposed, no caseworker of {departement} follows the household any more:").format(
+                departement=household.departement),
+            f"• {esc(household.reference)} → #{pressed.offer_id}",
+            t._("A caseworker of the territory must follow it before a place is proposed: the host would have "
+                "nobody to agree the arrival with."),
+        ]))]  # fmt: skip
     except Taken:
         household = await casework.household_for(ctx.session, ctx.actor, pressed.household_id, Action.PROPOSE)
         heading = t._("Offer #{offer} was proposed to another household a moment ago, or is no longer "
@@ -95,6 +106,25 @@ async def propose(ctx: Ctx, pressed: ProposeTo) -> list[Reply]:
         return [await next_best_reply(ctx.session, t, household, ctx.today, ctx.now, heading)]
     made = (placement, household, offer)
     return await proposed(ctx, placement, household, offer, edit=True) + await caseworkers_told(ctx, [made])
+
+
+async def _already_placed(ctx: Ctx, placement_id: int) -> Reply:
+    """Someone proposed a place for the household a moment before (two people on the same list): which one, and
+    where it stands."""
+    t = ctx.t
+    placement, household, offer = await casework.placement_for(ctx.session, ctx.actor, placement_id,
+                                                               Action.PROPOSE)  # fmt: skip
+    where = {"reference": esc(household.reference), "offer": offer.id, "commune": esc(offer.commune_name)}
+    waiting = placement.status == PlacementStatus.PROPOSED and placement.host_answer is None
+    if waiting and placement.consent_due_at is not None and offer.host_id is not None:
+        return Reply(t._("A proposal for household {reference} is already waiting for the host's answer: place "
+                         "#{offer} ({commune}), until {deadline}.").format(
+            deadline=moment(t, placement.consent_due_at), **where))  # fmt: skip
+    lines = [t._("Household {reference} already has a place proposed or recorded: #{offer} ({commune}). See "
+                 "/placements.").format(**where)]  # fmt: skip
+    if placement.status == PlacementStatus.PROPOSED and placement.host_answer == HostConsent.ACCEPTED:
+        lines.append("✅ " + t._("Accepted by the host"))
+    return Reply("\n".join(lines))
 
 
 async def proposed(

@@ -16,6 +16,7 @@ from bot.domain.access import Action
 from bot.domain.offers import STATUS_LABELS, TURN_DOWN_LABELS, Qualification, Status, TurnDown
 from bot.features.hosting.cards import freshness, offer_card, people
 from bot.services import casework
+from bot.services.waiting import waiting_list
 from conversations import qualification
 from storage import offers, placements
 from storage.models import Household, Offer
@@ -94,9 +95,17 @@ async def qualify(ctx: Ctx, pressed: OfferQualify) -> list[Reply]:
 
 
 async def choose_household(ctx: Ctx, pressed: OfferPropose) -> list[Reply]:
-    """Which household to propose the offer to."""
+    """Which household to propose the offer to: a caseworker's households without a place, or for a coordinator
+    the département's waiting list, the most urgent first."""
     offer_id = pressed.offer_id
-    offer = await casework.offer_for(ctx.session, ctx.actor, offer_id, Action.PLACE)
+    offer = await casework.offer_for(ctx.session, ctx.actor, offer_id, Action.PROPOSE)
+    if not ctx.actor.may(Action.MANAGE_HOUSEHOLDS, offer.departement):
+        waiting = [w.household for w in await waiting_list(ctx.session, ctx.actor)
+                   if w.household.departement == offer.departement]  # fmt: skip
+        if not waiting:
+            return [Reply(ctx.t._("No household is waiting for a place in {departement}.").format(
+                departement=offer.departement))]  # fmt: skip
+        return [_households_to_choose(ctx, offer_id, waiting)]
     candidates = [
         h for h in await casework.households_of(ctx.session, ctx.actor)
         if h.departement == offer.departement and await placements.open_for_household(ctx.session, h.id or 0) is None
@@ -104,8 +113,12 @@ async def choose_household(ctx: Ctx, pressed: OfferPropose) -> list[Reply]:
     if not candidates:
         return [Reply(ctx.t._("No household without a place in this département. Record one first:"),
                       [[Button(ctx.t._("New household"), Menu("household"))]])]  # fmt: skip
+    return [_households_to_choose(ctx, offer_id, candidates)]
+
+
+def _households_to_choose(ctx: Ctx, offer_id: int, candidates: list[Household]) -> Reply:
     buttons = [
         [Button(f"{h.reference} · {people(ctx.t, h.adults + h.children)}", ProposeTo(offer_id, h.id or 0))]
         for h in candidates[:20]
     ]
-    return [Reply(ctx.t._("Propose offer #{id} to which household?").format(id=offer_id), buttons)]
+    return Reply(ctx.t._("Propose offer #{id} to which household?").format(id=offer_id), buttons)

@@ -156,8 +156,8 @@ async def page(ctx: Ctx, search_id: int, number: int) -> list[Reply]:
     t = ctx.t
     head = t.n_("{n} place found", "{n} places found", ranking.total).format(n=ranking.total)
     household = await _searched_for(ctx, search_id)
-    # Its results propose to it at once, for those who may place it (coordinators choose as from /search).
-    propose_to = household if household and ctx.actor.may(Action.PLACE, household.departement) else None
+    # Its results propose to it at once, for those who may propose in its département (its caseworker follows).
+    propose_to = household if household and ctx.actor.may(Action.PROPOSE, household.departement) else None
     for_whom = f"<b>{esc(household.reference)}</b> · " if household else ""
     replies = [Reply(f"🔎 {for_whom}{summary(t, criteria)}\n<b>{head}</b>")]
     for rank, match in enumerate(shown, start=(number - 1) * PAGE_SIZE + 1):
