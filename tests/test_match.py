@@ -216,6 +216,11 @@ async def test_a_pair_that_changed_meanwhile_is_skipped_and_said(bot: BotUnderTe
     proposed = len(ticked) - 1
     assert UK.n_("{n} proposal sent to the hosts:", "{n} proposals sent to the hosts:", proposed).format(
         n=proposed) in told  # fmt: skip
+    async with bot.database.transaction() as session:
+        kept = (await session.scalars(select(MatchPlan))).one()
+    assert (
+        0 not in kept.proposed and len(kept.proposed) == proposed
+    )  # the skipped pair is not marked proposed
 
 
 async def test_a_pair_advised_to_wait_is_said_left_out_by_tick_all_and_may_be_ticked_alone(

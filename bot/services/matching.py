@@ -151,14 +151,16 @@ async def propose_ticked(session: AsyncSession, actor: Actor, plan: MatchPlan, n
     """Each ticked pair proposed through the consent flow, in one go; a pair whose household is no longer
     waiting or whose place is no longer available is skipped (and said)."""
     require(actor, Action.PROPOSE, plan.departement)
-    proposed, skipped, unfollowed = [], [], []
+    proposed, done, skipped, unfollowed = [], [], [], []
     for index in plan.ticked:
         pair = plan.pairs[index]
         try:
             proposed.append(await casework.propose(session, actor, pair["offer"], pair["household"], now))
+            done.append(index)
         except Unfollowed:
             unfollowed.append(index)
         except (Taken, Conflict, NotFound):
             skipped.append(index)
-    await matching.update_plan(session, plan, ticked=[], proposed=sorted({*plan.proposed, *plan.ticked}))
+    # Only the pairs proposed are marked so: the others stay as they were, unticked, for a person to look again.
+    await matching.update_plan(session, plan, ticked=[], proposed=sorted({*plan.proposed, *done}))
     return Outcome(proposed, skipped, unfollowed)
