@@ -29,7 +29,14 @@ from sqlmodel import col
 from bot.domain.offer_schema import NEEDS
 from bot.domain.offers import Qualification, Status
 from bot.domain.search.criteria import Criteria
-from bot.domain.search.ranking import START_TOLERANCE_DAYS, OfferFacts, Ranking, rank, shortlist
+from bot.domain.search.ranking import (
+    START_TOLERANCE_DAYS,
+    OfferFacts,
+    Ranking,
+    effective_start,
+    rank,
+    shortlist,
+)
 from bot.geo.communes import EARTH_RADIUS_KM
 from storage.models import Offer, SavedSearch
 
@@ -130,7 +137,7 @@ def _statement(shape: _Shape) -> Select[*tuple[Any, ...]]:
 
 
 def _parameters(criteria: Criteria, today: date, columns: str) -> tuple[_Shape, dict[str, Any]]:
-    start = today if criteria.start is None or criteria.start < today else criteria.start
+    start = effective_start(criteria.start, today)
     stay = 1 if criteria.days is None else criteria.days
     values: dict[str, Any] = {
         "departements": sorted(set(criteria.departements)),

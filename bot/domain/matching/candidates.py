@@ -136,10 +136,6 @@ def place_arrays(places: Sequence[Place], now: datetime) -> PlaceArrays:
     )
 
 
-def _start(household: HouseholdNeeds, today: date) -> date:
-    return today if household.start is None or household.start < today else household.start
-
-
 def _distances(household: HouseholdNeeds, arrays: PlaceArrays) -> Floats | None:
     """Kilometres from ``near`` (the haversine of ``bot.geo.communes.distance_km``), None without."""
     if household.near is None:
@@ -179,7 +175,7 @@ def _masks(
 def fits(household: HouseholdNeeds, arrays: PlaceArrays, today: date) -> tuple[Ints, Floats]:
     """The places this household could take (indices, increasing) and the fit of each (see the
     module docstring; the ranking's :func:`~bot.domain.search.ranking.score` plus the penalties)."""
-    start_day = _start(household, today)
+    start_day = ranking.effective_start(household.start, today)
     start = start_day.toordinal()
     distances = _distances(household, arrays)
     passing = np.logical_and.reduce(list(_masks(household, arrays, start, distances).values()))
@@ -213,7 +209,7 @@ def tenths(fit: Floats) -> Ints:
 
 def blocker(household: HouseholdNeeds, arrays: PlaceArrays, today: date) -> Blocker:
     """What excludes every place for a household that has none (see the module docstring)."""
-    start = _start(household, today).toordinal()
+    start = ranking.effective_start(household.start, today).toordinal()
     masks = _masks(household, arrays, start, _distances(household, arrays))
     territory = masks.pop(Constraint.TERRITORY)
     if not territory.any():

@@ -169,8 +169,9 @@ class Ranking:
     matches: list[Match] = field(default_factory=list)
 
 
-def _effective_start(criteria: Criteria, today: date) -> date:
-    return today if criteria.start is None or criteria.start < today else criteria.start
+def effective_start(start: date | None, today: date) -> date:
+    """The day a stay would begin: the day asked for, or today when none (or a past one) was asked."""
+    return today if start is None or start < today else start
 
 
 def score(criteria: Criteria, offer: OfferFacts, start: date, now: datetime, distance: float | None) -> float:
@@ -341,7 +342,7 @@ def rank(
     Returns the first ``limit`` matches (all when None) and the total number of matches. ``now``
     must be timezone-aware, like the offers' timestamps.
     """
-    start = _effective_start(criteria, today)
+    start = effective_start(criteria.start, today)
     kept = _passing(criteria, candidates, start, now)
     matches = [
         _explain(criteria, offer, start, now, -key[3], distance)
@@ -362,7 +363,7 @@ def shortlist(
     ``limit`` matches of :func:`rank` over all the candidates with their languages. Without
     languages in the criteria, the shortlist is the first ``limit`` matches themselves.
     """
-    start = _effective_start(criteria, today)
+    start = effective_start(criteria.start, today)
     kept = _passing(criteria, candidates, start, now)
     if limit <= 0:
         return len(kept), []
