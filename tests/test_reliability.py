@@ -7,7 +7,8 @@ import csv
 import io
 import itertools
 import time
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,14 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import routes
+from bot.chat.messages import Reply
 from bot.features.casework.consent import moment
 from bot.i18n import translator
 from bot.sandbox.botapi import FakeBotApi
-from bot.telegram.pipeline import FloodRule
-from bot.telegram.sender import LEASE
-from storage import invitations
+from bot.telegram.pipeline import FloodRule, owed
+from bot.telegram.rate import Limiter
+from bot.telegram.sender import LEASE, RENEW_EVERY, Sender
+from storage import invitations, outbox
 from storage.db import Database
 from storage.models import Offer, OutboxMessage, Placement, RoleGrant, User
 from tests.casework_fixtures import accepted_user, anywhere_from_now, grant, offer
@@ -105,22 +108,51 @@ async def test_a_message_on_its_way_longer_than_its_lease_stays_claimed_by_its_s
                 select(OutboxMessage.claimed_until).where(OutboxMessage.status == "pending")
             )
 
-    claimed = None
-    while claimed is None:  # the reply is on its way, claimed by this process's sender
-        claimed = await claim()
-        await asyncio.sleep(0.02)
+    async def claimed() -> bool:
+        return await claim() is not None
+
+    await wait_async(claimed)  # the reply is on its way, claimed by this process's sender
     bot.clock.advance(seconds=LEASE.total_seconds() + 5)
     bot.runtime.sender.wake.set()
-    for _ in range(50):
-        renewed = await claim()
-        if renewed is not None and renewed > bot.clock():
-            break
-        await asyncio.sleep(0.02)
-    assert (
-        renewed is not None and renewed > bot.clock()
-    )  # still this sender's, though its first lease ran out
+
+    async def renewed() -> bool:
+        until = await claim()
+        return until is not None and until > bot.clock()
+
+    await wait_async(renewed)  # still this sender's, though its first lease ran out
+    async with bot.database.transaction() as session:  # what another process's sender would take: nothing
+        assert await outbox.claim_heads(session, bot.clock(), 10, LEASE) == []
     await answering
     assert len(bot.api.bot_messages(HOST)) == before + 1  # sent once
+
+
+async def test_a_send_retried_in_a_round_that_renews_claims_waits_its_backoff_not_a_lease(
+    bot: BotUnderTest,
+) -> None:
+    """A 502 recorded in the very round that renews the claims on their way: the message is free again after
+    its backoff (a second), not held for a lease as if it were still on its way."""
+    await accepted_user(bot, HOST)
+    sender = Sender(bot.database, bot.runtime.bot, bot.clock, Limiter(0))  # a second sender, driven by hand
+    now = bot.clock()
+    async with bot.database.transaction() as session:
+        message = await outbox.add_claimed(session, owed([Reply("…")], HOST, None, None)[0], now, now + LEASE)
+    sender._claimed.add(message.id or 0)  # on its way, as `take` records it
+    bot.api.fail_next("sendMessage", 502)
+    sender._outcomes.append(await sender._send(message))
+    assert sender._renewed < now - RENEW_EVERY  # this round renews the claims on their way
+    await sender.round()
+    async with bot.database.transaction() as session:
+        row = await session.get(OutboxMessage, message.id)
+    assert row is not None and row.attempts == 1 and row.claimed_until is None
+    assert row.next_attempt_at < now + timedelta(seconds=5)  # its backoff: about a second
+
+
+async def wait_async(condition: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
+    """Poll an asynchronous condition until it holds; fail after `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await condition():
+        assert asyncio.get_running_loop().time() < deadline, "the condition never held"
+        await asyncio.sleep(0.02)
 
 
 async def test_a_notice_to_a_host_survives_a_502_and_the_caseworker_is_told_it_is_done(

@@ -111,7 +111,7 @@ class Sender:
         async with self.database.transaction() as session:
             await self._record(session, outcomes, self.clock(), settling=False)
             await outbox.release(session, self._claimed)
-        self._loop, self._in_flight, self._claimed = None, {}, set()
+        self._loop, self._in_flight, self._claimed, self._let_go = None, {}, set(), set()
 
     def can_take(self) -> bool:
         """Whether a worker may claim a reply for this sender in its own transaction (see `take`)."""
@@ -145,7 +145,7 @@ class Sender:
     async def round(self) -> bool:
         """Record what finished, start what is due; True if there was anything to do."""
         outcomes, self._outcomes = self._outcomes, []
-        free = CONCURRENCY - len(self._in_flight)
+        free = max(0, CONCURRENCY - len(self._in_flight))  # workers may hand over a few more meanwhile
         now = self.clock()
         let_go, self._let_go = self._let_go, set()
         renew = now - self._renewed >= RENEW_EVERY
@@ -154,7 +154,10 @@ class Sender:
                 settled = await self._record(session, outcomes, now, settling=self.settled is not None)
                 await outbox.release(session, let_go)
                 if renew:  # what is on its way stays this sender's, however long Telegram takes to answer
-                    await outbox.renew(session, self._claimed - let_go, now + LEASE)
+                    finished = {
+                        o.message.id for o in outcomes
+                    }  # recorded just now: a retry keeps its own time
+                    await outbox.renew(session, self._claimed - let_go - finished, now + LEASE)
                 claimed = (
                     await outbox.claim_heads(session, now, free, LEASE, busy=list(self._in_flight))
                     if free
@@ -200,8 +203,9 @@ class Sender:
     async def _deliver(self, message: OutboxMessage) -> None:
         try:
             outcome = await self._send(message)
-        except Exception:  # never lose the message to a bug: it is retried after its lease
+        except Exception:  # never lose the message to a bug: it is retried after its lease, no longer renewed
             log.exception("message %s could not be processed", message.id)
+            self._claimed.discard(message.id)
         else:
             self._outcomes.append(outcome)
         finally:
