@@ -139,11 +139,10 @@ async def test_a_place_fitting_nobody_or_another_territory_says_nothing(bot: Bot
     async with bot.database.transaction() as session:
         assert list(await session.scalars(select(Alert).where(Alert.kind == "new_places"))) == []
 
-    fitting = await offer(bot, HOST, "Nantes", pets=True)
+    await offer(bot, HOST, "Nantes", pets=True)  # it fits a household of 44 only
     await bot.run_alerts()
     assert len(digests(bot, CASEWORKER)) == 1
     assert bot.api.bot_messages(OTHER_CASEWORKER) == []  # 35: not their territory
-    assert f"#{fitting}" not in str(bot.api.bot_messages(OTHER_CASEWORKER))
 
 
 async def test_quiet_hours_then_the_morning_in_ukrainian(bot: BotUnderTest) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from bot.domain.access import CASEWORKER
-from bot.domain.matching.needs import COLLECTIVE_KINDS
+from bot.domain.matching.needs import COLLECTIVE_KINDS, YOUNG_CHILDREN
 from bot.domain.situations import SITUATIONS
 from bot.geo.communes import load_communes
 from bot.sandbox.botapi import FakeBotApi
@@ -48,7 +48,7 @@ def _household(chance: random.Random, number: int, departement: str, commune: An
         "step_free": chance.random() < 0.15, "pets": chance.random() < 0.25,
         "languages": chance.choice(([], ["uk"], ["uk", "ru"])), "area": commune.insee if chance.random() < 0.6 else "all",
         "radius_km": chance.choice((None, 20, 40)),
-        "situations": chance.sample([s.name for s in SITUATIONS if s.name != "young_children"], chance.randrange(0, 3)),
+        "situations": chance.sample([s.name for s in SITUATIONS if s.name != YOUNG_CHILDREN], chance.randrange(0, 3)),
     }  # fmt: skip
 
 

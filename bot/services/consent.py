@@ -57,8 +57,9 @@ class Followed(Protocol):
 def told_of_answer(placement: Followed) -> list[int]:
     """Who hears the host's answer: the caseworker who follows the proposal, and who decided it when that is
     someone else (a coordinator proposing the plan of /match), once each."""
-    told = [placement.caseworker_id, placement.proposed_by]
-    return [user for index, user in enumerate(told) if user is not None and user not in told[:index]]
+    return [
+        user for user in dict.fromkeys((placement.caseworker_id, placement.proposed_by)) if user is not None
+    ]
 
 
 async def hosted_proposal(session: AsyncSession, host_id: int, placement_id: int, now: datetime) -> Proposal:

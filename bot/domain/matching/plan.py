@@ -67,10 +67,6 @@ class Plan:
     unmatched: tuple[Unmatched, ...]
     housed_by_level: tuple[int, ...]
 
-    @property
-    def total_fit(self) -> float:
-        return round(sum(pair.fit for pair in self.pairs), 1)
-
 
 @dataclass(frozen=True, eq=False)
 class Candidates:

@@ -82,6 +82,17 @@ def host_question(t: Translator, placement: Placement, household: Household, off
     return Reply("\n".join(lines), buttons)
 
 
+def unfollowed(t: Translator, departement: str, pairs: list[str]) -> Reply:
+    """Pairs ("REF → #offer") not proposed: no caseworker of the département follows their household any more."""
+    return Reply("\n".join([
+        t._("Not proposed, no caseworker of {departement} follows the household any more:").format(
+            departement=departement),
+        *(f"• {pair}" for pair in pairs),
+        t._("A caseworker of the territory must follow it before a place is proposed: the host would have "
+            "nobody to agree the arrival with."),
+    ]))  # fmt: skip
+
+
 async def propose(ctx: Ctx, pressed: ProposeTo) -> list[Reply]:
     """The offer is held for the household; its host is asked to consent (an organisation's offer: reserved)."""
     t = ctx.t
@@ -92,13 +103,7 @@ async def propose(ctx: Ctx, pressed: ProposeTo) -> list[Reply]:
         return [await _already_placed(ctx, already.placement_id)]
     except Unfollowed:
         household = await casework.household_for(ctx.session, ctx.actor, pressed.household_id, Action.PROPOSE)
-        return [Reply("\n".join([
-            t._("Not proposed, no caseworker of {departement} follows the household any more:").format(
-                departement=household.departement),
-            f"• {esc(household.reference)} → #{pressed.offer_id}",
-            t._("A caseworker of the territory must follow it before a place is proposed: the host would have "
-                "nobody to agree the arrival with."),
-        ]))]  # fmt: skip
+        return [unfollowed(t, household.departement, [f"{esc(household.reference)} → #{pressed.offer_id}"])]
     except Taken:
         household = await casework.household_for(ctx.session, ctx.actor, pressed.household_id, Action.PROPOSE)
         heading = t._("Offer #{offer} was proposed to another household a moment ago, or is no longer "

@@ -18,7 +18,7 @@ from bot.chat.messages import Attachment, Button, Later, Reply, esc
 from bot.domain.matching.candidates import Constraint
 from bot.domain.matching.plan import Left
 from bot.domain.validation import DEPARTEMENTS
-from bot.features.casework.consent import caseworkers_told, proposed
+from bot.features.casework.consent import caseworkers_told, proposed, unfollowed
 from bot.features.coordination.exports import Kind, Table, Value, workbook_of
 from bot.features.search.results import describe, explained, page_buttons
 from bot.geo.communes import DEPARTEMENTS as DEPARTEMENT_NAMES
@@ -241,17 +241,19 @@ async def on_propose(ctx: Ctx, pressed: MatchPropose) -> list[Reply]:
         replies += await proposed(ctx, placement, household, offer, edit=False)
     replies += await caseworkers_told(ctx, outcome.proposed)
     households, _ = await _rows(ctx.session, plan, outcome.skipped + outcome.unfollowed, unmatched=False)
-    for indexes, head, then in (
-        (outcome.skipped, t._("Not proposed, the household or the place changed since the plan:"),
-         t._("Run /match again for a new plan.")),
-        (outcome.unfollowed, t._("Not proposed, no caseworker of {departement} follows the household any more:").format(
-            departement=plan.departement), t._("A caseworker of the territory must follow it before a place is "
-                                               "proposed: the host would have nobody to agree the arrival with.")),
-    ):  # fmt: skip
-        if indexes:
-            pairs = [plan.pairs[index] for index in indexes]
-            lines = [f"• {_reference(households, pair['household'])} → #{pair['offer']}" for pair in pairs]
-            replies.append(Reply("\n".join([head, *lines, then])))
+
+    def named(indexes: list[int]) -> list[str]:
+        return [
+            f"{_reference(households, plan.pairs[i]['household'])} → #{plan.pairs[i]['offer']}"
+            for i in indexes
+        ]
+
+    if outcome.skipped:
+        replies.append(Reply("\n".join([t._("Not proposed, the household or the place changed since the plan:"),
+                                        *(f"• {pair}" for pair in named(outcome.skipped)),
+                                        t._("Run /match again for a new plan.")])))  # fmt: skip
+    if outcome.unfollowed:
+        replies.append(unfollowed(t, plan.departement, named(outcome.unfollowed)))
     return replies
 
 
