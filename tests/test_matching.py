@@ -299,7 +299,9 @@ def test_large_plans_honour_every_hard_constraint_and_every_priority() -> None:
         for offer_id, guests in taken.items():
             if not rank(mine.criteria(), [by_id[offer_id].facts], TODAY, NOW).matches:
                 continue
-            levels = dict(zip(needs, rules.priority_levels(list(needs.values()), ()), strict=True))
+            levels = dict(
+                zip(needs, rules.priority_levels(rules.priorities(list(needs.values()), ())), strict=True)
+            )
             for guest in guests:
                 if levels[guest.id] > left.level:
                     room = by_id[offer_id].facts.people - sum(g.people for g in guests) + guest.people
@@ -335,8 +337,8 @@ def test_the_most_urgent_household_gets_the_contested_place() -> None:
         household(5),
     )
     # Weights (bot/domain/situations.py): hotel 50 > very young children 30 > none; switched off, not counted.
-    assert rules.priority_levels([baby, hotel, nobody], ()) == [1, 0, 2]
-    assert rules.priority_levels([baby, hotel, nobody], ("hotel",)) == [0, 1, 1]
+    assert rules.priority_levels(rules.priorities([baby, hotel, nobody], ())) == [1, 0, 2]
+    assert rules.priority_levels(rules.priorities([baby, hotel, nobody], ("hotel",))) == [0, 1, 1]
     with pytest.raises(ValueError):
         household(6, situations=frozenset({"nationality"}))
 

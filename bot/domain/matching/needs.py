@@ -117,10 +117,9 @@ def priorities(households: Sequence[HouseholdNeeds], switched_off: Iterable[str]
     return [declared.priority(household.all_situations(), off) or 0 for household in households]
 
 
-def priority_levels(households: Sequence[HouseholdNeeds], switched_off: Iterable[str]) -> list[int]:
+def priority_levels(priority: Sequence[int]) -> list[int]:
     """Each household's level, 0 for the most urgent: its priority (:func:`priorities`) ranked among those of
-    these households."""
-    priority = priorities(households, switched_off)
+    the households planned together."""
     ranks = {value: level for level, value in enumerate(sorted(set(priority), reverse=True))}
     return [ranks[value] for value in priority]
 

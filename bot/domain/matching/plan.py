@@ -90,7 +90,7 @@ def candidates(
     """The candidate pairs of these households and places (``now`` timezone-aware, like the offers)."""
     arrays = place_arrays(places, now)
     priority = priorities(households, switched_off)
-    levels = priority_levels(households, switched_off)
+    levels = priority_levels(priority)
     indices, fit_lists = [], []
     for household in households:
         index, fit = fits(household, arrays, today)
