@@ -115,19 +115,22 @@ async def counts_by_status(session: AsyncSession) -> dict[str, int]:
     return {status: int(count) for status, count in rows}
 
 
+async def _new_lease(session: AsyncSession, name: str, holder: str, expires_at: datetime) -> bool:
+    """Insert the row `name` of `leases` unless it exists (another process's insert included): True if this call
+    created it."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    created = await session.execute(
+        insert(Lease).values(name=name, holder=holder, expires_at=expires_at).on_conflict_do_nothing()
+    )
+    return bool(created.rowcount)  # type: ignore[attr-defined]
+
+
 async def take_lease(
     session: AsyncSession, name: str, holder: str, now: datetime, duration: timedelta
 ) -> bool:
     """True if `holder` now holds the lease (new, expired, or already its own)."""
-    lease = await session.get(Lease, name, with_for_update=True)
-    if lease is None:
-        dialect = session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        await session.execute(
-            insert(Lease).values(name=name, holder=holder, expires_at=now + duration).on_conflict_do_nothing()
-        )
-        lease = await session.get(Lease, name, populate_existing=True)
-        return lease is not None and lease.holder == holder
+    if await _new_lease(session, name, holder, now + duration):
+        return True
     result = await session.execute(
         update(Lease)
         .where(col(Lease.name) == name, (col(Lease.holder) == holder) | (col(Lease.expires_at) < now))
@@ -138,12 +141,7 @@ async def take_lease(
 
 async def due_once(session: AsyncSession, task: str, now: datetime, every: timedelta) -> bool:
     """True at most once per `every` for `task`, whichever process asks (its next time is a row of `leases`)."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    created = await session.execute(
-        insert(Lease).values(name=task, holder=task, expires_at=now + every).on_conflict_do_nothing()
-    )
-    if created.rowcount:  # type: ignore[attr-defined]
+    if await _new_lease(session, task, task, now + every):
         return True
     moved = await session.execute(
         update(Lease)
@@ -156,11 +154,10 @@ async def due_once(session: AsyncSession, task: str, now: datetime, every: timed
 async def read_up_to(session: AsyncSession, reader: str, now: datetime) -> datetime | None:
     """For a task of the sweep that reads what happened since its last run: the moment it last read up to (None:
     never), moved to `now` (a row of `leases`; the sweep runs under its lease, one process at a time)."""
-    mark = await session.get(Lease, reader, with_for_update=True)
-    if mark is None:
-        session.add(Lease(name=reader, holder=reader, expires_at=now))
-        await session.flush()
+    if await _new_lease(session, reader, reader, now):
         return None
+    mark = await session.get(Lease, reader, with_for_update=True, populate_existing=True)
+    assert mark is not None  # leases are never deleted
     previous, mark.expires_at = mark.expires_at, now
     session.add(mark)
     return previous

@@ -14,7 +14,7 @@ from bot.domain.casework import OPEN_PLACEMENT
 from bot.domain.offers import Qualification, Status
 from bot.domain.search.ranking import OfferFacts
 from storage.models import Household, MatchPlan, Offer, Placement
-from storage.search import facts_columns, facts_of_row
+from storage.search import FACTS_COLUMNS, facts_of_row
 
 # Households living in a place, or proposed for it: a collective place has that much less room.
 
@@ -40,7 +40,7 @@ async def available_places(session: AsyncSession, departement: str) -> list[Avai
         .subquery()
     )
     columns = (
-        *facts_columns(),
+        *FACTS_COLUMNS,
         col(Offer.kind),
         col(Offer.bedrooms),
         occupants.c.households,

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from bot.domain.access import CASEWORKER as CASEWORKER
 from bot.domain.access import COORDINATOR as COORDINATOR
+from bot.domain.access import Actor
 from storage.models import RoleGrant
 
 ROLES = (CASEWORKER, COORDINATOR)
@@ -63,6 +64,11 @@ async def grants_of(session: AsyncSession, user_id: int) -> dict[str, frozenset[
     for role, departement in rows:
         grants.setdefault(role, set()).add(departement)
     return {role: frozenset(deps) for role, deps in grants.items()}
+
+
+async def actor_of(session: AsyncSession, user_id: int) -> Actor:
+    """This user as they may act now (their grants read from the database)."""
+    return Actor(user_id, await grants_of(session, user_id))
 
 
 async def organisation_in(session: AsyncSession, user_id: int, role: str, departement: str) -> str | None:

@@ -20,7 +20,7 @@ import json
 import math
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from sqlalchemy import Date, DateTime, Select, Text, and_, bindparam, cast, delete, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -54,9 +54,9 @@ _IDS_PER_QUERY = 500
 _BOX_MARGIN = 1.01  # the box is a little larger than the circle: rank() applies the exact distance
 
 # Every column of OfferFacts, by name and in its order; the languages (JSON, last) as text, decoded by
-# _languages().
+# _languages(). A row of them is read with facts_of_row().
 assert OfferFacts._fields[-1] == "languages", "the languages are read apart, last"
-_FACTS = tuple(
+FACTS_COLUMNS: Final = tuple(
     cast(col(Offer.languages), Text) if name == "languages" else col(getattr(Offer, name))
     for name in OfferFacts._fields
 )
@@ -65,7 +65,7 @@ _FACTS = tuple(
 # gives them naive, in UTC).
 _ORDERING = tuple(
     type_coerce(column, DateTime(timezone=True)) if name in ("last_confirmed_at", "stale_since") else column
-    for name, column in zip(OfferFacts._fields, _FACTS, strict=True)
+    for name, column in zip(OfferFacts._fields, FACTS_COLUMNS, strict=True)
     if name != "languages"
 )
 
@@ -133,7 +133,7 @@ def _statement(shape: _Shape) -> Select[*tuple[Any, ...]]:
     if shape.box:
         conditions.append(col(Offer.latitude).between(bindparam("south"), bindparam("north")))
         conditions.append(col(Offer.longitude).between(bindparam("west"), bindparam("east")))
-    return select(*(_FACTS if shape.columns == "facts" else _ORDERING)).where(and_(*conditions))
+    return select(*(FACTS_COLUMNS if shape.columns == "facts" else _ORDERING)).where(and_(*conditions))
 
 
 def _parameters(criteria: Criteria, today: date, columns: str) -> tuple[_Shape, dict[str, Any]]:
@@ -177,16 +177,11 @@ def facts_of(offer: Offer) -> OfferFacts:
 
 
 def facts_of_row(row: Any) -> OfferFacts:
-    """A row of :func:`facts_columns`, as the ranking reads it."""
+    """A row of :data:`FACTS_COLUMNS`, as the ranking reads it."""
     return OfferFacts._make((*row[:-1], _languages(row[-1])))
 
 
-def facts_columns() -> tuple[Any, ...]:
-    """Every column of :class:`OfferFacts`, in its order (the languages as JSON text): read with :func:`facts_of_row`."""
-    return _FACTS
-
-
-_BY_ID = select(*_FACTS).where(col(Offer.id).in_(bindparam("ids", expanding=True)))
+_BY_ID = select(*FACTS_COLUMNS).where(col(Offer.id).in_(bindparam("ids", expanding=True)))
 
 
 async def _facts_by_id(connection: AsyncConnection, ids: Sequence[int]) -> list[OfferFacts]:

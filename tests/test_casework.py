@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlmodel import select
 
+from bot.domain.access import Action
 from bot.i18n import translator
 from storage import audit, roles
 from storage.models import Offer, Placement
@@ -84,6 +85,8 @@ async def test_members_list_and_revoke(bot: BotUnderTest) -> None:
     async with bot.database.transaction() as session:
         # Only in the coordinator's territory: 85 stays.
         assert await roles.grants_of(session, CASEWORKER) == {"caseworker": frozenset({"85"})}
+        left = await roles.actor_of(session, CASEWORKER)
+    assert left.user_id == CASEWORKER and left.territory(Action.PLACE) == {"85"}
     assert await audit_actions(bot, audit.REVOKED) == [(COORDINATOR, f"user:{CASEWORKER}")]
     told = texts(bot.api.bot_messages(CASEWORKER))
     assert FR._("A coordinator removed your access as caseworker or coordinator in: {departements}. "

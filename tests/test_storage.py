@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from contextlib import closing
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401
+from storage import alerts
 from storage import sqlite as bot_sqlite
 from storage.db import Database
 
@@ -165,3 +166,38 @@ async def test_a_failed_transaction_leaves_nothing_behind_not_even_the_claim(dat
         registered = await users.find(session, 5)
     await database.close()
     assert again == (1, {"update_id": 1}) and registered is None  # what it said, back with the rollback
+
+
+async def test_the_rows_of_leases_a_lock_a_daily_task_and_a_reading_mark(database_url: str) -> None:
+    """The three uses of `leases`, each on its first call (the row is created) and after."""
+    database = Database(database_url)
+    await database.upgrade()
+    minute, hour = timedelta(minutes=1), timedelta(hours=1)
+    async with database.transaction() as session:
+        taken = [
+            await alerts.take_lease(session, "sweeper", "first", MIDNIGHT, minute),  # new
+            await alerts.take_lease(session, "sweeper", "second", MIDNIGHT + minute / 2, minute),  # held
+            await alerts.take_lease(
+                session, "sweeper", "first", MIDNIGHT + minute / 2, minute
+            ),  # its own, renewed
+            await alerts.take_lease(
+                session, "sweeper", "second", MIDNIGHT + minute, minute
+            ),  # not yet expired
+            await alerts.take_lease(session, "sweeper", "second", MIDNIGHT + 2 * minute, minute),  # expired
+        ]
+        due = [
+            await alerts.due_once(session, "daily", MIDNIGHT, hour),
+            await alerts.due_once(session, "daily", MIDNIGHT + minute, hour),
+            await alerts.due_once(session, "daily", MIDNIGHT + hour, hour),
+            await alerts.due_once(session, "daily", MIDNIGHT + hour + minute, hour),
+        ]
+        read = [
+            await alerts.read_up_to(session, "reader", MIDNIGHT),
+            await alerts.read_up_to(session, "reader", MIDNIGHT + hour),
+        ]
+    async with database.transaction() as session:  # a new transaction reads the mark as committed
+        read.append(await alerts.read_up_to(session, "reader", MIDNIGHT + 2 * hour))
+    await database.close()
+    assert taken == [True, False, True, False, True]
+    assert due == [True, False, True, False]
+    assert read == [None, MIDNIGHT, MIDNIGHT + hour]

@@ -7,8 +7,9 @@ Reply texts are HTML: anything a user typed must go through `esc()` before it is
 from __future__ import annotations
 
 import html
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Final, Literal, TypeVar
 
 from bot.chat.callbacks import ButtonData
 
@@ -80,6 +81,38 @@ class Reply:
     # No message: the recipient's command menu is set to what their roles allow, in their language, when sent
     # (after a role is granted or revoked, or the language changed).
     menu: bool = False
+
+
+# Characters of one message's text as written (its HTML tags included), below Telegram's 4 096 (counted once the
+# HTML is read): the room left covers what is estimated rather than counted (a message's head, a page number).
+MESSAGE_CHARACTERS: Final = 3800
+
+Item = TypeVar("Item")
+
+
+def pages(items: Iterable[Item], size: Callable[[list[Item], Item], int],
+          fits: Callable[[list[Item], Item], bool] = lambda page, item: True) -> list[list[Item]]:  # fmt: skip
+    """The items in order, gathered into as few messages as Telegram accepts: an item joins the current page
+    while its characters stay within MESSAGE_CHARACTERS and `fits(page, item)` agrees (buttons, lines), else it
+    starts the next page. `size(page, item)` is what it adds to the page's text (to an empty page: with the
+    message's head). Items are never cut: one longer than the limit on its own gets a page of its own."""
+    gathered: list[list[Item]] = []
+    used = 0
+    for item in items:
+        if gathered:
+            more = size(gathered[-1], item)
+            if used + more <= MESSAGE_CHARACTERS and fits(gathered[-1], item):
+                gathered[-1].append(item)
+                used += more
+                continue
+        gathered.append([item])
+        used = size([], item)
+    return gathered
+
+
+def split_lines(lines: Iterable[str]) -> list[str]:
+    """The lines joined into as few message texts as Telegram accepts, each line whole and in order."""
+    return ["\n".join(page) for page in pages(lines, lambda page, line: len(line) + (1 if page else 0))]
 
 
 def payload_of(reply: Reply, edit_message_id: int | None = None) -> dict[str, Any]:

@@ -89,7 +89,7 @@ async def request_new_visit(session: AsyncSession, offer: Offer, now: datetime) 
     assert offer.id is not None and offer.qualification == Qualification.TURNED_DOWN
     await offers.record(session, offer.id, offer.host_id, "new_visit_requested", now)
     if offer.qualified_by is not None:
-        qualifier = Actor(offer.qualified_by, await roles.grants_of(session, offer.qualified_by))
+        qualifier = await roles.actor_of(session, offer.qualified_by)
         if qualifier.may(Action.QUALIFY, offer.departement):
             return [offer.qualified_by]
     members = await roles.members(session, frozenset({offer.departement}))
@@ -132,9 +132,7 @@ async def _follower(session: AsyncSession, actor: Actor, household: Household) -
     if actor.may(Action.PLACE, household.departement):
         return actor.user_id
     own = household.caseworker_id
-    if own is not None and Actor(own, await roles.grants_of(session, own)).may(
-        Action.PLACE, household.departement
-    ):
+    if own is not None and (await roles.actor_of(session, own)).may(Action.PLACE, household.departement):
         return own
     raise Unfollowed(f"household {household.id} has no caseworker in {household.departement}")
 

@@ -10,7 +10,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.access import CASEWORKER, Action, Actor
+from bot.domain.access import CASEWORKER, Action
 from bot.domain.casework import Contact, NotFound, PlacementChange, PlacementStatus
 from bot.domain.consent import DeclineReason, HostConsent
 from bot.domain.offers import Status
@@ -133,7 +133,7 @@ async def ask_for_call(session: AsyncSession, proposal: Proposal, now: datetime)
     await placements.change(session, placement, offer.host_id, PlacementChange.HOST_ASKS_CALL, now)
     caseworker = placement.caseworker_id
     if caseworker is not None:
-        actor = Actor(caseworker, await roles.grants_of(session, caseworker))
+        actor = await roles.actor_of(session, caseworker)
         proposal.may_see_contact = actor.may(Action.REVEAL_CONTACT, offer.departement)
     if proposal.may_see_contact:
         assert caseworker is not None

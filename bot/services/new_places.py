@@ -10,7 +10,6 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.access import Actor
 from bot.domain.search.ranking import Match, rank
 from bot.services.waiting import SEE_WAITING, criteria_for
 from storage import households, placements, roles
@@ -38,7 +37,7 @@ async def waiting_households(session: AsyncSession, departements: frozenset[str]
             continue
         key = (household.caseworker_id, household.departement)
         if key not in may_see:
-            actor = Actor(key[0], await roles.grants_of(session, key[0]))
+            actor = await roles.actor_of(session, key[0])
             may_see[key] = actor.may(SEE_WAITING, household.departement)
         if may_see[key]:
             kept.append(household)

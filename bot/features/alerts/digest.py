@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat.messages import Reply, esc
 from bot.domain import reminders
-from bot.domain.access import Action, Actor
+from bot.domain.access import Action
 from bot.domain.reminders import MORNING, PARIS, morning_of
 from bot.features.alerts.base import AlertKind, Sweep
 from bot.i18n import N_, Translator
@@ -37,7 +37,7 @@ async def _render(session: AsyncSession, alert: Alert, t: Translator, now: datet
 
 
 async def digest_text(session: AsyncSession, t: Translator, coordinator_id: int, now: datetime) -> str:
-    actor = Actor(coordinator_id, await roles.grants_of(session, coordinator_id))
+    actor = await roles.actor_of(session, coordinator_id)
     territory = actor.territory(Action.SEE_PLACEMENTS)
     today = reminders.paris_day(now)
     ending = [

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat.callbacks import KeeperConfirm, KeeperWithdraw
 from bot.chat.context import Ctx
-from bot.chat.messages import Button, Reply, esc
+from bot.chat.messages import Button, Reply, esc, pages
 from bot.domain.access import AccessDenied, Action, require
 from bot.domain.keepers import KeeperIndex
 from bot.domain.offers import OPEN_TO_HOSTING, STATUS_LABELS, Status
@@ -31,7 +31,7 @@ from storage import keepers, offers, reminders
 from storage.models import Alert, Offer
 
 PER_MESSAGE = 20  # offers listed in one message: two buttons each, and "all", well under Telegram's 100
-TEXT_BUDGET = 3800  # characters of one message (Telegram: 4096)
+HEAD_CHARACTERS = 580  # of the message's head, without its first organisation's heading (`_heading_size`)
 
 
 def _round_morning(ask_at: datetime) -> datetime:
@@ -126,21 +126,24 @@ def _line(t: Translator, offer: Offer, now: datetime) -> str:
 
 
 def _pages(t: Translator, listed: list[Offer], now: datetime) -> list[list[Offer]]:
-    """The offers cut into messages within Telegram's limits (PER_MESSAGE offers, TEXT_BUDGET characters)."""
-    pages: list[list[Offer]] = []
-    size = 0
-    for offer in sorted(listed, key=lambda o: (o.departement, o.managed_by or "", o.id or 0)):
-        length = len(_line(t, offer, now)) + 1
-        heading = not pages or (pages[-1][-1].departement, pages[-1][-1].managed_by) != (
-            offer.departement, offer.managed_by)  # fmt: skip
-        if heading:
-            length += len(esc(offer.managed_by or "")) + 20
-        if not pages or len(pages[-1]) >= PER_MESSAGE or size + length > TEXT_BUDGET:
-            pages.append([])
-            size = 600 + len(esc(offer.managed_by or ""))  # the message's head and the organisation's heading
-        pages[-1].append(offer)
-        size += length
-    return pages
+    """The offers cut into messages within Telegram's limits (PER_MESSAGE offers, MESSAGE_CHARACTERS)."""
+    ordered = sorted(listed, key=lambda o: (o.departement, o.managed_by or "", o.id or 0))
+    lengths: dict[int | None, int] = {}
+    organisation = None
+    for offer in ordered:
+        heading = (offer.departement, offer.managed_by) != organisation  # as round_message() says it
+        organisation = (offer.departement, offer.managed_by)
+        lengths[offer.id] = len(_line(t, offer, now)) + 1 + (_heading_size(offer) if heading else 0)
+    return pages(
+        ordered,
+        lambda page, offer: lengths[offer.id] + (0 if page else HEAD_CHARACTERS + _heading_size(offer)),
+        lambda page, offer: len(page) < PER_MESSAGE,
+    )
+
+
+def _heading_size(offer: Offer) -> int:
+    """At most the characters of the organisation's heading above its offers."""
+    return len(esc(offer.managed_by or "")) + 20
 
 
 def round_message(t: Translator, listed: list[Offer], now: datetime, *, page: tuple[int, int] = (1, 1),

@@ -17,8 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat.callbacks import OfferDetails, ProposeTo
-from bot.chat.messages import Button, Reply, esc
-from bot.domain.access import Actor
+from bot.chat.messages import Button, Reply, esc, pages
 from bot.domain.offers import Status
 from bot.domain.reminders import paris_day
 from bot.features.alerts.base import AlertKind, Sweep
@@ -39,7 +38,7 @@ LOOKBACK = timedelta(days=7)  # the first sweep, or the first after a long stop,
 EVERY = timedelta(hours=1)  # at most one digest an hour to a caseworker
 PER_PLACE = 5  # households listed under a place (each with its button)
 MAX_BUTTONS = 60  # of one message (Telegram: 100)
-TEXT_BUDGET = 3800  # characters of one message (Telegram: 4096)
+HEAD_CHARACTERS = 200  # of the message's head and end
 
 
 async def _available(session: AsyncSession, offer_ids: set[int]) -> list[Offer]:
@@ -76,7 +75,7 @@ async def _render_together(
     messages as Telegram's limits allow; each message carries the alerts of the places it lists."""
     recipient = alerts[0].recipient_id
     assert recipient is not None
-    actor = Actor(recipient, await roles.grants_of(session, recipient))
+    actor = await roles.actor_of(session, recipient)
     places = [
         place
         for place in await _available(session, {alert.offer_id for alert in alerts if alert.offer_id})
@@ -131,19 +130,16 @@ def _place_buttons(t: Translator, place: Offer, fits: list[Fit]) -> list[list[Bu
 
 
 def _pages(t: Translator, listed: list[Offer], fitting: dict[int, list[Fit]]) -> list[list[Offer]]:
-    """The places cut into messages within Telegram's limits (MAX_BUTTONS buttons, TEXT_BUDGET characters)."""
-    pages: list[list[Offer]] = []
-    size = buttons = 0
-    for place in listed:
-        fits = fitting[place.id or 0]
-        length = len("\n".join(_place_lines(t, place, fits))) + 1
-        count = len(_place_buttons(t, place, fits))
-        if not pages or size + length > TEXT_BUDGET or buttons + count > MAX_BUTTONS:
-            pages.append([])
-            size, buttons = 200, 0  # the message's head
-        pages[-1].append(place)
-        size, buttons = size + length, buttons + count
-    return pages
+    """The places cut into messages within Telegram's limits (MAX_BUTTONS buttons, MESSAGE_CHARACTERS)."""
+    lengths = {
+        place.id: len("\n".join(_place_lines(t, place, fitting[place.id or 0]))) + 1 for place in listed
+    }
+    counts = {place.id: len(_place_buttons(t, place, fitting[place.id or 0])) for place in listed}
+    return pages(
+        listed,
+        lambda page, place: lengths[place.id] + (0 if page else HEAD_CHARACTERS),
+        lambda page, place: sum(counts[shown.id] for shown in page) + counts[place.id] <= MAX_BUTTONS,
+    )
 
 
 def _message(t: Translator, page: list[Offer], fitting: dict[int, list[Fit]]) -> Reply:

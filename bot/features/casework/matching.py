@@ -6,7 +6,7 @@ their hosts in one go (each household's caseworker is told)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from functools import partial
 from typing import Any, Final
 
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat.callbacks import MatchPage, MatchPropose, MatchTick
 from bot.chat.context import Ctx
-from bot.chat.messages import Attachment, Button, Later, Reply, esc
+from bot.chat.messages import Attachment, Button, Later, Reply, esc, split_lines
 from bot.domain.matching.candidates import Constraint
 from bot.domain.matching.plan import Left
 from bot.domain.validation import DEPARTEMENTS
@@ -33,7 +33,6 @@ from storage.db import Database
 from storage.models import Household, MatchPlan, Offer
 
 PAIRS_PER_PAGE: Final = 5
-MESSAGE_CHARACTERS: Final = 3500  # below Telegram's 4 096, for the unmatched households' list
 
 BLOCKERS: Final = {
     Constraint.TERRITORY: N_("no place is available in the département"),
@@ -111,17 +110,6 @@ def summary(t: Translator, plan: MatchPlan, whole: bool) -> str:
     return "\n".join(lines)
 
 
-def _split(lines: Sequence[str]) -> list[str]:
-    """Lines gathered into messages Telegram accepts."""
-    messages: list[str] = []
-    for line in lines:
-        if messages and len(messages[-1]) + len(line) + 1 <= MESSAGE_CHARACTERS:
-            messages[-1] += "\n" + line
-        else:
-            messages.append(line)
-    return messages
-
-
 def unmatched_replies(t: Translator, plan: MatchPlan, households: dict[int, Household]) -> list[Reply]:
     if not plan.unmatched:
         return []
@@ -131,7 +119,7 @@ def unmatched_replies(t: Translator, plan: MatchPlan, households: dict[int, Hous
     lines += [
         f"• {_reference(households, left['household'])}: {_why_left(t, left)}" for left in plan.unmatched
     ]
-    return [Reply(text) for text in _split(lines)]
+    return [Reply(text) for text in split_lines(lines)]
 
 
 def _pair_text(t: Translator, plan: MatchPlan, index: int, households: dict[int, Household],
