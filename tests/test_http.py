@@ -76,3 +76,17 @@ async def test_a_refused_connection_is_a_network_error_not_a_timeout() -> None:
         await request.shutdown()
     with pytest.raises(NetworkError, match="not initialized"):  # shut down: nothing is sent any more
         await request.post(f"http://127.0.0.1:{port}/bot123:abc/getMe")
+
+
+async def test_a_proxy_named_by_the_environment_is_used(
+    bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As httpx did: HTTP_PROXY (here the stand-in itself, which answers a proxied request as any other) carries
+    the calls to an address the machine could not reach."""
+    for name in ("NO_PROXY", "no_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", bot.api.url)
+    async with Bot(
+        bot.settings.token, base_url="http://bot-api.invalid/bot", request=AiohttpRequest()
+    ) as client:
+        assert client.username == bot.runtime.bot.username

@@ -11,10 +11,14 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import aiohttp
+from aiohttp.helpers import get_env_proxy_for_url
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+from yarl import URL
+
+Proxy = tuple[URL | None, aiohttp.BasicAuth | None]
 
 
 class AiohttpRequest(BaseRequest):
@@ -35,6 +39,7 @@ class AiohttpRequest(BaseRequest):
         )  # fmt: skip
         self._media_write = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[str, Proxy] = {}  # by origin (scheme, host and port)
 
     @property
     def read_timeout(self) -> float | None:
@@ -46,10 +51,9 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self.pool_size, limit_per_host=0),
-                # No cookies to keep (the Bot API sets none), and proxies from the environment as httpx took
-                # them (HTTPS_PROXY…): a bot behind a proxy keeps working.
+                # No cookies to keep (the Bot API sets none). Not `trust_env`: it looks for a proxy and a .netrc
+                # in threads, on every call (see `_proxy`).
                 cookie_jar=aiohttp.DummyCookieJar(),
-                trust_env=True,
                 headers={"User-Agent": self.USER_AGENT},
             )
 
@@ -93,15 +97,27 @@ class AiohttpRequest(BaseRequest):
             self._connect if isinstance(connect_timeout, DefaultValue) else connect_timeout,
             self._pool if isinstance(pool_timeout, DefaultValue) else pool_timeout,
         )
+        proxy, proxy_auth = self._proxy(url)
         try:
             async with self._session.request(
-                method, url, data=data, headers=headers, timeout=timeout
+                method, url, data=data, headers=headers, timeout=timeout, proxy=proxy, proxy_auth=proxy_auth
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:  # aiohttp's own timeouts are TimeoutErrors too
             raise TimedOut from error
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+
+    def _proxy(self, url: str) -> Proxy:
+        """The proxy the environment names for this address (HTTPS_PROXY, NO_PROXY…), as httpx followed them: a
+        bot behind a proxy keeps working. Looked up once per origin."""
+        origin = "/".join(url.split("/", 3)[:3])  # http://host:port
+        if origin not in self._proxies:
+            try:
+                self._proxies[origin] = get_env_proxy_for_url(URL(origin))
+            except LookupError:
+                self._proxies[origin] = (None, None)
+        return self._proxies[origin]
 
     @staticmethod
     def _timeout(
