@@ -8,7 +8,9 @@ stand-in that this script runs; simulated users talk to it over the stand-in.
    the same against the echo bot (the baseline), each bot with a fresh stand-in. Reported: updates answered
    per second, reply latency, and each bot's CPU time per update (a figure the machine's load moves much less).
    Our bot runs with its flood limit off here (closed-loop users type faster than people) and without its
-   overall pace of 28 messages a second (the echo bot has none; Telegram's own limit is about 30).
+   overall pace of 28 messages a second (the echo bot has none; Telegram's own limit is about 30). The echo
+   bot keeps python-telegram-bot's HTTP client (httpx); ours calls the Bot API over aiohttp
+   (`bot/telegram/http.py`, docs/design.md "Throughput").
 2. People: the same users, each sending "/help" every `--pace` seconds as a person would. Reported: latency.
 3. Flood: the same again while one more user sends `--flood` messages as fast as the stand-in takes them;
    with the bot's flood limit on. Reported: the other users' reply latency.

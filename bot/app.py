@@ -17,11 +17,11 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from telegram import BotCommand, Update
 from telegram.ext import Application, ContextTypes
-from telegram.request import HTTPXRequest
 
 from bot import routes
 from bot.i18n import all_translators
 from bot.settings import Settings
+from bot.telegram.http import AiohttpRequest
 from bot.telegram.pipeline import Clock, FloodRule, Pipeline, Services, system_clock
 from bot.telegram.rate import Limiter
 from bot.telegram.receiving import Poller, store_updates
@@ -39,9 +39,12 @@ class Runtime:
 
     def __init__(self, settings: Settings, database: Database, clock: Clock = system_clock) -> None:
         self.settings, self.database, self.clock = settings, database, clock
-        request = HTTPXRequest(connection_pool_size=64, read_timeout=SEND_TIMEOUT_SECONDS,
-                               write_timeout=SEND_TIMEOUT_SECONDS, connect_timeout=10.0, pool_timeout=10.0)  # fmt: skip
-        builder = Application.builder().token(settings.token).request(request).updater(None)
+        request = AiohttpRequest(connection_pool_size=64, read_timeout=SEND_TIMEOUT_SECONDS,
+                                 write_timeout=SEND_TIMEOUT_SECONDS, connect_timeout=10.0, pool_timeout=10.0)  # fmt: skip
+        builder = (
+            Application.builder().token(settings.token).request(request)
+            .get_updates_request(AiohttpRequest(connection_pool_size=1)).updater(None)
+        )  # fmt: skip
         if settings.api_base_url:
             builder.base_url(settings.api_base_url)
         if settings.api_file_base_url:

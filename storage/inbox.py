@@ -46,17 +46,20 @@ async def store(session: AsyncSession, arrivals: Sequence[Arrival], now: datetim
          "attempts": 0, "received_at": now, "handled_at": now if a.dropped else None}
         for a in arrivals
     ]  # fmt: skip
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    inserted = (
-        await core_execute(
-            session,
-            insert(InboxUpdate)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["update_id"])
-            .returning(col(InboxUpdate.update_id)),
-        )
-    ).scalars()
+    inserted = (await core_execute(session, _store(session.get_bind().dialect.name), rows)).scalars()
     return set(inserted)
+
+
+@functools.cache
+def _store(dialect: str) -> Any:
+    """One statement for any number of rows (run as many, batched by SQLAlchemy): a multi-row `VALUES` built for
+    each batch was compiled again for each batch size, and cost more than storing."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(InboxUpdate)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(col(InboxUpdate.update_id))
+    )
 
 
 async def recent_counts(session: AsyncSession, chat_ids: Collection[int], since: datetime) -> dict[int, int]:
@@ -94,7 +97,7 @@ async def take_next(
     On PostgreSQL the row stays locked until the transaction ends (SKIP LOCKED: another worker takes another
     chat); a worker that dies releases it with its connection. SQLite has one writer at a time anyway.
     """
-    statement = _take_next(session.get_bind().dialect.name)
+    statement = _take_next(session.get_bind().dialect.name, skipping=bool(skip))
     row: Any = (await core_execute(session, statement, {"now": now, "skip": list(skip)})).first()
     if row is None:
         return None
@@ -115,7 +118,9 @@ _FORGET_PAYLOAD = (
 
 
 @functools.cache
-def _take_next(dialect: str) -> Any:
+def _take_next(dialect: str, *, skipping: bool) -> Any:
+    """The statement of `take_next`; the `skip` list only when there is one (it is rare, and an empty list
+    costs its rendering on every run)."""
     earlier = aliased(InboxUpdate)
     waiting_before = exists().where(
         col(earlier.chat_id) == InboxUpdate.chat_id,
@@ -127,15 +132,12 @@ def _take_next(dialect: str) -> Any:
     )
     oldest = (
         select(col(InboxUpdate.update_id))
-        .where(
-            col(InboxUpdate.status) == NEW,
-            ~waiting_before,
-            ~owed,
-            col(InboxUpdate.update_id).not_in(bindparam("skip", expanding=True)),
-        )
+        .where(col(InboxUpdate.status) == NEW, ~waiting_before, ~owed)
         .order_by(col(InboxUpdate.update_id))
         .limit(1)
     )
+    if skipping:
+        oldest = oldest.where(col(InboxUpdate.update_id).not_in(bindparam("skip", expanding=True)))
     if dialect == "postgresql":
         oldest = oldest.with_for_update(skip_locked=True, of=InboxUpdate)
     return (

@@ -118,14 +118,17 @@ async def release(session: AsyncSession, message_ids: Collection[int]) -> None:
 async def mark_sent(session: AsyncSession, message_ids: Collection[int], now: datetime) -> None:
     """Sent: what they said and to whom is not kept (it may hold personal data: a contact, an address)."""
     if message_ids:
-        await core_execute(
-            session,
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(sorted(message_ids)))
-            .values(
-                status=SENT, sent_at=now, claimed_until=None, payload={}, attachment=None, chat_id=ERASED
-            ),
-        )
+        await core_execute(session, _MARK_SENT, {"ids": sorted(message_ids), "now": now})
+
+
+# Built once, the ids as one expanding parameter: a statement with as many parameters as messages was compiled
+# again for each number of messages (a round records a few, every round).
+_MARK_SENT = (
+    update(OutboxMessage)
+    .where(col(OutboxMessage.id).in_(bindparam("ids", expanding=True)))
+    .values(status=SENT, sent_at=bindparam("now"), claimed_until=None, payload={}, attachment=None,
+            chat_id=ERASED)
+)  # fmt: skip
 
 
 async def mark_undeliverable(session: AsyncSession, message_id: int, now: datetime, error: str) -> None:

@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
-from telegram import Bot, Update
+from telegram import Bot
 from telegram.error import TelegramError
 
 from bot import routes
@@ -198,8 +198,7 @@ class Pipeline:
                 self.waiting = max(0, self.waiting - 1)
                 if self.waiting:
                     self.work.set()  # another worker may take the next update (of another chat) meanwhile
-                update = Update.de_json(claimed[1], self.bot)
-                queued = await self._run(session, update, now)
+                queued = await self._run(session, *claimed, now)
                 handed = await self._queue(session, queued, chat_of(claimed[1]), now)
         except OperationalError:
             raise
@@ -235,7 +234,9 @@ class Pipeline:
         await outbox.add(session, queued[:first] + queued[first + 1 :], now)
         return handed
 
-    async def _run(self, session: Any, update: Update, now: datetime) -> list[dict[str, Any]]:
+    async def _run(
+        self, session: Any, update_id: int, update: dict[str, Any], now: datetime
+    ) -> list[dict[str, Any]]:
         """The update's action in this transaction; the messages it owes, for the outbox."""
         incoming = incoming_from(update)
         if incoming is None:  # not something a person did in a private chat: nothing to do
@@ -258,14 +259,13 @@ class Pipeline:
         )
         action = routes.action_for(incoming)
         replies = await action(ctx)
-        log.debug("update %s of %s: %s.%s, %d replies", update.update_id, who(incoming.user_id), action.__module__,
+        log.debug("update %s of %s: %s.%s, %d replies", update_id, who(incoming.user_id), action.__module__,
                   action.__qualname__, len(replies))  # fmt: skip
-        return owed(replies, incoming.user_id, update.update_id, pressed_message_id(update))
+        return owed(replies, incoming.user_id, update_id, pressed_message_id(update))
 
     async def _give_up(self, update_id: int, payload: dict[str, Any]) -> list[dict[str, Any]]:
         """The action raised: its changes were rolled back; the update is marked failed and the user told so."""
-        update = Update.de_json(payload, self.bot)
-        incoming = incoming_from(update)
+        incoming = incoming_from(payload)
         queued: list[dict[str, Any]] = []
         async with self.services.database.transaction() as session:
             await inbox.mark_failed(session, update_id, self.services.clock())
