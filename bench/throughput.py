@@ -96,7 +96,9 @@ def cpu_seconds(process: asyncio.subprocess.Process) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def closed_loop(api: FakeBotApi, users: list[int], seconds: float) -> tuple[int, list[float]]:
+async def closed_loop(api: FakeBotApi, users: list[int], seconds: float) -> tuple[int, list[float], float]:
+    """Updates answered per second, the latencies, and the share of one core this process (the stand-in and
+    the users) was busy: near 1, the bench itself is what keeps the answers waiting, for either bot."""
     latencies: list[float] = []
     deadline = time.perf_counter() + seconds
 
@@ -104,9 +106,10 @@ async def closed_loop(api: FakeBotApi, users: list[int], seconds: float) -> tupl
         while time.perf_counter() < deadline:
             latencies.append(await ask(api, user, "/help"))
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(talk(user) for user in users))
-    return int(len(latencies) / (time.perf_counter() - started)), latencies
+    elapsed = time.perf_counter() - started
+    return int(len(latencies) / elapsed), latencies, (time.process_time() - cpu) / elapsed
 
 
 async def flood(
@@ -164,7 +167,7 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
         try:
             await warm_up(api, users)
             cpu = cpu_seconds(echo)
-            echo_rate, echo_latencies = await closed_loop(api, users, args.seconds)
+            echo_rate, echo_latencies, echo_bench_busy = await closed_loop(api, users, args.seconds)
             echo_cpu_ms = 1000 * (cpu_seconds(echo) - cpu) / len(echo_latencies)
         finally:
             await stop_process(echo)
@@ -181,7 +184,7 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
         try:
             await warm_up(api, users)
             cpu = cpu_seconds(ours)
-            rate, latencies = await closed_loop(api, users, args.seconds)
+            rate, latencies, bench_busy = await closed_loop(api, users, args.seconds)
             cpu_ms = 1000 * (cpu_seconds(ours) - cpu) / len(latencies)
         finally:
             await stop_process(ours)
@@ -203,6 +206,7 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
         echo_p50_ms=round(1000 * statistics.median(echo_latencies), 1),
         echo_p95_ms=round(1000 * percentile(echo_latencies, 0.95), 1),
         cpu_ms_per_update=round(cpu_ms, 2), echo_cpu_ms_per_update=round(echo_cpu_ms, 2),
+        bench_busy=round(bench_busy, 2), echo_bench_busy=round(echo_bench_busy, 2),
         paced_p95_ms=round(1000 * percentile(paced_latencies, 0.95), 1),
         flood_messages=args.flood, flood_others_replies=len(flood_latencies),
         flood_others_p95_ms=round(1000 * percentile(flood_latencies, 0.95), 1), flooder_told=len(told),
