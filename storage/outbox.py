@@ -54,7 +54,7 @@ async def claim_heads(
     session: AsyncSession, now: datetime, limit: int, lease: timedelta, busy: Sequence[int] = ()
 ) -> list[OutboxMessage]:
     """Up to `limit` messages due now, each the oldest pending one of its chat (so a chat's messages leave
-    in order), none of the chats in `busy`; claimed for `lease` (a sender that dies lets them go after it).
+    in order), none of the chats in `busy` or with a message on its way; claimed for `lease` (a sender that dies lets them go after it).
     One statement: on PostgreSQL the rows another sender is claiming are skipped (SKIP LOCKED); SQLite has
     one writer at a time."""
     statement = _claim_heads(session.get_bind().dialect.name)
@@ -76,10 +76,18 @@ def _claim_heads(dialect: str) -> Any:
     )
     now = bindparam("now", type_=OutboxMessage.__table__.c.next_attempt_at.type)  # type: ignore[attr-defined]
     free = or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now)
+    # A later message can be on its way before an older one of its chat: on PostgreSQL another process commits a
+    # notice while this one writes its reply, claimed (`add_claimed`). The older one then waits for it.
+    on_its_way = exists().where(
+        col(earlier.chat_id) == OutboxMessage.chat_id,
+        col(earlier.status) == PENDING,
+        col(earlier.claimed_until) >= now,
+    )
     heads = (
         select(col(OutboxMessage.id))
         .where(
             col(OutboxMessage.status) == PENDING, col(OutboxMessage.next_attempt_at) <= now, free, ~waiting_before,
+            ~on_its_way,
             col(OutboxMessage.chat_id).not_in(bindparam("busy", expanding=True)),
         )
         .order_by(col(OutboxMessage.id))

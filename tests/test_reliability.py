@@ -126,6 +126,31 @@ async def test_a_message_on_its_way_longer_than_its_lease_stays_claimed_by_its_s
     assert len(bot.api.bot_messages(HOST)) == before + 1  # sent once
 
 
+class _RolledBack(Exception):
+    """Ends a transaction a test looked into, leaving nothing behind."""
+
+
+async def test_an_older_message_of_a_chat_waits_for_the_one_on_its_way(bot: BotUnderTest) -> None:
+    """On PostgreSQL another process can commit a notice to a chat while this one writes its reply to it, already
+    claimed: the notice, older, is not sent beside the reply on its way but after it (one message of a chat at a
+    time, so they arrive in the order they leave)."""
+    await accepted_user(bot, HOST)
+    now = bot.clock()
+    with pytest.raises(
+        _RolledBack
+    ):  # in one transaction that nobody else sees, the bot's own sender included
+        async with bot.database.transaction() as session:
+            await outbox.add(session, owed([Reply("notice")], HOST, None, None), now)
+            reply = await outbox.add_claimed(
+                session, owed([Reply("reply")], HOST, None, None)[0], now, now + LEASE
+            )
+            assert await outbox.claim_heads(session, now, 10, LEASE) == []
+            await outbox.mark_sent(session, [reply.id or 0], now)
+            (notice,) = await outbox.claim_heads(session, now, 10, LEASE)
+            assert notice.payload["text"] == "notice"
+            raise _RolledBack
+
+
 async def test_a_send_retried_in_a_round_that_renews_claims_waits_its_backoff_not_a_lease(
     bot: BotUnderTest,
 ) -> None:
