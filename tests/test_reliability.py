@@ -26,7 +26,7 @@ from bot.telegram.rate import Limiter
 from bot.telegram.sender import LEASE, RENEW_EVERY, Sender
 from storage import invitations, outbox
 from storage.db import Database
-from storage.models import Offer, OutboxMessage, Placement, RoleGrant, User
+from storage.models import InboxUpdate, Offer, OutboxMessage, Placement, RoleGrant, User
 from tests.casework_fixtures import accepted_user, anywhere_from_now, grant, offer
 from tests.harness import BotUnderTest, texts
 from tests.processes import start_bot, stop, wait_until
@@ -415,6 +415,22 @@ async def test_two_processes_proposing_the_same_offer_at_once_reserve_it_once(
     assert all(told.count(refused.format(offer=place)) == 1 for place in places)  # the second of each pair
 
 
+async def test_an_update_the_bot_cannot_read_is_set_aside_and_its_chat_goes_on(bot: BotUnderTest) -> None:
+    """Telegram never sends fields of the wrong types; were a stored update to have them, it is marked failed once
+    (nobody to answer, no endless retry) and the chat's next message is answered."""
+    camille = bot.user(HOST, "fr")
+    unreadable = update_from(HOST, text="/help")
+    unreadable["message"]["text"] = 5
+    await bot.runtime.store(unreadable)  # as the poller or the webhook stores what arrived
+    await bot.handled(unreadable["update_id"])
+    assert texts(await camille.send("/help"))
+    async with bot.database.transaction() as session:
+        status = await session.scalar(
+            select(InboxUpdate.status).where(InboxUpdate.update_id == unreadable["update_id"])
+        )
+    assert status == "failed"
+
+
 # --------------------------------------------------------------------------- hostile requests
 
 
@@ -452,6 +468,14 @@ async def test_webhook_refuses_what_is_not_an_update_without_a_traceback(
                 async with session.post(url, data=body, headers=headers) as response:
                     statuses.append(response.status)
             assert statuses == [400] * len(bodies)
+            confused = [
+                update_from(1001, text="/help") for _ in range(4)
+            ]  # well formed, of the wrong types inside
+            confused[0]["message"]["text"] = 5
+            confused[1]["message"]["from"]["id"] = "1001"
+            confused[2]["message"]["chat"]["type"] = ["private"]
+            confused[3]["message"]["document"] = {"file_id": 7, "file_unique_id": "u", "file_size": "big"}
+            assert [await post(session, url, update) for update in confused] == [400] * len(confused)
             api.add_user(1001, "Camille", language_code="fr")
             assert await post(session, url, update_from(1001, text="/search 44 3p near:\ud800x")) == 200
             await wait_until(lambda: api.bot_messages(1001))

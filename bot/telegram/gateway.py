@@ -33,7 +33,13 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 def incoming_from(update: dict[str, Any]) -> Incoming | None:
     """What a person did, read from the update as Telegram sends it (not through python-telegram-bot's objects,
-    whose building cost a tenth of an update's CPU): a message in a private chat, or a pressed button."""
+    whose building cost a tenth of an update's CPU): a message in a private chat, or a pressed button. An update
+    whose fields are not of the types Telegram sends raises TypeError (the webhook answers 400)."""
+    incoming = _read(update)
+    return _checked(incoming) if incoming is not None else None
+
+
+def _read(update: dict[str, Any]) -> Incoming | None:
     query: dict[str, Any] | None = update.get("callback_query")
     message: dict[str, Any] = update.get("message") or {}
     user = (query if query is not None else message).get("from")
@@ -50,13 +56,18 @@ def incoming_from(update: dict[str, Any]) -> Incoming | None:
         return Incoming(
             user["id"], user.get("language_code"), callback=query.get("data") or "", beside=beside
         )
-    if (message.get("chat") or {}).get("type") != "private":
+    chat_type = (message.get("chat") or {}).get("type")
+    if not isinstance(chat_type, str | None):
+        raise TypeError("chat type")
+    if chat_type != "private":
         return None
     text = message.get("text") or message.get("caption")
+    if not isinstance(text, str | None):
+        raise TypeError("text")
     command: str | None = None
     args: tuple[str, ...] = ()
-    if message.get("text") and message["text"].startswith("/"):
-        head, *rest = message["text"].split()
+    if text and text == message.get("text") and text.startswith("/"):
+        head, *rest = text.split()
         command = head[1:].split("@", 1)[0].lower()
         args = tuple(rest)
     document = None
@@ -77,6 +88,26 @@ def incoming_from(update: dict[str, Any]) -> Incoming | None:
         photo_id=message["photo"][-1]["file_id"] if message.get("photo") else None,
         document=document,
     )
+
+
+_TEXTS = ("language_code", "text", "callback", "contact_phone", "photo_id")
+
+
+def _checked(incoming: Incoming) -> Incoming:
+    """The fields read, of the types Telegram sends: a forged update is refused whole, never half read."""
+    if type(incoming.user_id) is not int or not all(
+        isinstance(getattr(incoming, f), str | None) for f in _TEXTS
+    ):
+        raise TypeError("a user's id or text")
+    if incoming.location is not None and not all(type(v) in (int, float) for v in incoming.location):
+        raise TypeError("location")
+    document = incoming.document
+    if document is not None and not (
+        isinstance(document.file_id, str) and isinstance(document.filename, str)
+        and type(document.size) is int and isinstance(document.mime_type, str)
+    ):  # fmt: skip
+        raise TypeError("document")
+    return incoming
 
 
 def _accessible(message: Any) -> dict[str, Any] | None:

@@ -265,7 +265,15 @@ class Pipeline:
 
     async def _give_up(self, update_id: int, payload: dict[str, Any]) -> list[dict[str, Any]]:
         """The action raised: its changes were rolled back; the update is marked failed and the user told so."""
-        incoming = incoming_from(payload)
+        try:
+            incoming = incoming_from(payload)
+        except (
+            TypeError,
+            KeyError,
+            AttributeError,
+            IndexError,
+        ):  # not something to answer: marked failed all the same
+            incoming = None
         queued: list[dict[str, Any]] = []
         async with self.services.database.transaction() as session:
             await inbox.mark_failed(session, update_id, self.services.clock())

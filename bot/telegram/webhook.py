@@ -16,6 +16,8 @@ from typing import Any
 from aiohttp import web
 from telegram import Bot, Update
 
+from bot.telegram.gateway import incoming_from
+
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 2 * 1024 * 1024
@@ -51,7 +53,8 @@ def _update_from(body: bytes, bot: Bot) -> dict[str, Any] | None:
         return None
     try:
         Update.de_json(data, bot)
-    except (ValueError, TypeError, KeyError, AttributeError):
+        incoming_from(data)  # the fields the bot reads, of the types Telegram sends
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError):
         return None
     return data
 
